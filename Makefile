@@ -1,0 +1,39 @@
+# One entry point for everything a developer does. Nothing needs to be installed beforehand
+# beyond Python 3.11, Java 17 and Maven: the targets install the rest.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+
+.PHONY: setup run test test-fast lint format bench clean
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --editable '.[dev]'
+	touch $@
+
+## setup: Python packages, the Kafka artifacts and PostgreSQL (installed only when missing)
+setup: $(INSTALLED)
+	$(PY) -m deploy.local install
+
+## run: start broker, database and the four services with demo data; Ctrl-C stops everything
+run: setup
+	$(PY) -m deploy.local run
+
+## test: the whole suite against real Kafka and PostgreSQL started by the suite itself
+test: setup
+	$(PY) -m pytest
+
+## lint: formatting, lint rules and types
+lint: $(INSTALLED)
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy shared services deploy
+
+format: $(INSTALLED)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf .local test-output

@@ -1,0 +1,1 @@
+"""Deployment tooling for the clearing-house (local infrastructure runner, build assets)."""

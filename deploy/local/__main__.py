@@ -1,0 +1,122 @@
+"""`python -m deploy.local install | run | migrate`: the whole system on this machine, no Docker.
+
+`run` starts Kafka and PostgreSQL (or uses `KAFKA_BOOTSTRAP_SERVERS` / `DATABASE_URL` when set),
+applies every service's migrations, starts the four services as their own processes, restarts any
+that dies, and on Ctrl-C (or SIGTERM) stops all of it, leaving no process behind.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import typer
+
+from deploy.local import progress
+from deploy.local.kafka import KafkaServer
+from deploy.local.postgres import PostgresServer
+from deploy.local.processes import ROOT, SERVICES, ServiceProcess
+from deploy.local.stack import LocalStack
+from services.inventory.service import SERVICE as INVENTORY
+from services.matching.service import SERVICE as MATCHING
+from services.notifications.service import SERVICE as NOTIFICATIONS
+from services.requests.service import SERVICE as REQUESTS
+from shared.migrations import upgrade
+from shared.runtime import ServiceDefinition
+
+DEFINITIONS: dict[str, ServiceDefinition] = {
+    d.name: d for d in (REQUESTS, INVENTORY, MATCHING, NOTIFICATIONS)
+}
+STATE_DIR = ROOT / ".local" / "run"
+
+app = typer.Typer(help="Run the clearing-house on this machine.", no_args_is_help=True)
+
+
+@app.command()
+def install() -> None:
+    """Fetch the Kafka artifacts and install PostgreSQL, each only when missing."""
+    KafkaServer(STATE_DIR / "kafka").install()
+    PostgresServer(STATE_DIR / "postgres").install()
+
+
+@app.command()
+def migrate() -> None:
+    """Apply every service's migrations to the database the environment names."""
+    migrate_all({})
+
+
+def migrate_all(overrides: Mapping[str, str]) -> None:
+    """Each service's role, schema and migrations; settings from the environment and overrides.
+
+    One after the other: Alembic's `op` and `context` are process-wide, not thread-safe.
+    """
+    values: dict[str, Any] = {key.lower(): value for key, value in overrides.items()}
+    for definition in DEFINITIONS.values():
+        upgrade(definition, definition.settings_type(**values))
+
+
+class _Stop(Exception):
+    pass
+
+
+def _raise_stop(signum: int, frame: FrameType | None) -> None:
+    raise _Stop
+
+
+@app.command()
+def run(state_dir: Path = STATE_DIR) -> None:
+    """Start broker, database and the four services; Ctrl-C stops everything."""
+    signal.signal(signal.SIGTERM, _raise_stop)
+    stack = LocalStack(state_dir)
+    processes: list[ServiceProcess] = []
+    try:
+        stack.start()
+        environment = {
+            "KAFKA_BOOTSTRAP_SERVERS": stack.kafka_bootstrap_servers,
+            "DATABASE_URL": stack.database_url,
+        }
+        progress("applying migrations")
+        migrate_all(environment)
+        for name in SERVICES:
+            port = DEFINITIONS[name].settings_type().port
+            log_path = state_dir / "logs" / f"{name}.log"
+            processes.append(ServiceProcess(name, environment, port, log_path))
+        for process in processes:
+            process.start(wait=False)
+        for process in processes:
+            process.wait_ready()
+        _print_welcome(processes, state_dir)
+        _watch(processes)
+    except (KeyboardInterrupt, _Stop):
+        progress("stopping")
+    finally:
+        for process in processes:
+            process.stop()
+        stack.stop()
+        progress("stopped")
+
+
+def _watch(processes: list[ServiceProcess]) -> None:
+    """Restart a service that died, as an orchestrator would."""
+    while True:
+        time.sleep(1)
+        for process in processes:
+            if not process.running:
+                progress(f"{process.service} exited; restarting (log: {process.log_path})")
+                process.start(wait=False)
+
+
+def _print_welcome(processes: list[ServiceProcess], state_dir: Path) -> None:
+    lines = ["", "The clearing-house is running:"]
+    lines += [f"  {p.service:<14} {p.url}/docs" for p in processes]
+    lines += [f"  logs           {state_dir / 'logs'}", "Press Ctrl-C to stop everything.", ""]
+    print("\n".join(lines), file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""The four services of the clearing-house; none imports another."""

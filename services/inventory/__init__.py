@@ -1,0 +1,1 @@
+"""Sources of assistance and the ledger of what they pledge, commit and disburse."""

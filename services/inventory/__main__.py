@@ -1,0 +1,4 @@
+from services.inventory.service import SERVICE
+from shared.cli import service_cli
+
+service_cli(SERVICE)()

@@ -1,0 +1,7 @@
+"""Events the inventory service listens to, each with its handler."""
+
+from __future__ import annotations
+
+from shared.runtime import Subscription
+
+SUBSCRIPTIONS: tuple[Subscription, ...] = ()

@@ -1,0 +1,1 @@
+"""Proposals of donors for published requests, fair allocation, donor acceptance."""

@@ -1,0 +1,21 @@
+"""The one place that wires the matching service together."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from services.matching import api, handlers, store
+from shared.runtime import ServiceDefinition
+from shared.settings import MatchingSettings
+
+SERVICE = ServiceDefinition(
+    name="matching",
+    settings_type=MatchingSettings,
+    metadata=store.metadata,
+    outbox_table=store.outbox,
+    inbox_table=store.inbox,
+    migrations=Path(__file__).parent / "migrations",
+    routers=lambda: [api.router],
+    subscriptions=handlers.SUBSCRIPTIONS,
+    description="Proposals of donors for published requests, fair allocation, donor acceptance.",
+)

@@ -1,0 +1,1 @@
+"""The operators' feed, webhooks for regional centres and partners, and alerts."""

@@ -1,0 +1,4 @@
+from services.notifications.service import SERVICE
+from shared.cli import service_cli
+
+service_cli(SERVICE)()

@@ -1,0 +1,21 @@
+"""The one place that wires the notifications service together."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from services.notifications import api, handlers, store
+from shared.runtime import ServiceDefinition
+from shared.settings import NotificationsSettings
+
+SERVICE = ServiceDefinition(
+    name="notifications",
+    settings_type=NotificationsSettings,
+    metadata=store.metadata,
+    outbox_table=store.outbox,
+    inbox_table=store.inbox,
+    migrations=Path(__file__).parent / "migrations",
+    routers=lambda: [api.router],
+    subscriptions=handlers.SUBSCRIPTIONS,
+    description="The operators' feed, webhooks and alerts.",
+)

@@ -1,0 +1,21 @@
+"""The one place that wires the requests service together."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from services.requests import api, handlers, store
+from shared.runtime import ServiceDefinition
+from shared.settings import RequestsSettings
+
+SERVICE = ServiceDefinition(
+    name="requests",
+    settings_type=RequestsSettings,
+    metadata=store.metadata,
+    outbox_table=store.outbox,
+    inbox_table=store.inbox,
+    migrations=Path(__file__).parent / "migrations",
+    routers=lambda: [api.router],
+    subscriptions=handlers.SUBSCRIPTIONS,
+    description="Assistance requests from national focal points, reviewed regionally.",
+)

@@ -1,0 +1,1 @@
+"""What every service shares: settings, events, topics, messaging, database, HTTP, auth."""

@@ -1,0 +1,48 @@
+"""Database helpers: one schema and one role per service, async sessions, engines."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import registry
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+def schema_registry(schema: str) -> registry:
+    """The SQLModel registry of one service: every table it declares lives in `schema`."""
+    return registry(metadata=MetaData(schema=schema, naming_convention=NAMING_CONVENTION))
+
+
+def create_engine(url: URL, *, pool_size: int = 10) -> AsyncEngine:
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+    )
+
+
+def session_factory(engine: AsyncEngine) -> Sessions:
+    """Sessions that keep loaded objects usable after commit (no implicit reloads)."""
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+def asyncpg_dsn(url: URL) -> str:
+    """The same database as a plain `postgresql://` DSN, for asyncpg's own connections."""
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)

@@ -1,0 +1,120 @@
+"""States and the regional centres that review their requests.
+
+Countries come from OCHA's Countries & Territories Taxonomy as shipped in hdx-python-country (read
+offline: its live download is switched off). The default regional network has one centre per UN M49
+sub-region, using the intermediate region where M49 has one (Sub-Saharan Africa splits into
+Eastern, Middle, Southern and Western Africa; Latin America and the Caribbean into the Caribbean,
+Central and South America). A deployment replaces it with a JSON file naming each centre and the
+states it covers (for example the Stockholm Convention's regional centres): set
+`REGIONAL_CENTRES_FILE`. A state that no centre covers sends its requests straight to the global
+tier.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import re
+import warnings
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from hdx.location.country import Country as _Taxonomy
+
+CENTRE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+SPLIT_SUBREGIONS = {"Sub-Saharan Africa", "Latin America and the Caribbean"}
+
+
+@dataclass(frozen=True)
+class Country:
+    iso3: str
+    name: str
+    region: str | None
+    subregion: str | None
+    income_group: str | None
+    currency: str | None
+
+
+@dataclass(frozen=True)
+class RegionalCentre:
+    id: str
+    name: str
+    states: frozenset[str]
+
+
+@cache
+def countries() -> dict[str, Country]:
+    """Every current state and territory, by ISO 3166-1 alpha-3 code."""
+    with warnings.catch_warnings():
+        # The package leaves its CSV file for the garbage collector to close; close it here.
+        warnings.simplefilter("ignore", ResourceWarning)
+        data = _Taxonomy.countriesdata(use_live=False)["countries"]
+        gc.collect()
+    return {
+        iso3: Country(
+            iso3=iso3,
+            name=row.get("Preferred Term") or iso3,
+            region=row.get("Region Name"),
+            subregion=_subregion(row.get("Sub-region Name"), row.get("Intermediate Region Name")),
+            income_group=row.get("World Bank Income Level"),
+            currency=row.get("Currency"),
+        )
+        for iso3, row in data.items()
+        if row.get("Deprecated") != "Y"
+    }
+
+
+def _subregion(subregion: str | None, intermediate: str | None) -> str | None:
+    return intermediate if subregion in SPLIT_SUBREGIONS and intermediate else subregion
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+class RegionalNetwork:
+    """The regional centres and which one covers each state."""
+
+    def __init__(self, centres: list[RegionalCentre]) -> None:
+        self.centres = {centre.id: centre for centre in centres}
+        self._by_state: dict[str, RegionalCentre] = {}
+        for centre in centres:
+            if not CENTRE_ID.match(centre.id):
+                raise ValueError(f"invalid regional centre id {centre.id!r}")
+            for state in centre.states:
+                if state in self._by_state:
+                    raise ValueError(f"{state} is covered by two centres")
+                self._by_state[state] = centre
+
+    def centre_of(self, state: str) -> RegionalCentre | None:
+        return self._by_state.get(state)
+
+    @property
+    def ids(self) -> list[str]:
+        return sorted(self.centres)
+
+
+def m49_network() -> RegionalNetwork:
+    """One centre per M49 sub-region (intermediate region where there is one)."""
+    members: dict[str, set[str]] = {}
+    for country in countries().values():
+        if country.subregion:
+            members.setdefault(country.subregion, set()).add(country.iso3)
+    return RegionalNetwork(
+        [RegionalCentre(slug(name), name, frozenset(states)) for name, states in members.items()]
+    )
+
+
+def load_network(path: Path | None) -> RegionalNetwork:
+    """The network from a JSON file of `{"id", "name", "states"}` objects, or the M49 default."""
+    if path is None:
+        return m49_network()
+    known = countries()
+    centres = []
+    for entry in json.loads(path.read_text()):
+        unknown = sorted(set(entry["states"]) - set(known))
+        if unknown:
+            raise ValueError(f"{path}: centre {entry['id']} lists unknown states {unknown}")
+        centres.append(RegionalCentre(entry["id"], entry["name"], frozenset(entry["states"])))
+    return RegionalNetwork(centres)

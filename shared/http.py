@@ -1,0 +1,181 @@
+"""HTTP helpers shared by every service: RFC 9457 problem details, request ids, health probes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_TYPE_PREFIX = "urn:clearinghouse:problem:"
+REQUEST_ID_HEADER = "X-Request-ID"
+
+request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+ReadinessCheck = Callable[[], Awaitable[None]]
+
+
+class Problem(Exception):
+    """An error the caller can act on, answered as `application/problem+json`.
+
+    `kind` becomes the problem `type` (`urn:clearinghouse:problem:<kind>`); extra keyword arguments
+    become extension members, such as the `field` or `rule` that was broken.
+    """
+
+    def __init__(
+        self, status: int, title: str, detail: str | None = None, *, kind: str, **extensions: Any
+    ) -> None:
+        super().__init__(detail or title)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.kind = kind
+        self.extensions = extensions
+
+
+def problem_response(
+    status: int,
+    title: str,
+    detail: str | None = None,
+    *,
+    kind: str | None = None,
+    instance: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    **extensions: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"{PROBLEM_TYPE_PREFIX}{kind}" if kind else "about:blank",
+        "title": title,
+        "status": status,
+    }
+    if detail:
+        body["detail"] = detail
+    if instance:
+        body["instance"] = instance
+    body.update(extensions)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field_path(location: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in location)
+
+
+async def _on_problem(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, Problem)
+    return problem_response(
+        error.status,
+        error.title,
+        error.detail,
+        kind=error.kind,
+        instance=request.url.path,
+        **error.extensions,
+    )
+
+
+async def _on_validation(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    errors = [
+        {"field": _field_path(e.get("loc", ())), "message": e.get("msg", ""), "type": e.get("type")}
+        for e in error.errors()
+    ]
+    fields = ", ".join(e["field"] for e in errors)
+    return problem_response(
+        422,
+        "Invalid request",
+        f"Invalid: {fields}",
+        kind="validation",
+        instance=request.url.path,
+        errors=errors,
+    )
+
+
+async def _on_http_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, HTTPException)
+    return problem_response(
+        error.status_code,
+        str(error.detail),
+        instance=request.url.path,
+        headers=error.headers,
+    )
+
+
+async def _on_unexpected(request: Request, error: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem_response(
+        500, "Internal error", "The error was logged.", kind="internal", instance=request.url.path
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(Problem, _on_problem)
+    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(HTTPException, _on_http_error)
+    app.add_exception_handler(Exception, _on_unexpected)
+
+
+class RequestIdMiddleware:
+    """Takes the caller's `X-Request-ID` (or makes one), exposes it to logs, and echoes it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER.lower().encode())
+        request_id = incoming.decode()[:200] if incoming else uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).append(
+                    (REQUEST_ID_HEADER.lower().encode(), request_id.encode())
+                )
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            request_id_var.reset(token)
+
+
+def health_router(checks: Mapping[str, ReadinessCheck], timeout: float = 2.0) -> APIRouter:
+    """`/healthz`: the process answers. `/readyz`: every dependency answers within `timeout`."""
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz", summary="The process is alive")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz", summary="The database and the broker are reachable")
+    async def readyz() -> JSONResponse:
+        results = await asyncio.gather(*(_check(c, seconds=timeout) for c in checks.values()))
+        report = dict(zip(checks, results, strict=True))
+        ready = all(result == "ok" for result in report.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "unready", "checks": report},
+            status_code=200 if ready else 503,
+        )
+
+    return router
+
+
+async def _check(check: ReadinessCheck, *, seconds: float) -> str:
+    try:
+        async with asyncio.timeout(seconds):
+            await check()
+    except Exception as error:
+        return f"failed: {type(error).__name__}: {error}"[:300]
+    return "ok"

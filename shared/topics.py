@@ -1,0 +1,119 @@
+"""Topic names, modelled on the three tiers of the network, and their creation.
+
+    <prefix>.national.<stream>            what national focal points announce
+    <prefix>.regional.<centre>.<stream>   one set per regional centre (ACLs by prefix)
+    <prefix>.global.<stream>              the secretariat's tier, where matching works
+    <prefix>.deadletter.<service>         events a service's consumers could not handle
+
+Every event of one request or one source carries that aggregate's id as its key, so it stays in
+order within its partition.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from shared.geography import CENTRE_ID
+
+log = logging.getLogger(__name__)
+
+SERVICES = ("requests", "inventory", "matching", "notifications")
+
+
+class Stream(StrEnum):
+    REQUESTS = "requests"
+    SOURCES = "sources"
+    FUNDS = "funds"
+    MATCHES = "matches"
+    DELIVERIES = "deliveries"
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    partitions: int
+    replication_factor: int
+    retention_ms: int
+
+
+@dataclass(frozen=True)
+class Topics:
+    """Builds every topic name from one prefix."""
+
+    prefix: str
+
+    def national(self, stream: Stream) -> str:
+        return f"{self.prefix}.national.{stream}"
+
+    def regional(self, centre: str, stream: Stream) -> str:
+        return f"{self.regional_prefix(centre)}{stream}"
+
+    def regional_prefix(self, centre: str) -> str:
+        """The name prefix of one centre's topics: what its Kafka ACLs are granted on."""
+        if not CENTRE_ID.match(centre):
+            raise ValueError(f"invalid regional centre id {centre!r}")
+        return f"{self.prefix}.regional.{centre}."
+
+    def regional_pattern(self, stream: Stream) -> str:
+        """A regex matching this stream on every centre's topics, for pattern subscriptions."""
+        return rf"^{re.escape(self.prefix)}\.regional\.[a-z0-9-]+\.{stream}$"
+
+    def global_(self, stream: Stream) -> str:
+        return f"{self.prefix}.global.{stream}"
+
+    def deadletter(self, service: str) -> str:
+        return f"{self.prefix}.deadletter.{service}"
+
+    def all_specs(
+        self,
+        centres: Iterable[str],
+        *,
+        partitions: int,
+        replication_factor: int,
+        retention_ms: int,
+        deadletter_retention_ms: int,
+    ) -> list[TopicSpec]:
+        """Every topic of the system, for the given regional centres."""
+        names = [self.national(s) for s in Stream] + [self.global_(s) for s in Stream]
+        names += [self.regional(c, s) for c in sorted(set(centres)) for s in Stream]
+        specs = [TopicSpec(n, partitions, replication_factor, retention_ms) for n in names]
+        specs += [
+            TopicSpec(self.deadletter(s), 1, replication_factor, deadletter_retention_ms)
+            for s in SERVICES
+        ]
+        return specs
+
+
+async def ensure_topics(bootstrap_servers: str, specs: Iterable[TopicSpec]) -> list[str]:
+    """Create the topics that do not exist yet; returns the names created."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [spec for spec in specs if spec.name not in existing]
+        if not missing:
+            return []
+        new_topics = [
+            NewTopic(
+                name=spec.name,
+                num_partitions=spec.partitions,
+                replication_factor=spec.replication_factor,
+                topic_configs={"retention.ms": str(spec.retention_ms)},
+            )
+            for spec in missing
+        ]
+        try:
+            await admin.create_topics(new_topics)
+        except TopicAlreadyExistsError:
+            log.info("another process created some of the topics first")
+        log.info("created %d topics", len(missing))
+        return [spec.name for spec in missing]
+    finally:
+        await admin.close()

@@ -1,0 +1,39 @@
+"""Fixtures: the real broker and database, started once per session by the project's own runner."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+from collections.abc import Iterator
+
+import pytest
+
+from deploy.local.__main__ import migrate_all
+from deploy.local.stack import LocalStack
+from tests.system import ROOT, Environment, new_environment
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[LocalStack]:
+    """Kafka and PostgreSQL on test ports, in a state directory of their own."""
+    signal.signal(signal.SIGTERM, _interrupt)  # so an interrupted run still stops its servers
+    state = ROOT / ".local" / "test-stack"
+    shutil.rmtree(state, ignore_errors=True)
+    local = LocalStack(state, kafka_port=19092, controller_port=19093, postgres_port=15432)
+    local.start()
+    try:
+        yield local
+    finally:
+        local.stop()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+@pytest.fixture
+def environment(stack: LocalStack) -> Environment:
+    """A fresh, migrated database and a fresh topic prefix for one test."""
+    fresh = new_environment(stack.kafka_bootstrap_servers, stack.database_url)
+    migrate_all(fresh.variables())
+    return fresh

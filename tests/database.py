@@ -1,0 +1,24 @@
+"""Reading a test environment's database directly, to check what the services did."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+
+async def fetch(database_url: str, sql: str, *args: Any) -> list[asyncpg.Record]:
+    """Run one query with the administrative role."""
+    dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = await asyncpg.connect(dsn)
+    try:
+        return list(await connection.fetch(sql, *args))
+    finally:
+        await connection.close()
+
+
+def query(database_url: str, sql: str, *args: Any) -> list[asyncpg.Record]:
+    """`fetch` for synchronous tests."""
+    return asyncio.run(fetch(database_url, sql, *args))

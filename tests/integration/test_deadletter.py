@@ -1,0 +1,136 @@
+"""What a consumer cannot handle goes to the dead-letter topic, and the consumer goes on."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from uuid import UUID, uuid4
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.notifications.service import SERVICE as NOTIFICATIONS
+from services.notifications.store import NotificationRow
+from shared.consumer import Consumer, RetryPolicy
+from shared.events import Envelope, encode
+from shared.events.requests import RequestSubmitted
+from shared.runtime import Resources, running_service
+from shared.settings import NotificationsSettings
+from shared.topics import Stream
+from tests.kafka import read_topic
+from tests.system import Environment
+
+
+def submitted() -> Envelope[RequestSubmitted]:
+    payload = RequestSubmitted(
+        request_id=uuid4(), state="LAO", title="Survey", regional_centre=None
+    )
+    return Envelope(payload=payload, key=str(payload.request_id), source="/tests")
+
+
+async def publish(resources: Resources, topic: str, envelope: Envelope[Any]) -> None:
+    message = encode(envelope)
+    await resources.producer.send_and_wait(
+        topic,
+        value=message.value,
+        key=envelope.key.encode(),
+        headers=[(name, value) for name, value in message.headers.items()],
+    )
+
+
+async def notified(resources: Resources, event_id: UUID, *, seconds: float = 30) -> bool:
+    async with asyncio.timeout(seconds):
+        while True:
+            async with resources.sessions() as session:
+                found = await session.scalar(
+                    select(NotificationRow.id).where(NotificationRow.event_id == event_id)
+                )
+            if found is not None:
+                return True
+            await asyncio.sleep(0.2)
+
+
+def headers_of(record: Any) -> dict[str, str]:
+    return {name: value.decode() for name, value in record.headers}
+
+
+async def test_a_malformed_record_is_deadlettered_and_the_next_one_handled(
+    environment: Environment,
+) -> None:
+    settings = environment.settings(NotificationsSettings)
+    async with running_service(NOTIFICATIONS, settings) as resources:
+        topic = resources.topics.national(Stream.REQUESTS)
+        good = submitted()
+        await resources.producer.send_and_wait(
+            topic, value=b"{not a cloud event", key=b"k1", headers=[("origin", b"test")]
+        )
+        await publish(resources, topic, good)
+
+        assert await notified(resources, good.id)
+        deadletters = await read_topic(
+            settings.kafka_bootstrap_servers, resources.topics.deadletter("notifications"), 1
+        )
+
+    assert len(deadletters) == 1
+    record = deadletters[0]
+    headers = headers_of(record)
+    assert record.value == b"{not a cloud event"
+    assert record.key == b"k1"
+    assert headers["origin"] == "test"
+    assert headers["deadletter-topic"] == topic
+    assert headers["deadletter-consumer"] == "feed"
+    assert "not a CloudEvent" in headers["deadletter-error"]
+
+
+async def test_a_handler_that_keeps_failing_is_retried_then_deadlettered(
+    environment: Environment,
+) -> None:
+    settings = environment.settings(NotificationsSettings)
+    attempts: list[UUID] = []
+    handled: list[UUID] = []
+    good_handled = asyncio.Event()
+
+    async def flaky(session: AsyncSession, envelope: Envelope[RequestSubmitted]) -> None:
+        if envelope.payload.title == "poison":
+            attempts.append(envelope.id)
+            raise ValueError("cannot handle this one")
+        handled.append(envelope.id)
+        good_handled.set()
+
+    async with running_service(NOTIFICATIONS, settings, workers=False) as resources:
+        topic = resources.topics.global_(Stream.REQUESTS)
+        consumer = Consumer(
+            name="flaky",
+            group_id=f"{settings.topic_prefix}.flaky",
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            handlers={RequestSubmitted: flaky},
+            sessions=resources.sessions,
+            inbox=NOTIFICATIONS.inbox_table,
+            producer=resources.producer,
+            deadletter_topic=resources.topics.deadletter("notifications"),
+            topics=[topic],
+            retry=RetryPolicy(max_attempts=3, backoff_seconds=0.05),
+        )
+        poison = Envelope(
+            RequestSubmitted(request_id=uuid4(), state="LAO", title="poison", regional_centre=None),
+            key="k",
+            source="/tests",
+        )
+        good = submitted()
+        await publish(resources, topic, poison)
+        await publish(resources, topic, good)
+        task = asyncio.create_task(consumer.run())
+        try:
+            await asyncio.wait_for(good_handled.wait(), 30)
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        deadletters = await read_topic(
+            settings.kafka_bootstrap_servers, resources.topics.deadletter("notifications"), 1
+        )
+
+    assert attempts == [poison.id] * 3
+    assert handled == [good.id]
+    assert consumer.deadlettered == 1
+    assert len(deadletters) == 1
+    assert "ValueError: cannot handle this one" in headers_of(deadletters[0])["deadletter-error"]

@@ -1,0 +1,28 @@
+"""Reading topics directly, as a regional centre or an operator tool would."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
+
+
+async def read_topic(
+    bootstrap_servers: str, topic: str, expected: int, *, seconds: float = 30
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Records from the beginning of `topic`, until `expected` arrived or `seconds` passed."""
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap_servers, auto_offset_reset="earliest", group_id=None
+    )
+    await consumer.start()
+    records: list[ConsumerRecord[bytes, bytes]] = []
+    try:
+        async with asyncio.timeout(seconds):
+            while len(records) < expected:
+                batches = await consumer.getmany(timeout_ms=500)
+                records += [record for batch in batches.values() for record in batch]
+    except TimeoutError:
+        pass
+    finally:
+        await consumer.stop()
+    return records

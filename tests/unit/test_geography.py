@@ -1,0 +1,60 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from shared.geography import countries, load_network, m49_network
+
+
+def test_countries_come_from_the_shipped_taxonomy() -> None:
+    known = countries()
+
+    assert len(known) > 240
+    assert known["LAO"].subregion == "South-eastern Asia"
+    assert known["LAO"].income_group == "Lower middle"
+    assert known["BIH"].currency == "BAM"
+
+
+def test_the_default_network_has_one_centre_per_m49_subregion() -> None:
+    network = m49_network()
+
+    assert network.centre_of("LAO").id == "south-eastern-asia"  # type: ignore[union-attr]
+    assert network.centre_of("SEN").id == "western-africa"  # type: ignore[union-attr]
+    assert network.centre_of("PER").id == "south-america"  # type: ignore[union-attr]
+    assert network.centre_of("ATA") is None  # no sub-region: straight to the global tier
+    assert 15 <= len(network.ids) <= 25
+
+
+def test_a_file_replaces_the_default(tmp_path: Path) -> None:
+    path = tmp_path / "centres.json"
+    path.write_text(json.dumps([{"id": "brs-panama", "name": "Panama", "states": ["PAN", "CRI"]}]))
+
+    network = load_network(path)
+
+    assert network.ids == ["brs-panama"]
+    assert network.centre_of("CRI").name == "Panama"  # type: ignore[union-attr]
+    assert network.centre_of("LAO") is None
+
+
+@pytest.mark.parametrize(
+    ("centres", "error"),
+    [
+        ([{"id": "x", "name": "X", "states": ["ZZZ"]}], "unknown states"),
+        ([{"id": "Bad Id", "name": "X", "states": ["PAN"]}], "invalid regional centre id"),
+        (
+            [
+                {"id": "a", "name": "A", "states": ["PAN"]},
+                {"id": "b", "name": "B", "states": ["PAN"]},
+            ],
+            "two centres",
+        ),
+    ],
+)
+def test_a_bad_file_is_refused(
+    tmp_path: Path, centres: list[dict[str, object]], error: str
+) -> None:
+    path = tmp_path / "centres.json"
+    path.write_text(json.dumps(centres))
+
+    with pytest.raises(ValueError, match=error):
+        load_network(path)

@@ -10,7 +10,7 @@ import pytest
 
 from deploy.local.__main__ import migrate_all
 from deploy.local.stack import LocalStack
-from tests.system import ROOT, Environment, new_environment
+from tests.system import ROOT, Environment, free_port, new_environment
 
 
 @pytest.fixture(scope="session")
@@ -19,7 +19,9 @@ def stack() -> Iterator[LocalStack]:
     signal.signal(signal.SIGTERM, _interrupt)  # so an interrupted run still stops its servers
     state = ROOT / ".local" / "test-stack"
     shutil.rmtree(state, ignore_errors=True)
-    local = LocalStack(state, kafka_port=19092, controller_port=19093, postgres_port=15432)
+    local = LocalStack(
+        state, kafka_port=free_port(), controller_port=free_port(), postgres_port=free_port()
+    )
     local.start()
     try:
         yield local

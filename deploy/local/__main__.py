@@ -72,6 +72,7 @@ def _raise_stop(signum: int, frame: FrameType | None) -> None:
 def run(state_dir: Path = STATE_DIR) -> None:
     """Start broker, database and the four services; Ctrl-C stops everything."""
     signal.signal(signal.SIGTERM, _raise_stop)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with it ignored
     stack = LocalStack(state_dir)
     processes: list[ServiceProcess] = []
     try:

@@ -34,9 +34,17 @@ class Problem(Exception):
     """
 
     def __init__(
-        self, status: int, title: str, detail: str | None = None, *, kind: str, **extensions: Any
+        self,
+        status: int,
+        title: str,
+        detail: str | None = None,
+        *,
+        kind: str,
+        headers: Mapping[str, str] | None = None,
+        **extensions: Any,
     ) -> None:
         super().__init__(detail or title)
+        self.headers = headers
         self.status = status
         self.title = title
         self.detail = detail
@@ -79,6 +87,7 @@ async def _on_problem(request: Request, error: Exception) -> JSONResponse:
         error.detail,
         kind=error.kind,
         instance=request.url.path,
+        headers=error.headers,
         **error.extensions,
     )
 

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 import uvicorn
 from aiokafka import AIOKafkaProducer
@@ -23,13 +23,16 @@ from fastapi import Depends, FastAPI, Request
 from sqlalchemy import MetaData, Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from shared.auth import Authenticator, store_issued_key, store_revoked_key
 from shared.consumer import Consumer, HandlerMap, RetryPolicy
 from shared.db import Sessions, asyncpg_dsn, create_engine, session_factory
+from shared.events import Envelope
+from shared.events.access import ApiKeyIssued, ApiKeyRevoked
 from shared.geography import RegionalNetwork, load_network
 from shared.http import RequestIdMiddleware, health_router, install_problem_handlers
 from shared.outbox import Outbox, OutboxRelay
 from shared.settings import ServiceSettings
-from shared.topics import Topics, ensure_topics
+from shared.topics import Stream, Topics, ensure_topics
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +56,19 @@ class ServiceDefinition:
     metadata: MetaData
     outbox_table: Table
     inbox_table: Table
+    api_keys_table: Table
+    idempotency_table: Table
     migrations: Path
     routers: Callable[[], Sequence[Any]]
-    subscriptions: Sequence[Subscription] = ()
+    subscriptions: Callable[[Resources], Sequence[Subscription]] = lambda _: ()
+    workers: Callable[[Resources], Sequence[Worker]] = lambda _: ()
     description: str = ""
+
+
+class Worker(Protocol):
+    """Something a service runs in the background until it is cancelled."""
+
+    async def run(self) -> None: ...
 
 
 @dataclass
@@ -70,6 +82,7 @@ class Resources:
     outbox: Outbox
     topics: Topics
     network: RegionalNetwork
+    authenticator: Authenticator
     workers: list[Any] = field(default_factory=list)
 
     async def check_database(self) -> None:
@@ -128,15 +141,17 @@ async def open_resources(
     try:
         await _ensure_topics(settings, topics, network)
         producer = await _start_producer(settings)
+        sessions = session_factory(engine)
         try:
             yield Resources(
                 settings=settings,
                 engine=engine,
-                sessions=session_factory(engine),
+                sessions=sessions,
                 producer=producer,
                 outbox=Outbox(definition.outbox_table),
                 topics=topics,
                 network=network,
+                authenticator=Authenticator(definition.api_keys_table, sessions),
             )
         finally:
             await producer.stop()
@@ -175,9 +190,26 @@ def build_workers(definition: ServiceDefinition, resources: Resources) -> list[A
             pattern=subscription.pattern(resources.topics),
             retry=retry,
         )
-        for subscription in definition.subscriptions
+        for subscription in (*definition.subscriptions(resources), access_subscription(definition))
     ]
-    return [relay, *consumers]
+    return [relay, *consumers, *definition.workers(resources)]
+
+
+def access_subscription(definition: ServiceDefinition) -> Subscription:
+    """Every service keeps its own table of API keys from the global access topic."""
+    table = definition.api_keys_table
+
+    async def key_issued(session: AsyncSession, envelope: Envelope[ApiKeyIssued]) -> None:
+        await store_issued_key(session, table, envelope.payload)
+
+    async def key_revoked(session: AsyncSession, envelope: Envelope[ApiKeyRevoked]) -> None:
+        await store_revoked_key(session, table, envelope.payload.key_id)
+
+    return Subscription(
+        name="access",
+        handlers={ApiKeyIssued: key_issued, ApiKeyRevoked: key_revoked},
+        topics=lambda topics: [topics.global_(Stream.ACCESS)],
+    )
 
 
 async def supervise(name: str, run: Callable[[], Awaitable[None]]) -> None:

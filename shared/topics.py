@@ -5,6 +5,8 @@
     <prefix>.global.<stream>              the secretariat's tier, where matching works
     <prefix>.deadletter.<service>         events a service's consumers could not handle
 
+API keys (`access`) travel on the global tier only.
+
 Every event of one request or one source carries that aggregate's id as its key, so it stays in
 order within its partition.
 """
@@ -33,6 +35,10 @@ class Stream(StrEnum):
     FUNDS = "funds"
     MATCHES = "matches"
     DELIVERIES = "deliveries"
+    ACCESS = "access"
+
+
+GLOBAL_ONLY = frozenset({Stream.ACCESS})
 
 
 @dataclass(frozen=True)
@@ -81,8 +87,9 @@ class Topics:
         deadletter_retention_ms: int,
     ) -> list[TopicSpec]:
         """Every topic of the system, for the given regional centres."""
-        names = [self.national(s) for s in Stream] + [self.global_(s) for s in Stream]
-        names += [self.regional(c, s) for c in sorted(set(centres)) for s in Stream]
+        shared_streams = [s for s in Stream if s not in GLOBAL_ONLY]
+        names = [self.global_(s) for s in Stream] + [self.national(s) for s in shared_streams]
+        names += [self.regional(c, s) for c in sorted(set(centres)) for s in shared_streams]
         specs = [TopicSpec(n, partitions, replication_factor, retention_ms) for n in names]
         specs += [
             TopicSpec(self.deadletter(s), 1, replication_factor, deadletter_retention_ms)

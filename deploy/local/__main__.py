@@ -7,6 +7,7 @@ that dies, and on Ctrl-C (or SIGTERM) stops all of it, leaving no process behind
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import sys
 import time
@@ -26,8 +27,10 @@ from services.inventory.service import SERVICE as INVENTORY
 from services.matching.service import SERVICE as MATCHING
 from services.notifications.service import SERVICE as NOTIFICATIONS
 from services.requests.service import SERVICE as REQUESTS
+from shared.auth import Principal, Role, issue_key, revoke_key
 from shared.migrations import upgrade
 from shared.runtime import ServiceDefinition
+from shared.settings import CommonSettings
 
 DEFINITIONS: dict[str, ServiceDefinition] = {
     d.name: d for d in (REQUESTS, INVENTORY, MATCHING, NOTIFICATIONS)
@@ -58,6 +61,32 @@ def migrate_all(overrides: Mapping[str, str]) -> None:
     values: dict[str, Any] = {key.lower(): value for key, value in overrides.items()}
     for definition in DEFINITIONS.values():
         upgrade(definition, definition.settings_type(**values))
+
+
+keys = typer.Typer(help="Issue and revoke API keys (announced to every service over Kafka).")
+app.add_typer(keys, name="keys")
+
+
+@keys.command("issue")
+def issue(
+    role: Role,
+    state: str | None = typer.Option(None, help="ISO 3166-1 alpha-3, for a national key"),
+    centre: str | None = typer.Option(None, help="Regional centre id, for a regional key"),
+    donor: str | None = typer.Option(None, help="Donor id, for a donor key"),
+    name: str = typer.Option("", help="Who holds the key, for the record"),
+) -> None:
+    """Print a new key for one principal; it is shown once and stored only hashed."""
+    try:
+        principal = Principal(role, state=state, centre=centre, donor=donor)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from error
+    typer.echo(asyncio.run(issue_key(CommonSettings(), principal, name)))
+
+
+@keys.command("revoke")
+def revoke(key_id: str) -> None:
+    """Revoke a key by its id (the part between the first and second underscore)."""
+    asyncio.run(revoke_key(CommonSettings(), key_id))
 
 
 class _Stop(Exception):

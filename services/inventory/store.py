@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
+from shared.auth import api_keys_table
 from shared.consumer import inbox_table
 from shared.db import schema_registry
+from shared.idempotency import idempotency_table
 from shared.outbox import outbox_table
 
 SCHEMA = "inventory"
@@ -19,3 +21,5 @@ class Table(SQLModel, registry=_registry):
 
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
+api_keys = api_keys_table(metadata)
+idempotency = idempotency_table(metadata)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
-from shared.runtime import Subscription
+from shared.runtime import Resources, Subscription
 
-SUBSCRIPTIONS: tuple[Subscription, ...] = ()
+
+def subscriptions(resources: Resources) -> list[Subscription]:
+    return []

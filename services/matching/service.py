@@ -14,8 +14,10 @@ SERVICE = ServiceDefinition(
     metadata=store.metadata,
     outbox_table=store.outbox,
     inbox_table=store.inbox,
+    api_keys_table=store.api_keys,
+    idempotency_table=store.idempotency,
     migrations=Path(__file__).parent / "migrations",
     routers=lambda: [api.router],
-    subscriptions=handlers.SUBSCRIPTIONS,
+    subscriptions=handlers.subscriptions,
     description="Proposals of donors for published requests, fair allocation, donor acceptance.",
 )

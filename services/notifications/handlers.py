@@ -7,12 +7,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.notifications.store import NotificationRepository, NotificationRow
 from shared.events import Envelope
 from shared.events.requests import RequestSubmitted
-from shared.runtime import Subscription
+from shared.runtime import Resources, Subscription
 from shared.topics import Stream
 
 
 async def request_submitted(session: AsyncSession, envelope: Envelope[RequestSubmitted]) -> None:
-    request = envelope.payload
+    request = envelope.payload.request
     NotificationRepository(session).add(
         NotificationRow(
             event_id=envelope.id,
@@ -24,10 +24,11 @@ async def request_submitted(session: AsyncSession, envelope: Envelope[RequestSub
     )
 
 
-SUBSCRIPTIONS = (
-    Subscription(
-        name="feed",
-        handlers={RequestSubmitted: request_submitted},
-        topics=lambda topics: [topics.national(Stream.REQUESTS)],
-    ),
-)
+def subscriptions(resources: Resources) -> list[Subscription]:
+    return [
+        Subscription(
+            name="feed",
+            handlers={RequestSubmitted: request_submitted},
+            topics=lambda topics: [topics.national(Stream.REQUESTS)],
+        )
+    ]

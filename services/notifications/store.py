@@ -9,8 +9,10 @@ from sqlalchemy import DateTime
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel, col, select
 
+from shared.auth import api_keys_table
 from shared.consumer import inbox_table
 from shared.db import schema_registry
+from shared.idempotency import idempotency_table
 from shared.outbox import outbox_table
 
 SCHEMA = "notifications"
@@ -35,6 +37,8 @@ class NotificationRow(Table, table=True):
 
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
+api_keys = api_keys_table(metadata)
+idempotency = idempotency_table(metadata)
 
 
 class NotificationRepository:

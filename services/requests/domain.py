@@ -1,9 +1,20 @@
-"""The assistance request and its lifecycle. No I/O: methods change state and record events."""
+"""The assistance request and its lifecycle. No I/O: methods check the rules, change state and
+record domain events; the caller stores the request and publishes the events.
+
+    draft ──submit──▶ submitted ──endorse──▶ endorsed ──publish──▶ published
+      ▲                  │                      │                    │ coverage
+      └──amend── returned ◀──return─────────────┘                    ▼
+                     └──submit (resubmission)           partly matched ⇄ matched ──▶ funded
+                                                                                      │
+    any open status ──withdraw──▶ withdrawn                               completed ◀─┘
+    any open status past its deadline ──expire──▶ expired
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID, uuid4
 
@@ -11,40 +22,261 @@ from uuid import UUID, uuid4
 class Status(StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"
+    RETURNED = "returned"
+    ENDORSED = "endorsed"
+    PUBLISHED = "published"
+    PARTLY_MATCHED = "partly_matched"
+    MATCHED = "matched"
+    FUNDED = "funded"
+    COMPLETED = "completed"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+
+
+CLOSED = frozenset({Status.COMPLETED, Status.WITHDRAWN, Status.EXPIRED})
+EDITABLE = frozenset({Status.DRAFT, Status.RETURNED})
+REVIEWABLE = frozenset({Status.SUBMITTED})
+MATCHABLE = frozenset({Status.PUBLISHED, Status.PARTLY_MATCHED, Status.MATCHED})
+ON_GLOBAL_TIER = frozenset(
+    {
+        Status.ENDORSED,
+        Status.PUBLISHED,
+        Status.PARTLY_MATCHED,
+        Status.MATCHED,
+        Status.FUNDED,
+        Status.COMPLETED,
+    }
+)
+
+
+class Urgency(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class RuleViolation(Exception):
+    """A change the lifecycle does not allow; `rule` names the rule for the caller."""
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.rule = rule
 
 
 @dataclass(frozen=True)
-class Submitted:
-    """Domain event: the state submitted the request for regional review."""
+class Money:
+    value: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A needs assessment or report the request rests on."""
+
+    kind: str
+    description: str
+    reference: str | None = None
+    date: date | None = None
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    email: str
+    phone: str | None = None
+    organisation: str | None = None
+
+
+@dataclass(frozen=True)
+class Need:
+    """What is asked: everything a state may amend while its request is a draft or returned."""
+
+    convention: str
+    areas: tuple[str, ...]
+    assistance_types: tuple[str, ...]
+    title: str
+    description: str
+    evidence: tuple[Evidence, ...]
+    amount: Money | None
+    deadline: date
+    deadline_reason: str | None
+    urgency: Urgency
+    contact: Contact
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One entry of a request's history: who moved it from what to what, when and why."""
+
+    action: str
+    from_status: Status | None
+    to_status: Status
+    actor: str
+    at: datetime
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Changed:
+    """Domain event: the request changed status (or was amended); carries the transition."""
 
     request_id: UUID
-    state: str
-    title: str
-    regional_centre: str | None
-
-
-DomainEvent = Submitted
+    transition: Transition
 
 
 @dataclass
 class AssistanceRequest:
     state: str
-    title: str
+    need: Need
     regional_centre: str | None
     id: UUID = field(default_factory=uuid4)
     status: Status = Status.DRAFT
+    version: int = 1
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    events: list[DomainEvent] = field(default_factory=list)
+    updated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    matched_amount: Decimal = Decimal(0)
+    reserved_amount: Decimal = Decimal(0)
+    coverage_sequence: int = 0
+    history: list[Transition] = field(default_factory=list)
+    events: list[Changed] = field(default_factory=list)
 
-    def submit(self) -> None:
-        if self.status is not Status.DRAFT:
-            raise IllegalTransition(self.status, Status.SUBMITTED)
-        self.status = Status.SUBMITTED
-        self.events.append(Submitted(self.id, self.state, self.title, self.regional_centre))
+    @classmethod
+    def draft(
+        cls, state: str, need: Need, regional_centre: str | None, actor: str, now: datetime
+    ) -> AssistanceRequest:
+        request = cls(
+            state=state, need=need, regional_centre=regional_centre, created_at=now, updated_at=now
+        )
+        request._record("create", None, Status.DRAFT, actor, now)
+        return request
 
+    @property
+    def on_global_tier(self) -> bool:
+        """Whether the secretariat's tier sees it: endorsed or further, or no centre reviews it."""
+        return self.regional_centre is None or self.status in ON_GLOBAL_TIER
 
-class IllegalTransition(Exception):
-    def __init__(self, current: Status, target: Status) -> None:
-        super().__init__(f"a {current} request cannot become {target}")
-        self.current = current
-        self.target = target
+    def amend(self, need: Need, actor: str, now: datetime) -> None:
+        self._require(
+            self.status in EDITABLE, "not-editable", f"a {self.status} request cannot be amended"
+        )
+        self.need = need
+        self._record("amend", self.status, self.status, actor, now)
+
+    def submit(self, actor: str, now: datetime) -> None:
+        self._require(
+            self.status in EDITABLE,
+            "not-submittable",
+            f"a {self.status} request cannot be submitted",
+        )
+        self._require_future_deadline(now)
+        self._record("submit", self.status, Status.SUBMITTED, actor, now)
+
+    def endorse(self, actor: str, now: datetime, reason: str | None = None) -> None:
+        self._require(
+            self.status in REVIEWABLE,
+            "not-reviewable",
+            f"a {self.status} request cannot be endorsed",
+        )
+        self._record("endorse", self.status, Status.ENDORSED, actor, now, reason)
+
+    def return_for_amendment(self, actor: str, now: datetime, reason: str) -> None:
+        self._require(
+            self.status in REVIEWABLE | {Status.ENDORSED},
+            "not-reviewable",
+            f"a {self.status} request cannot be returned",
+        )
+        self._require(bool(reason.strip()), "reason-required", "say why the request is returned")
+        self._record("return", self.status, Status.RETURNED, actor, now, reason)
+
+    def publish(self, actor: str, now: datetime) -> None:
+        self._require(
+            self.status is Status.ENDORSED,
+            "not-publishable",
+            f"a {self.status} request cannot be published; endorse it first",
+        )
+        self._require_future_deadline(now)
+        self._record("publish", self.status, Status.PUBLISHED, actor, now)
+
+    def withdraw(self, actor: str, now: datetime, reason: str | None = None) -> None:
+        self._require(
+            self.status not in CLOSED | {Status.FUNDED},
+            "not-withdrawable",
+            f"a {self.status} request cannot be withdrawn",
+        )
+        self._record("withdraw", self.status, Status.WITHDRAWN, actor, now, reason)
+
+    def complete(self, actor: str, now: datetime, reason: str | None = None) -> None:
+        self._require(
+            self.status is Status.FUNDED,
+            "not-completable",
+            f"a {self.status} request cannot be completed; it must be funded",
+        )
+        self._record("complete", self.status, Status.COMPLETED, actor, now, reason)
+
+    def expire_if_due(self, today: date, now: datetime) -> bool:
+        """Expire an open request whose deadline has passed; True when it did."""
+        if self.status in CLOSED | {Status.FUNDED} or self.need.deadline >= today:
+            return False
+        self._record(
+            "expire",
+            self.status,
+            Status.EXPIRED,
+            "system",
+            now,
+            f"deadline {self.need.deadline.isoformat()} passed",
+        )
+        return True
+
+    def record_coverage(
+        self, sequence: int, matched: Decimal, fully_matched: bool, actor: str, now: datetime
+    ) -> bool:
+        """Matching's latest view of how much is covered; older views are ignored."""
+        if sequence <= self.coverage_sequence or self.status not in MATCHABLE:
+            return False
+        self.coverage_sequence = sequence
+        self.matched_amount = matched
+        target = (
+            Status.MATCHED
+            if fully_matched
+            else (Status.PARTLY_MATCHED if matched > 0 else Status.PUBLISHED)
+        )
+        if target is not self.status:
+            self._record("coverage", self.status, target, actor, now)
+        return True
+
+    def record_reservation(self, amount: Decimal, actor: str, now: datetime) -> None:
+        """Funds reserved for this request; it is funded once they cover what it asks."""
+        self.reserved_amount += amount
+        asked = self.need.amount.value if self.need.amount else Decimal(0)
+        if self.status in MATCHABLE and self.reserved_amount >= asked:
+            self._record("fund", self.status, Status.FUNDED, actor, now)
+
+    def _require_future_deadline(self, now: datetime) -> None:
+        self._require(
+            self.need.deadline > now.date(),
+            "deadline-passed",
+            f"the deadline {self.need.deadline.isoformat()} has passed",
+        )
+
+    @staticmethod
+    def _require(condition: bool, rule: str, message: str) -> None:
+        if not condition:
+            raise RuleViolation(rule, message)
+
+    def _record(
+        self,
+        action: str,
+        from_status: Status | None,
+        to_status: Status,
+        actor: str,
+        now: datetime,
+        reason: str | None = None,
+    ) -> None:
+        transition = Transition(action, from_status, to_status, actor, now, reason)
+        self.status = to_status
+        self.updated_at = now
+        if from_status is not None:
+            self.version += 1
+        self.history.append(transition)
+        self.events.append(Changed(self.id, transition))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.requests import api, handlers, store
+from services.requests import api, handlers, reports, store
 from shared.runtime import ServiceDefinition
 from shared.settings import RequestsSettings
 
@@ -14,8 +14,11 @@ SERVICE = ServiceDefinition(
     metadata=store.metadata,
     outbox_table=store.outbox,
     inbox_table=store.inbox,
+    api_keys_table=store.api_keys,
+    idempotency_table=store.idempotency,
     migrations=Path(__file__).parent / "migrations",
-    routers=lambda: [api.router],
-    subscriptions=handlers.SUBSCRIPTIONS,
+    routers=lambda: [api.router, reports.router],
+    subscriptions=handlers.subscriptions,
+    workers=handlers.workers,
     description="Assistance requests from national focal points, reviewed regionally.",
 )

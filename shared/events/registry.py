@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from shared.events import requests
+from shared.events import access, inventory, matching, requests
 from shared.events.base import EventPayload
 
-ALL_PAYLOADS: tuple[type[EventPayload], ...] = (*requests.PAYLOADS,)
+ALL_PAYLOADS: tuple[type[EventPayload], ...] = (
+    *access.PAYLOADS,
+    *requests.PAYLOADS,
+    *inventory.PAYLOADS,
+    *matching.PAYLOADS,
+)
 
 EVENT_TYPES: dict[str, type[EventPayload]] = {p.cloudevent_type(): p for p in ALL_PAYLOADS}
 

@@ -1,26 +1,133 @@
-"""Events of the requests service: an assistance request's lifecycle."""
+"""Events of the requests service: an assistance request's lifecycle.
+
+Every event carries the request's full details as they are after the change, so a consumer can
+keep its own copy (a regional centre reviewing it, matching's read model, the operators' feed)
+without asking the requests service anything.
+"""
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from datetime import date as day_type
+from decimal import Decimal
 from typing import ClassVar
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events.base import EventPayload
 
 
-class RequestSubmitted(EventPayload):
-    """A national focal point submitted a request; its regional centre is asked to review it."""
+class Amount(BaseModel):
+    model_config = ConfigDict(frozen=True)
 
-    event_type: ClassVar[str] = "request.submitted"
+    value: Decimal
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+
+
+class EvidenceItem(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    description: str
+    reference: str | None = None
+    date: day_type | None = None
+
+
+class ContactPoint(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    email: str
+    phone: str | None = None
+    organisation: str | None = None
+
+
+class RequestDetails(BaseModel):
+    """An assistance request as it stands."""
+
+    model_config = ConfigDict(frozen=True)
 
     request_id: UUID
     state: str = Field(description="Requesting state, ISO 3166-1 alpha-3.")
+    regional_centre: str | None = Field(description="None: no centre reviews it (global tier).")
+    status: str
+    version: int
+    convention: str
+    areas: list[str]
+    assistance_types: list[str]
     title: str
-    regional_centre: str | None = Field(
-        description="The centre that reviews it; none when the state has no centre."
-    )
+    description: str
+    evidence: list[EvidenceItem]
+    amount: Amount | None
+    deadline: date
+    deadline_reason: str | None
+    urgency: str
+    contact: ContactPoint
+    created_at: datetime
 
 
-PAYLOADS: tuple[type[EventPayload], ...] = (RequestSubmitted,)
+class RequestEvent(EventPayload):
+    """A change of a request: who made it, why, and the request after it."""
+
+    request: RequestDetails
+    from_status: str | None
+    actor: str
+    reason: str | None = None
+
+
+class RequestSubmitted(RequestEvent):
+    """Submitted (or resubmitted) by its state: its regional centre is asked to review it."""
+
+    event_type: ClassVar[str] = "request.submitted"
+
+
+class RequestEndorsed(RequestEvent):
+    event_type: ClassVar[str] = "request.endorsed"
+
+
+class RequestReturned(RequestEvent):
+    """Returned to its state for amendment, with the reason."""
+
+    event_type: ClassVar[str] = "request.returned"
+
+
+class RequestPublished(RequestEvent):
+    """Published by the secretariat: open for matching."""
+
+    event_type: ClassVar[str] = "request.published"
+
+
+class RequestMatchStatusChanged(RequestEvent):
+    """Became partly matched or matched, or fell back to published."""
+
+    event_type: ClassVar[str] = "request.match-status-changed"
+
+
+class RequestFunded(RequestEvent):
+    event_type: ClassVar[str] = "request.funded"
+
+
+class RequestCompleted(RequestEvent):
+    event_type: ClassVar[str] = "request.completed"
+
+
+class RequestWithdrawn(RequestEvent):
+    event_type: ClassVar[str] = "request.withdrawn"
+
+
+class RequestExpired(RequestEvent):
+    event_type: ClassVar[str] = "request.expired"
+
+
+PAYLOADS: tuple[type[EventPayload], ...] = (
+    RequestSubmitted,
+    RequestEndorsed,
+    RequestReturned,
+    RequestPublished,
+    RequestMatchStatusChanged,
+    RequestFunded,
+    RequestCompleted,
+    RequestWithdrawn,
+    RequestExpired,
+)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,15 +17,14 @@ from shared.events.requests import RequestSubmitted
 from shared.runtime import Resources, running_service
 from shared.settings import NotificationsSettings
 from shared.topics import Stream
+from tests.factories import submitted_event
 from tests.kafka import read_topic
 from tests.system import Environment
 
 
 def submitted() -> Envelope[RequestSubmitted]:
-    payload = RequestSubmitted(
-        request_id=uuid4(), state="LAO", title="Survey", regional_centre=None
-    )
-    return Envelope(payload=payload, key=str(payload.request_id), source="/tests")
+    payload = submitted_event()
+    return Envelope(payload=payload, key=str(payload.request.request_id), source="/tests")
 
 
 async def publish(resources: Resources, topic: str, envelope: Envelope[Any]) -> None:
@@ -91,7 +90,7 @@ async def test_a_handler_that_keeps_failing_is_retried_then_deadlettered(
     good_handled = asyncio.Event()
 
     async def flaky(session: AsyncSession, envelope: Envelope[RequestSubmitted]) -> None:
-        if envelope.payload.title == "poison":
+        if envelope.payload.request.title == "poison":
             attempts.append(envelope.id)
             raise ValueError("cannot handle this one")
         handled.append(envelope.id)
@@ -112,7 +111,7 @@ async def test_a_handler_that_keeps_failing_is_retried_then_deadlettered(
             retry=RetryPolicy(max_attempts=3, backoff_seconds=0.05),
         )
         poison = Envelope(
-            RequestSubmitted(request_id=uuid4(), state="LAO", title="poison", regional_centre=None),
+            submitted_event(title="poison"),
             key="k",
             source="/tests",
         )

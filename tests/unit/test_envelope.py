@@ -1,17 +1,15 @@
 import json
-from uuid import uuid4
 
 import pytest
 
 from shared.events import ALL_PAYLOADS, Envelope, MalformedEvent, decode, encode
 from shared.events.requests import RequestSubmitted
+from tests.factories import submitted_event
 
 
 def submitted() -> Envelope[RequestSubmitted]:
-    payload = RequestSubmitted(
-        request_id=uuid4(), state="LAO", title="Survey and clearance", regional_centre="sea"
-    )
-    return Envelope(payload=payload, key=str(payload.request_id), source="/tests")
+    payload = submitted_event()
+    return Envelope(payload=payload, key=str(payload.request.request_id), source="/tests")
 
 
 def test_round_trip_keeps_every_attribute_and_the_payload() -> None:
@@ -37,7 +35,7 @@ def test_structured_mode_puts_a_cloudevent_document_in_the_value() -> None:
     assert document["specversion"] == "1.0"
     assert document["type"] == "org.clearinghouse.request.submitted.v1"
     assert document["id"] == str(envelope.id)
-    assert document["data"]["state"] == "LAO"
+    assert document["data"]["request"]["state"] == "LAO"
 
 
 def test_a_consumer_ignores_fields_a_newer_producer_added() -> None:
@@ -61,7 +59,7 @@ def test_a_consumer_ignores_fields_a_newer_producer_added() -> None:
         ),
         (
             b'{"specversion": "1.0", "id": "1", "source": "/t",'
-            b' "type": "org.clearinghouse.request.submitted.v1", "data": {"state": "LAO"}}',
+            b' "type": "org.clearinghouse.request.submitted.v1", "data": {"actor": "x"}}',
             "invalid org.clearinghouse.request.submitted.v1",
         ),
     ],

@@ -45,6 +45,8 @@ def test_all_specs_cover_every_tier_and_service() -> None:
     )
     names = {spec.name for spec in specs}
 
-    assert len(specs) == len(names) == len(Stream) * (2 + 2) + len(SERVICES)
+    assert len(specs) == len(names) == len(Stream) + (len(Stream) - 1) * 3 + len(SERVICES)
+    assert topics.global_(Stream.ACCESS) in names
+    assert topics.regional("a", Stream.ACCESS) not in names
     assert topics.regional("b", Stream.FUNDS) in names
     assert all(spec.retention_ms == 9 for spec in specs if ".deadletter." in spec.name)

@@ -1,0 +1,131 @@
+"""`Idempotency-Key` on HTTP writes: a retried call gets the first answer and changes nothing.
+
+The key is claimed in the same transaction as the write it guards. A concurrent retry blocks on
+the claim until the first call commits, then replays its answer; if the first call failed, its
+transaction rolled back with the claim, and the retry runs as if it were the first. Keys are
+scoped to the caller's API key, and a key reused for a different request is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    func,
+    select,
+)
+from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.auth import PrincipalDep
+from shared.http import Problem
+from shared.runtime import SessionDep
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+MAX_KEY_LENGTH = 200
+
+
+def idempotency_table(metadata: MetaData) -> Table:
+    return Table(
+        "idempotency_keys",
+        metadata,
+        Column("caller", String(32), nullable=False),
+        Column("key", String(MAX_KEY_LENGTH), nullable=False),
+        Column("fingerprint", String(64), nullable=False),
+        Column("status_code", Integer),
+        Column("body", JSONB),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        PrimaryKeyConstraint("caller", "key", name="pk_idempotency_keys"),
+    )
+
+
+class Idempotency:
+    """The idempotency of one HTTP write; `replay()` first, `remember()` last."""
+
+    def __init__(
+        self, table: Table, session: AsyncSession, caller: str, key: str | None, fingerprint: str
+    ) -> None:
+        self.table = table
+        self.session = session
+        self.caller = caller
+        self.key = key
+        self.fingerprint = fingerprint
+
+    async def replay(self) -> JSONResponse | None:
+        """The stored answer of an earlier call with this key, or None when this call is new."""
+        if self.key is None:
+            return None
+        t = self.table
+        claimed = await self.session.execute(
+            insert(t)
+            .values(caller=self.caller, key=self.key, fingerprint=self.fingerprint)
+            .on_conflict_do_nothing()
+            .returning(t.c.key)
+        )
+        if claimed.first() is not None:
+            return None
+        earlier = (
+            await self.session.execute(
+                select(t.c.fingerprint, t.c.status_code, t.c.body).where(
+                    t.c.caller == self.caller, t.c.key == self.key
+                )
+            )
+        ).one()
+        if earlier.fingerprint != self.fingerprint:
+            raise Problem(
+                422,
+                "Idempotency key reused",
+                f"{HEADER} {self.key!r} was used for a different request.",
+                kind="idempotency-key-reused",
+                field=f"header.{HEADER}",
+            )
+        return JSONResponse(
+            earlier.body, status_code=earlier.status_code, headers={REPLAYED_HEADER: "true"}
+        )
+
+    async def remember(self, status_code: int, body: Any) -> Any:
+        """Store the answer with the claim (same transaction as the write); returns `body`."""
+        if self.key is not None:
+            await self.session.execute(
+                self.table.update()
+                .where(self.table.c.caller == self.caller, self.table.c.key == self.key)
+                .values(status_code=status_code, body=jsonable_encoder(body))
+            )
+        return body
+
+
+async def _fingerprint(request: Request) -> str:
+    digest = hashlib.sha256(f"{request.method} {request.url.path}\n".encode())
+    digest.update(await request.body())
+    return digest.hexdigest()
+
+
+async def idempotency(
+    request: Request, session: SessionDep, principal: PrincipalDep
+) -> Idempotency:
+    key = request.headers.get(HEADER)
+    if key is not None and not 1 <= len(key) <= MAX_KEY_LENGTH:
+        raise Problem(
+            422,
+            "Invalid idempotency key",
+            f"{HEADER} must have 1 to {MAX_KEY_LENGTH} characters.",
+            kind="validation",
+            field=f"header.{HEADER}",
+        )
+    table: Table = request.app.state.definition.idempotency_table
+    return Idempotency(table, session, principal.key_id, key, await _fingerprint(request))
+
+
+IdempotencyDep = Annotated[Idempotency, Depends(idempotency)]

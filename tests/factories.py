@@ -1,0 +1,74 @@
+"""Test data that reads like the seeds: a CCM state asking for help with clearance."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from services.requests.domain import AssistanceRequest, Contact, Evidence, Money, Need, Urgency
+from services.requests.events import details
+from shared.events.requests import RequestSubmitted
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def need(**changes: Any) -> Need:
+    values: dict[str, Any] = {
+        "convention": "CCM",
+        "areas": ("survey-and-clearance",),
+        "assistance_types": ("financial", "technical"),
+        "title": "Survey and clearance of cluster munition remnants in Xieng Khouang",
+        "description": "Clearance of confirmed hazardous areas ahead of the Article 4 deadline.",
+        "evidence": (Evidence("survey", "Non-technical survey 2018", None, date(2018, 11, 30)),),
+        "amount": Money(Decimal("1500000.00"), "USD"),
+        "deadline": NOW.date() + timedelta(days=365),
+        "deadline_reason": "Article 4 clearance deadline",
+        "urgency": Urgency.HIGH,
+        "contact": Contact("National focal point", "focal.point@example.org"),
+    }
+    return Need(**{**values, **changes})
+
+
+def draft_request(
+    state: str = "LAO", centre: str | None = "south-eastern-asia", **changes: Any
+) -> AssistanceRequest:
+    return AssistanceRequest.draft(state, need(**changes), centre, f"national:{state}", NOW)
+
+
+def request_body(state: str = "LAO", **changes: Any) -> dict[str, Any]:
+    """The JSON a partner system posts to create a draft request."""
+    body: dict[str, Any] = {
+        "state": state,
+        "convention": "CCM",
+        "areas": ["survey-and-clearance"],
+        "assistance_types": ["financial", "technical"],
+        "title": "Survey and clearance of cluster munition remnants",
+        "description": "Clearance of confirmed hazardous areas ahead of the Article 4 deadline.",
+        "evidence": [
+            {"kind": "survey", "description": "Non-technical survey 2018", "date": "2018-11-30"}
+        ],
+        "amount": {"value": "1500000.00", "currency": "USD"},
+        "deadline": (date.today() + timedelta(days=365)).isoformat(),
+        "deadline_reason": "Article 4 clearance deadline",
+        "urgency": "high",
+        "contact": {"name": "National focal point", "email": "focal.point@example.org"},
+    }
+    body.update(changes)
+    return body
+
+
+def need_body(**changes: Any) -> dict[str, Any]:
+    """The JSON that amends a request: everything but the state."""
+    body = request_body(**changes)
+    del body["state"]
+    return body
+
+
+def submitted_event(state: str = "LAO", title: str = "Survey and clearance") -> RequestSubmitted:
+    """The event a national focal point's submission announces."""
+    request = draft_request(state=state, title=title)
+    request.submit(f"national:{state}", NOW)
+    return RequestSubmitted(
+        request=details(request), from_status="draft", actor=f"national:{state}"
+    )

@@ -1,14 +1,88 @@
-"""Events of the inventory service."""
+"""Events of the inventory service: sources of assistance and what they reserve for requests.
+
+`SourceChanged` carries the whole source as it is after the change, with what each funding window
+still has available, so matching keeps its read model of capacity from these events alone.
+"""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 from typing import ClassVar
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from shared.eligibility import Eligibility
 from shared.events.base import EventPayload
+
+
+class SourceKind(StrEnum):
+    DONOR_STATE = "donor-state"
+    BILATERAL_AGENCY = "bilateral-agency"
+    INTERGOVERNMENTAL = "intergovernmental-organisation"
+    DEVELOPMENT_BANK = "development-bank"
+    GLOBAL_FUND = "global-fund"
+    NGO = "ngo"
+    PRIVATE_SECTOR = "private-sector"
+
+
+class SourceStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    CLOSED = "closed"
+
+
+class Support(BaseModel):
+    """A convention a source supports, and which of its areas (all of them when empty)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    convention: str
+    areas: list[str] = Field(default_factory=list)
+
+
+class WindowState(BaseModel):
+    """A funding window: when it is open, its capacity and what is still available."""
+
+    model_config = ConfigDict(frozen=True)
+
+    window_id: UUID
+    opens: date
+    closes: date
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    capacity: Decimal
+    available: Decimal = Field(description="Capacity less commitments and reservations.")
+
+
+class SourceDetails(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    source_id: UUID
+    version: int
+    kind: SourceKind
+    name: str
+    donor: str | None = Field(description="The donor principal that manages it, if any.")
+    home_country: str | None
+    status: SourceStatus
+    supports: list[Support]
+    assistance_types: list[str]
+    eligibility: Eligibility
+    regional_focus: list[str] = Field(description="Regional centre ids; empty: worldwide.")
+    windows: list[WindowState]
+    min_grant: Decimal | None
+    max_grant: Decimal | None
+
+
+class SourceChanged(EventPayload):
+    """A source was registered, edited, paused, closed, or its windows' availability moved."""
+
+    event_type: ClassVar[str] = "source.changed"
+
+    source: SourceDetails
+    change: str = Field(description="registered, updated, paused, resumed, closed, ledger")
+    actor: str
 
 
 class FundsReserved(EventPayload):
@@ -24,4 +98,27 @@ class FundsReserved(EventPayload):
     currency: str
 
 
-PAYLOADS: tuple[type[EventPayload], ...] = (FundsReserved,)
+class ReservationFailure(StrEnum):
+    WINDOW_CLOSED = "window-closed"
+    CAPACITY_GONE = "capacity-gone"
+    NOT_ELIGIBLE = "not-eligible"
+    SOURCE_INACTIVE = "source-inactive"
+    UNKNOWN_SOURCE = "unknown-source"
+    CURRENCY_MISMATCH = "currency-mismatch"
+
+
+class FundsReservationFailed(EventPayload):
+    """A source could not reserve what a donor accepted; matching re-opens the need."""
+
+    event_type: ClassVar[str] = "funds.reservation-failed"
+
+    match_id: UUID
+    request_id: UUID
+    source_id: UUID
+    amount: Decimal
+    currency: str
+    reason: ReservationFailure
+    detail: str
+
+
+PAYLOADS: tuple[type[EventPayload], ...] = (SourceChanged, FundsReserved, FundsReservationFailed)

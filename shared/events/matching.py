@@ -1,4 +1,8 @@
-"""Events of the matching service."""
+"""Events of the matching service: proposals, donors' answers, and how much of a request is covered.
+
+A proposal names one source window and an amount for one request. A donor's acceptance goes to the
+inventory, which answers with `FundsReserved` or `FundsReservationFailed` for the same `match_id`.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,62 @@ from decimal import Decimal
 from typing import ClassVar
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events.base import EventPayload
+
+
+class Match(BaseModel):
+    """Who proposes how much to whom."""
+
+    model_config = ConfigDict(frozen=True)
+
+    match_id: UUID
+    request_id: UUID
+    state: str
+    regional_centre: str | None
+    source_id: UUID
+    window_id: UUID | None
+    donor: str | None = Field(description="The donor principal that answers for the source.")
+    amount: Decimal = Field(ge=0)
+    currency: str | None
+    lead: bool = Field(default=False, description="The lead donor of the request's coalition.")
+
+
+class MatchProposed(EventPayload):
+    """A proposal, with the reasons: the rules that passed and what each criterion scored."""
+
+    event_type: ClassVar[str] = "match.proposed"
+
+    match: Match
+    score: float
+    explanation: dict[str, object]
+
+
+class MatchWithdrawn(EventPayload):
+    """A proposal no longer stands (re-allocation moved the capacity, or the request closed)."""
+
+    event_type: ClassVar[str] = "match.withdrawn"
+
+    match: Match
+    reason: str
+
+
+class MatchAccepted(EventPayload):
+    """A donor accepted a proposal; the inventory reserves the amount exactly once per match."""
+
+    event_type: ClassVar[str] = "match.accepted"
+
+    match: Match
+    accepted_by: str
+
+
+class MatchDeclined(EventPayload):
+    event_type: ClassVar[str] = "match.declined"
+
+    match: Match
+    declined_by: str
+    reason: str | None = None
 
 
 class RequestCoverageChanged(EventPayload):
@@ -27,4 +84,10 @@ class RequestCoverageChanged(EventPayload):
     fully_matched: bool
 
 
-PAYLOADS: tuple[type[EventPayload], ...] = (RequestCoverageChanged,)
+PAYLOADS: tuple[type[EventPayload], ...] = (
+    MatchProposed,
+    MatchWithdrawn,
+    MatchAccepted,
+    MatchDeclined,
+    RequestCoverageChanged,
+)

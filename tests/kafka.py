@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+
+from shared.events.envelope import Envelope, encode
 
 
 async def read_topic(
@@ -26,3 +29,20 @@ async def read_topic(
     finally:
         await consumer.stop()
     return records
+
+
+async def publish(bootstrap_servers: str, topic: str, *envelopes: Envelope[Any]) -> None:
+    """Publish events as another service's relay would: structured CloudEvents, keyed."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, enable_idempotence=True)
+    await producer.start()
+    try:
+        for envelope in envelopes:
+            message = encode(envelope)
+            await producer.send_and_wait(
+                topic,
+                message.value,
+                key=envelope.key.encode(),
+                headers=list(message.headers.items()),
+            )
+    finally:
+        await producer.stop()

@@ -54,8 +54,8 @@ class Environment:
         return settings_type(**{**values, **overrides})  # type: ignore[arg-type]
 
 
-def new_environment(kafka: str, admin_url: str) -> Environment:
-    """A fresh database (created with the admin URL) and a fresh topic prefix."""
+def new_environment(kafka: str, admin_url: str, template: str = "template1") -> Environment:
+    """A fresh database (created with the admin URL, as a copy of `template`) and topic prefix."""
     name = f"t{uuid.uuid4().hex[:10]}"
     admin = make_url(admin_url)
     subprocess.run(
@@ -65,6 +65,7 @@ def new_environment(kafka: str, admin_url: str) -> Environment:
             _CREATE_DATABASE,
             admin.set(drivername="postgresql").render_as_string(hide_password=False),
             name,
+            template,
         ],
         check=True,
     )
@@ -77,11 +78,11 @@ def new_environment(kafka: str, admin_url: str) -> Environment:
 
 _CREATE_DATABASE = """
 import asyncio, sys, asyncpg
-async def main(dsn, name):
+async def main(dsn, name, template):
     connection = await asyncpg.connect(dsn)
-    await connection.execute(f'CREATE DATABASE "{name}"')
+    await connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     await connection.close()
-asyncio.run(main(sys.argv[1], sys.argv[2]))
+asyncio.run(main(*sys.argv[1:]))
 """
 
 

@@ -31,6 +31,10 @@ lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy shared services deploy
 
+## bench: every benchmark in bench/, each printing its tables (see bench/README.md)
+bench: setup
+	$(PY) -m bench.intake
+
 format: $(INSTALLED)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .

@@ -17,13 +17,14 @@ import hashlib
 import hmac
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
 from aiokafka import AIOKafkaProducer
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel
 from sqlalchemy import Column, DateTime, MetaData, String, Table, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -251,3 +252,21 @@ PrincipalDep = Annotated[Principal, Depends(authenticate)]
 
 def forbidden(detail: str) -> Problem:
     return Problem(403, "Forbidden", detail, kind="forbidden")
+
+
+class WhoAmI(BaseModel):
+    role: Role
+    state: str | None
+    centre: str | None
+    donor: str | None
+    key_id: str
+    label: str
+
+
+whoami_router = APIRouter(tags=["access"])
+
+
+@whoami_router.get("/v1/whoami", response_model=WhoAmI, summary="Who the API key speaks for")
+async def whoami(principal: PrincipalDep) -> WhoAmI:
+    """Lets a partner system check its key, and tells when a new key has reached this service."""
+    return WhoAmI(**asdict(principal), label=principal.label)

@@ -23,7 +23,7 @@ from fastapi import Depends, FastAPI, Request
 from sqlalchemy import MetaData, Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from shared.auth import Authenticator, store_issued_key, store_revoked_key
+from shared.auth import Authenticator, store_issued_key, store_revoked_key, whoami_router
 from shared.consumer import Consumer, HandlerMap, RetryPolicy
 from shared.db import Sessions, asyncpg_dsn, create_engine, session_factory
 from shared.events import Envelope
@@ -268,6 +268,7 @@ def create_app(
         "broker": lambda: get_app_resources(app).check_broker(),
     }
     app.include_router(health_router(checks))
+    app.include_router(whoami_router)
     for router in definition.routers():
         app.include_router(router)
     app.state.definition = definition

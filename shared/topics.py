@@ -13,6 +13,7 @@ order within its partition.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Iterable
@@ -98,29 +99,59 @@ class Topics:
         return specs
 
 
-async def ensure_topics(bootstrap_servers: str, specs: Iterable[TopicSpec]) -> list[str]:
-    """Create the topics that do not exist yet; returns the names created."""
+async def ensure_topics(
+    bootstrap_servers: str, specs: Iterable[TopicSpec], leader_timeout: float = 60
+) -> list[str]:
+    """Create the topics that do not exist yet and wait until every partition has a leader.
+
+    Returns the names created. Waiting for leaders makes a ready service's topics usable at once:
+    a producer that writes to a partition still electing its leader only retries, noisily.
+    """
+    specs = list(specs)
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
     await admin.start()
     try:
-        existing = set(await admin.list_topics())
-        missing = [spec for spec in specs if spec.name not in existing]
-        if not missing:
-            return []
-        new_topics = [
-            NewTopic(
-                name=spec.name,
-                num_partitions=spec.partitions,
-                replication_factor=spec.replication_factor,
-                topic_configs={"retention.ms": str(spec.retention_ms)},
-            )
-            for spec in missing
-        ]
-        try:
-            await admin.create_topics(new_topics)
-        except TopicAlreadyExistsError:
-            log.info("another process created some of the topics first")
-        log.info("created %d topics", len(missing))
-        return [spec.name for spec in missing]
+        created = await _create_missing(admin, specs)
+        await _await_leaders(admin, [spec.name for spec in specs], leader_timeout)
+        return created
     finally:
         await admin.close()
+
+
+async def _await_leaders(admin: AIOKafkaAdminClient, names: list[str], seconds: float) -> None:
+    async with asyncio.timeout(seconds):
+        while await _leaderless(admin, names):  # noqa: ASYNC110 (the broker has no event for it)
+            await asyncio.sleep(0.2)
+
+
+async def _leaderless(admin: AIOKafkaAdminClient, names: list[str]) -> list[str]:
+    topics = await admin.describe_topics(names)
+    return [
+        topic["topic"]
+        for topic in topics
+        if topic["error_code"] != 0
+        or not topic["partitions"]
+        or any(p["error_code"] != 0 or p["leader"] < 0 for p in topic["partitions"])
+    ]
+
+
+async def _create_missing(admin: AIOKafkaAdminClient, specs: list[TopicSpec]) -> list[str]:
+    existing = set(await admin.list_topics())
+    missing = [spec for spec in specs if spec.name not in existing]
+    if not missing:
+        return []
+    new_topics = [
+        NewTopic(
+            name=spec.name,
+            num_partitions=spec.partitions,
+            replication_factor=spec.replication_factor,
+            topic_configs={"retention.ms": str(spec.retention_ms)},
+        )
+        for spec in missing
+    ]
+    try:
+        await admin.create_topics(new_topics)
+    except TopicAlreadyExistsError:
+        log.info("another process created some of the topics first")
+    log.info("created %d topics", len(missing))
+    return [spec.name for spec in missing]

@@ -18,7 +18,7 @@ from typing import Any
 
 import typer
 
-from deploy.local import progress
+from deploy.local import demo, progress
 from deploy.local.kafka import KafkaServer
 from deploy.local.postgres import PostgresServer
 from deploy.local.processes import ROOT, SERVICES, ServiceProcess
@@ -97,8 +97,26 @@ def _raise_stop(signum: int, frame: FrameType | None) -> None:
     raise _Stop
 
 
+@app.command("demo")
+def load_demo(state_dir: Path = STATE_DIR) -> None:
+    """Load the demo data into the running system (`run` does it unless told not to)."""
+    urls = {name: f"http://127.0.0.1:{DEFINITIONS[name].settings_type().port}" for name in SERVICES}
+    _load_demo(urls, CommonSettings(), state_dir)
+
+
+def _load_demo(urls: Mapping[str, str], settings: CommonSettings, state_dir: Path) -> None:
+    keys = demo.load(urls, settings, state_dir / "demo-keys.json")
+    report = asyncio.run(demo.states_by_obligation(urls["requests"], keys[demo.SECRETARIAT]))
+    lines = ["", report, "", "Demo API keys (send as 'Authorization: Bearer <key>'):"]
+    lines += [f"  {user:<40} {key}" for user, key in keys.items()]
+    print("\n".join(lines), file=sys.stderr, flush=True)
+
+
 @app.command()
-def run(state_dir: Path = STATE_DIR) -> None:
+def run(
+    state_dir: Path = STATE_DIR,
+    with_demo: bool = typer.Option(True, "--demo/--no-demo", help="Load the demo data"),
+) -> None:
     """Start broker, database and the four services; Ctrl-C stops everything."""
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with it ignored
@@ -120,6 +138,12 @@ def run(state_dir: Path = STATE_DIR) -> None:
             process.start(wait=False)
         for process in processes:
             process.wait_ready()
+        if with_demo:
+            settings = CommonSettings(
+                kafka_bootstrap_servers=stack.kafka_bootstrap_servers,
+                database_url=stack.database_url,
+            )
+            _load_demo({p.service: p.url for p in processes}, settings, state_dir)
         _print_welcome(processes, state_dir)
         _watch(processes)
     except (KeyboardInterrupt, _Stop):

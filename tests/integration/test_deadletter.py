@@ -110,12 +110,9 @@ async def test_a_handler_that_keeps_failing_is_retried_then_deadlettered(
             topics=[topic],
             retry=RetryPolicy(max_attempts=3, backoff_seconds=0.05),
         )
-        poison = Envelope(
-            submitted_event(title="poison"),
-            key="k",
-            source="/tests",
-        )
-        good = submitted()
+        # One key, so one partition: the good event is handled only after the poison's fate.
+        poison = Envelope(submitted_event(title="poison"), key="k", source="/tests")
+        good = Envelope(submitted_event(), key="k", source="/tests")
         await publish(resources, topic, poison)
         await publish(resources, topic, good)
         task = asyncio.create_task(consumer.run())

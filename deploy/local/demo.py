@@ -1,0 +1,99 @@
+"""Demo data for a running system: an API key for each kind of user, then each service's records.
+
+Every service that has a `demo` module (`services/<name>/demo.py`) gets its `load(client)` called
+with a secretariat client; the loaders go through the public HTTP API, with idempotency keys, so
+loading twice changes nothing. The keys are kept in the run's state directory, beside the database
+that knows them, and shown on the console for trying the API by hand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import importlib.util
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+import httpx
+
+from deploy.local import progress
+from shared.auth import Principal, issue_key
+from shared.settings import CommonSettings
+
+USERS: dict[str, Principal] = {
+    "secretariat": Principal.secretariat(),
+    "operator": Principal.operator(),
+    "national focal point of Lao PDR": Principal.national("LAO"),
+    "regional centre for South-eastern Asia": Principal.regional("south-eastern-asia"),
+    "donor (Norway)": Principal.for_donor("norway"),
+}
+SECRETARIAT = "secretariat"
+KEY_WAIT_SECONDS = 30.0
+POLL_SECONDS = 0.5
+
+
+def load(urls: Mapping[str, str], settings: CommonSettings, keys_file: Path) -> dict[str, str]:
+    """Load every service's demo data; returns the demo users' keys, by user."""
+    keys = _keys(urls, settings, keys_file)
+    asyncio.run(_load_services(urls, keys[SECRETARIAT]))
+    return keys
+
+
+def _keys(urls: Mapping[str, str], settings: CommonSettings, keys_file: Path) -> dict[str, str]:
+    """The stored demo keys if the services know them, else new ones (announced over Kafka)."""
+    if keys_file.exists():
+        keys: dict[str, str] = json.loads(keys_file.read_text())
+        if set(keys) >= set(USERS) and asyncio.run(_known_everywhere(urls, keys[SECRETARIAT], 5)):
+            return keys
+    progress("issuing demo API keys")
+    keys = asyncio.run(_issue(settings))
+    keys_file.parent.mkdir(parents=True, exist_ok=True)
+    keys_file.write_text(json.dumps(keys, indent=2))
+    keys_file.chmod(0o600)
+    if not asyncio.run(_known_everywhere(urls, keys[SECRETARIAT], KEY_WAIT_SECONDS)):
+        raise RuntimeError("the services did not learn the demo keys; see their logs")
+    return keys
+
+
+async def _issue(settings: CommonSettings) -> dict[str, str]:
+    return {
+        user: await issue_key(settings, principal, f"demo: {user}")
+        for user, principal in USERS.items()
+    }
+
+
+async def _known_everywhere(urls: Mapping[str, str], key: str, seconds: float) -> bool:
+    """Whether every service accepts `key` within about `seconds` (keys travel over Kafka)."""
+    attempts = int(seconds / POLL_SECONDS)
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {key}"}, timeout=5) as client:
+        for url in urls.values():
+            for _ in range(attempts):
+                if (await client.get(f"{url}/v1/whoami")).status_code == 200:
+                    break
+                await asyncio.sleep(POLL_SECONDS)
+            else:
+                return False
+    return True
+
+
+async def _load_services(urls: Mapping[str, str], secretariat_key: str) -> None:
+    headers = {"Authorization": f"Bearer {secretariat_key}"}
+    for service, url in urls.items():
+        module_name = f"services.{service}.demo"
+        if importlib.util.find_spec(module_name) is None:
+            continue
+        async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as client:
+            count = await importlib.import_module(module_name).load(client)
+        progress(f"demo data: {service}: {count} items loaded")
+
+
+async def states_by_obligation(requests_url: str, key: str) -> str:
+    """The report the CCM concept note compiles by hand, as lines of text."""
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {key}"}) as client:
+        response = await client.get(f"{requests_url}/v1/reports/states-by-obligation")
+    response.raise_for_status()
+    lines = ["States requesting assistance, by obligation:"]
+    for row in response.json():
+        lines.append(f"  {row['convention']} {row['area']}: {', '.join(row['state_names'])}")
+    return "\n".join(lines)

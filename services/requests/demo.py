@@ -1,0 +1,145 @@
+"""Demo data: the requests for assistance in the CCM's 2018 Article 7 transparency reports.
+
+The CCM concept note on international cooperation and assistance (November 2019) lists the eleven
+States Parties that asked for assistance in their 2018 reports, and for which obligations:
+
+- stockpile destruction: Peru;
+- survey and clearance: Afghanistan, Chad, Lao PDR, Lebanon, Montenegro, State of Palestine (the
+  note counts seven but names these six);
+- risk reduction education: Afghanistan, Iraq, Lebanon, Montenegro, Somalia;
+- victim assistance: Afghanistan, Albania, Chad, Iraq, Lao PDR, Lebanon, Montenegro, Somalia,
+  State of Palestine;
+- destruction of munitions the Convention does not cover (obsolete aerial bombs): Mozambique.
+
+Each becomes one request per state and obligation, taken through review to publication so that
+matching sees it. States, obligations and the source are real; the amounts, deadlines, urgency and
+contact addresses are illustrative, since the reports summarised there give none.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+
+from shared.geography import countries
+
+OBLIGATIONS: dict[str, tuple[str, ...]] = {
+    "stockpile-destruction": ("PER",),
+    "survey-and-clearance": ("AFG", "TCD", "LAO", "LBN", "MNE", "PSE"),
+    "risk-reduction-education": ("AFG", "IRQ", "LBN", "MNE", "SOM"),
+    "victim-assistance": ("AFG", "ALB", "TCD", "IRQ", "LAO", "LBN", "MNE", "SOM", "PSE"),
+    "other-munitions-destruction": ("MOZ",),
+}
+
+# Per obligation: what is asked for, an illustrative amount in USD, the days from the next
+# 1 January to the deadline that matters, and the urgency.
+PROFILE: dict[str, tuple[str, list[str], str, int, str]] = {
+    "stockpile-destruction": (
+        "Destruction of stockpiled cluster munitions before the Article 3 deadline",
+        ["financial", "technical"],
+        "350000.00",
+        300,
+        "high",
+    ),
+    "survey-and-clearance": (
+        "Survey and clearance of cluster munition remnants under Article 4",
+        ["financial", "technical", "material"],
+        "2500000.00",
+        540,
+        "high",
+    ),
+    "risk-reduction-education": (
+        "Risk reduction education for communities near contaminated areas",
+        ["financial", "expertise-and-training"],
+        "400000.00",
+        450,
+        "medium",
+    ),
+    "victim-assistance": (
+        "Assistance to cluster munition victims under Article 5",
+        ["financial", "expertise-and-training"],
+        "750000.00",
+        720,
+        "medium",
+    ),
+    "other-munitions-destruction": (
+        "Destruction of obsolete aerial bombs outside the Convention's scope",
+        ["technical", "material"],
+        "200000.00",
+        365,
+        "low",
+    ),
+}
+AREA_NAMES = {
+    "stockpile-destruction": "stockpile destruction",
+    "survey-and-clearance": "survey and clearance",
+    "risk-reduction-education": "risk reduction education",
+    "victim-assistance": "victim assistance",
+    "other-munitions-destruction": "destruction of other munitions",
+}
+STEPS = ("submit", "endorse", "publish")
+
+
+def requests(today: date) -> list[tuple[str, dict[str, Any]]]:
+    """(idempotency key, body) of every demo request.
+
+    Deadlines count from the 1 January after `today`, so they stay in the future and the bodies
+    stay the same all year: loading again within the year replays, a new year brings a new set.
+    """
+    anchor = date(today.year + 1, 1, 1)
+    items = []
+    for area, states in OBLIGATIONS.items():
+        purpose, kinds, amount, days, urgency = PROFILE[area]
+        for state in states:
+            name = countries()[state].name
+            body = {
+                "state": state,
+                "convention": "CCM",
+                "areas": [area],
+                "assistance_types": kinds,
+                "title": f"{name}: {AREA_NAMES[area]}",
+                "description": f"{purpose}. Requested in the 2018 Article 7 transparency report.",
+                "evidence": [
+                    {
+                        "kind": "transparency-report",
+                        "description": f"CCM Article 7 report of {name} for 2018",
+                        "reference": "https://www.clusterconvention.org/transparency-reports/",
+                        "date": "2019-04-30",
+                    }
+                ],
+                "amount": {"value": amount, "currency": "USD"},
+                "deadline": (anchor + timedelta(days=days)).isoformat(),
+                "deadline_reason": "Illustrative: the date that matters for this obligation",
+                "urgency": urgency,
+                "contact": {
+                    "name": f"CCM national focal point, {name}",
+                    "email": f"ccm.focal-point@{state.lower()}.example.org",
+                },
+            }
+            items.append((f"demo-ccm-2018-{state}-{area}-{anchor.year}", body))
+    return items
+
+
+async def load(client: httpx.AsyncClient) -> int:
+    """Create, submit, endorse and publish every demo request; loading twice changes nothing.
+
+    `client` speaks to the requests service with a secretariat key. Every call carries an
+    Idempotency-Key derived from the item, so a second load replays the first one's answers.
+    """
+    items = requests(date.today())
+    for key, body in items:
+        created = await _post(client, "/v1/requests", f"{key}-create", body)
+        for step in STEPS:
+            await _post(client, f"/v1/requests/{created['id']}/{step}", f"{key}-{step}", {})
+    return len(items)
+
+
+async def _post(
+    client: httpx.AsyncClient, url: str, idempotency_key: str, body: dict[str, Any]
+) -> dict[str, Any]:
+    response = await client.post(url, json=body, headers={"Idempotency-Key": idempotency_key})
+    response.raise_for_status()
+    answer: dict[str, Any] = response.json()
+    return answer

@@ -280,7 +280,8 @@ def get_app_resources(app: FastAPI) -> Resources:
     return resources
 
 
-def get_resources(request: Request) -> Resources:
+async def get_resources(request: Request) -> Resources:
+    """Async, like every dependency here: FastAPI runs a plain `def` one in a worker thread."""
     return get_app_resources(request.app)
 
 

@@ -10,6 +10,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.requests import events
 from services.requests.access import Action, can_see, may, visible
@@ -26,7 +27,7 @@ from services.requests.schemas import (
 from services.requests.store import RequestFilter, RequestRepository
 from shared.auth import Principal, PrincipalDep, forbidden
 from shared.http import Problem
-from shared.idempotency import IdempotencyDep
+from shared.idempotency import Idempotency, IdempotencyDep
 from shared.runtime import Resources, ResourcesDep, SessionDep
 
 router = APIRouter(prefix="/v1/requests", tags=["requests"])
@@ -240,11 +241,11 @@ Change = Callable[[AssistanceRequest, str, datetime], None]
 class Lifecycle:
     """What every lifecycle action needs: the caller, the transaction, idempotency, If-Match."""
 
-    session: SessionDep
-    resources: ResourcesDep
-    principal: PrincipalDep
-    idempotency: IdempotencyDep
-    if_match: IfMatch = None
+    session: AsyncSession
+    resources: Resources
+    principal: Principal
+    idempotency: Idempotency
+    if_match: str | None = None
 
     async def apply(self, request_id: UUID, action: Action, change: Change) -> Any:
         """Load, authorise, apply one lifecycle change, store it with its events, answer."""
@@ -265,7 +266,18 @@ class Lifecycle:
         return JSONResponse(body.model_dump(mode="json"), headers={"ETag": _etag(request)})
 
 
-LifecycleDep = Annotated[Lifecycle, Depends()]
+async def lifecycle(
+    session: SessionDep,
+    resources: ResourcesDep,
+    principal: PrincipalDep,
+    idempotency: IdempotencyDep,
+    if_match: IfMatch = None,
+) -> Lifecycle:
+    """An async factory: a class as dependency would be built in a worker thread."""
+    return Lifecycle(session, resources, principal, idempotency, if_match)
+
+
+LifecycleDep = Annotated[Lifecycle, Depends(lifecycle)]
 
 
 @router.post(

@@ -62,6 +62,7 @@ class CommonSettings(BaseSettings):
         description="JSON list of regional centres; by default one per UN M49 sub-region.",
     )
     log_level: str = Field("INFO", validation_alias=_plain("log_level"))
+    log_format: Literal["json", "text"] = Field("json", validation_alias=_plain("log_format"))
 
 
 class ServiceSettings(CommonSettings):

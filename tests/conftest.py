@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import signal
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy.engine import make_url
 
 from deploy.local.__main__ import migrate_all
 from deploy.local.stack import LocalStack
+from tests.kafka import delete_topics
 from tests.system import ROOT, Environment, free_port, new_environment
 
 
@@ -43,6 +46,16 @@ def migrated(stack: LocalStack) -> str:
 
 
 @pytest.fixture
-def environment(stack: LocalStack, migrated: str) -> Environment:
-    """A fresh, migrated database and a fresh topic prefix for one test."""
-    return new_environment(stack.kafka_bootstrap_servers, stack.database_url, template=migrated)
+def environment(stack: LocalStack, migrated: str) -> Iterator[Environment]:
+    """A fresh, migrated database and a fresh topic prefix for one test.
+
+    The test's topics are deleted afterwards: a broker holding every test's partitions grows
+    slow to start again (the readiness test restarts it) and to create topics.
+    """
+    fresh = new_environment(stack.kafka_bootstrap_servers, stack.database_url, template=migrated)
+    yield fresh
+    # In a thread of its own: asyncio.run here would unset the session's event loop.
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(
+            asyncio.run, delete_topics(stack.kafka_bootstrap_servers, f"{fresh.topic_prefix}.")
+        ).result()

@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka.admin import AIOKafkaAdminClient
 
 from shared.events.envelope import Envelope, encode
 
@@ -46,3 +47,15 @@ async def publish(bootstrap_servers: str, topic: str, *envelopes: Envelope[Any])
             )
     finally:
         await producer.stop()
+
+
+async def delete_topics(bootstrap_servers: str, prefix: str) -> None:
+    """Delete every topic whose name starts with `prefix`."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        names = [name for name in await admin.list_topics() if name.startswith(prefix)]
+        if names:
+            await admin.delete_topics(names)
+    finally:
+        await admin.close()

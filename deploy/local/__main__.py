@@ -8,6 +8,7 @@ that dies, and on Ctrl-C (or SIGTERM) stops all of it, leaving no process behind
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import sys
 import time
@@ -27,6 +28,7 @@ from services.inventory.service import SERVICE as INVENTORY
 from services.matching.service import SERVICE as MATCHING
 from services.notifications.service import SERVICE as NOTIFICATIONS
 from services.requests.service import SERVICE as REQUESTS
+from shared import asyncapi
 from shared.auth import Principal, Role, issue_key, revoke_key
 from shared.migrations import upgrade
 from shared.runtime import ServiceDefinition
@@ -61,6 +63,13 @@ def migrate_all(overrides: Mapping[str, str]) -> None:
     values: dict[str, Any] = {key.lower(): value for key, value in overrides.items()}
     for definition in DEFINITIONS.values():
         upgrade(definition, definition.settings_type(**values))
+
+
+@app.command("asyncapi")
+def write_asyncapi(path: Path = ROOT / "docs" / "asyncapi.json") -> None:
+    """Write the AsyncAPI document of every topic and event (commit it with event changes)."""
+    path.write_text(json.dumps(asyncapi.document(), indent=2) + "\n")
+    progress(f"wrote {path}")
 
 
 keys = typer.Typer(help="Issue and revoke API keys (announced to every service over Kafka).")

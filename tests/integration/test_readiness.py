@@ -43,5 +43,5 @@ def test_readiness_follows_postgres_and_kafka(stack: LocalStack, environment: En
         down = wait_for_readiness(service.url, 503)
         assert down["checks"]["broker"].startswith("failed")
         assert down["checks"]["database"] == "ok"
-        stack.kafka.start()
+        stack.kafka.start(timeout=180)  # recovering every partition's log after the kill
         assert wait_for_readiness(service.url, 200)["status"] == "ready"

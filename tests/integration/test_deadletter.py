@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifications.service import SERVICE as NOTIFICATIONS
 from services.notifications.store import NotificationRow
+from shared import deadletter
 from shared.consumer import Consumer, RetryPolicy
 from shared.events import Envelope, encode
 from shared.events.requests import RequestSubmitted
@@ -19,6 +20,7 @@ from shared.settings import NotificationsSettings
 from shared.topics import Stream
 from tests.factories import submitted_event
 from tests.kafka import read_topic
+from tests.polling import eventually
 from tests.system import Environment
 
 
@@ -130,3 +132,48 @@ async def test_a_handler_that_keeps_failing_is_retried_then_deadlettered(
     assert consumer.deadlettered == 1
     assert len(deadletters) == 1
     assert "ValueError: cannot handle this one" in headers_of(deadletters[0])["deadletter-error"]
+
+
+async def test_a_replay_sends_deadlettered_events_back_once_the_cause_is_fixed(
+    environment: Environment,
+) -> None:
+    settings = environment.settings(NotificationsSettings)
+    broken = True
+    handled: list[UUID] = []
+
+    async def fragile(session: AsyncSession, envelope: Envelope[RequestSubmitted]) -> None:
+        if broken:
+            raise RuntimeError("the bug before the fix")
+        handled.append(envelope.id)
+
+    async with running_service(NOTIFICATIONS, settings, workers=False) as resources:
+        topic = resources.topics.global_(Stream.REQUESTS)
+        consumer = Consumer(
+            name="fragile",
+            group_id=f"{settings.topic_prefix}.fragile",
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            handlers={RequestSubmitted: fragile},
+            sessions=resources.sessions,
+            inbox=NOTIFICATIONS.inbox_table,
+            producer=resources.producer,
+            deadletter_topic=resources.topics.deadletter("notifications"),
+            topics=[topic],
+            retry=RetryPolicy(max_attempts=2, backoff_seconds=0.05),
+        )
+        event = submitted()
+        await publish(resources, topic, event)
+        task = asyncio.create_task(consumer.run())
+        try:
+            await eventually(lambda: consumer.deadlettered == 1)
+            broken = False
+            replayed = await deadletter.replay(settings, "notifications")
+            await eventually(lambda: handled == [event.id])
+            again = await deadletter.replay(settings, "notifications", idle_seconds=1)
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        records = await read_topic(settings.kafka_bootstrap_servers, topic, 2)
+
+    assert (replayed, again) == (1, 0)
+    assert records[0].value == records[1].value
+    assert not any(name.startswith("deadletter-") for name, _ in records[1].headers)

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+
+from shared.events import Envelope, EventPayload, decode, encode
+
+T = TypeVar("T")
 
 
 async def read_topic(
@@ -26,3 +32,43 @@ async def read_topic(
     finally:
         await consumer.stop()
     return records
+
+
+async def publish(producer: AIOKafkaProducer, topic: str, envelope: Envelope[Any]) -> None:
+    """Send one event as a service's relay would."""
+    message = encode(envelope)
+    await producer.send_and_wait(
+        topic,
+        value=message.value,
+        key=envelope.key.encode(),
+        headers=list(message.headers.items()),
+    )
+
+
+async def read_events(
+    bootstrap_servers: str, topic: str, expected: int, *, seconds: float = 30
+) -> list[Envelope[EventPayload]]:
+    """The CloudEvents on `topic`, decoded, until `expected` arrived or `seconds` passed."""
+    records = await read_topic(bootstrap_servers, topic, expected, seconds=seconds)
+    return [decode(record.value, record.key) for record in records]
+
+
+async def eventually(check: Callable[[], Awaitable[T | None]], *, seconds: float = 30) -> T:
+    """The first answer of `check` that is not None, asking again until `seconds` passed."""
+    async with asyncio.timeout(seconds):
+        while True:
+            if (answer := await check()) is not None:
+                return answer
+            await asyncio.sleep(0.2)
+
+
+async def lag(bootstrap_servers: str, group: str, topic: str, partitions: int) -> int:
+    """How many records of `topic` the consumer group `group` has not committed yet."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=group)
+    await consumer.start()
+    try:
+        assigned = [TopicPartition(topic, p) for p in range(partitions)]
+        ends = await consumer.end_offsets(assigned)
+        return sum([ends[p] - (await consumer.committed(p) or 0) for p in assigned])
+    finally:
+        await consumer.stop()

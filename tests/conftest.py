@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import signal
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ import pytest
 
 from deploy.local.__main__ import migrate_all
 from deploy.local.stack import LocalStack
+from tests.kafka import delete_topics
 from tests.system import ROOT, Environment, free_port, new_environment
 
 
@@ -34,8 +36,13 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 @pytest.fixture
-def environment(stack: LocalStack) -> Environment:
-    """A fresh, migrated database and a fresh topic prefix for one test."""
+def environment(stack: LocalStack) -> Iterator[Environment]:
+    """A fresh, migrated database and a fresh topic prefix for one test.
+
+    The test's topics are deleted afterwards: a broker that kept every test's topics would take
+    longer and longer to recover its logs after the tests that kill it.
+    """
     fresh = new_environment(stack.kafka_bootstrap_servers, stack.database_url)
     migrate_all(fresh.variables())
-    return fresh
+    yield fresh
+    asyncio.run(delete_topics(stack.kafka_bootstrap_servers, fresh.topic_prefix))

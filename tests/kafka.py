@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from shared.events import Envelope, EventPayload, decode, encode
 
@@ -72,3 +73,15 @@ async def lag(bootstrap_servers: str, group: str, topic: str, partitions: int) -
         return sum([ends[p] - (await consumer.committed(p) or 0) for p in assigned])
     finally:
         await consumer.stop()
+
+
+async def delete_topics(bootstrap_servers: str, prefix: str) -> None:
+    """Delete every topic named `<prefix>.…`: what one test environment created."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        names = [name for name in await admin.list_topics() if name.startswith(f"{prefix}.")]
+        if names:
+            await admin.delete_topics(names)
+    finally:
+        await admin.close()

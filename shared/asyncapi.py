@@ -21,7 +21,10 @@ REF = "#/components/schemas/{model}"
 STREAMS: dict[Stream, tuple[str, tuple[type[EventPayload], ...]]] = {
     Stream.REQUESTS: ("requests", requests.PAYLOADS),
     Stream.SOURCES: ("inventory", (inventory.SourceChanged,)),
-    Stream.FUNDS: ("inventory", (inventory.FundsReserved, inventory.FundsReservationFailed)),
+    Stream.FUNDS: (
+        "inventory",
+        tuple(p for p in inventory.PAYLOADS if p is not inventory.SourceChanged),
+    ),
     Stream.MATCHES: ("matching", matching.PAYLOADS),
     Stream.ACCESS: ("the operators' command line", access.PAYLOADS),
 }

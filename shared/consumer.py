@@ -113,8 +113,8 @@ class Consumer:
             consumer.subscribe(pattern=self.pattern)
         else:
             consumer.subscribe(topics=list(self.topics))
-        await consumer.start()
         try:
+            await consumer.start()  # inside: a consumer cancelled while starting is stopped too
             while True:
                 batches = await consumer.getmany(timeout_ms=1000, max_records=500)
                 for partition, records in batches.items():

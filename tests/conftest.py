@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 
 from deploy.local.__main__ import migrate_all
 from deploy.local.stack import LocalStack
+from tests.database import drop_database
 from tests.kafka import delete_topics
 from tests.system import ROOT, Environment, free_port, new_environment
 
@@ -49,13 +50,16 @@ def migrated(stack: LocalStack) -> str:
 def environment(stack: LocalStack, migrated: str) -> Iterator[Environment]:
     """A fresh, migrated database and a fresh topic prefix for one test.
 
-    The test's topics are deleted afterwards: a broker holding every test's partitions grows
-    slow to start again (the readiness test restarts it) and to create topics.
+    The test's topics and database are deleted afterwards: servers holding every test's
+    partitions and databases grow slow to stop and start (the readiness test restarts them).
     """
     fresh = new_environment(stack.kafka_bootstrap_servers, stack.database_url, template=migrated)
     yield fresh
     # In a thread of its own: asyncio.run here would unset the session's event loop.
     with ThreadPoolExecutor(1) as thread:
-        thread.submit(
-            asyncio.run, delete_topics(stack.kafka_bootstrap_servers, f"{fresh.topic_prefix}.")
-        ).result()
+        thread.submit(asyncio.run, _clean_up(stack, fresh)).result()
+
+
+async def _clean_up(stack: LocalStack, environment: Environment) -> None:
+    await delete_topics(stack.kafka_bootstrap_servers, f"{environment.topic_prefix}.")
+    await drop_database(environment.database_url)

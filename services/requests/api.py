@@ -26,31 +26,26 @@ from services.requests.schemas import (
 )
 from services.requests.store import RequestFilter, RequestRepository
 from shared.auth import Principal, PrincipalDep, forbidden
-from shared.http import Problem
+from shared.http import Problem, check_if_match, etag, problem_responses
 from shared.idempotency import Idempotency, IdempotencyDep
 from shared.runtime import Resources, ResourcesDep, SessionDep
 
 router = APIRouter(prefix="/v1/requests", tags=["requests"])
 IfMatch = Annotated[str | None, Header(description="The ETag of the version you last read.")]
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    code: {"description": text, "content": {"application/problem+json": {}}}
-    for code, text in {
+PROBLEMS = problem_responses(
+    {
         401: "No valid API key",
         403: "The caller may not do this",
         404: "No such request visible to the caller",
         409: "The lifecycle does not allow this now",
         412: "The request changed since the caller read it",
         422: "Invalid input; the problem names the field",
-    }.items()
-}
+    }
+)
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _etag(request: AssistanceRequest) -> str:
-    return f'"{request.version}"'
 
 
 async def _load(
@@ -63,23 +58,7 @@ async def _load(
 
 
 def _check_version(request: AssistanceRequest, if_match: str | None, *, required: bool) -> None:
-    if if_match is None:
-        if required:
-            raise Problem(
-                428,
-                "If-Match required",
-                "Send the ETag you read as If-Match.",
-                kind="precondition-required",
-            )
-        return
-    if if_match.strip() not in (_etag(request), f"W/{_etag(request)}", "*"):
-        raise Problem(
-            412,
-            "Request changed",
-            f"The request is now at version {request.version}.",
-            kind="stale",
-            current_version=request.version,
-        )
+    check_if_match(request.version, if_match, required=required, what="request")
 
 
 def _refused(violation: RuleViolation) -> Problem:
@@ -121,7 +100,7 @@ async def create_request(
         body.state, body.to_need(), centre_id, principal.label, _now()
     )
     await _store(RequestRepository(session), resources, request, new=True)
-    response.headers["ETag"] = _etag(request)
+    response.headers["ETag"] = etag(request.version)
     response.headers["Location"] = f"/v1/requests/{request.id}"
     return await idempotency.remember(201, RequestOut.of(request))
 
@@ -150,12 +129,7 @@ async def list_requests(
     where = _narrow(visible(principal), asked)
     if where is None:
         return RequestPage(items=[], next_cursor=None)
-    try:
-        requests, next_cursor = await RequestRepository(session).page(where, limit, cursor)
-    except ValueError as error:
-        raise Problem(
-            422, "Invalid cursor", str(error), kind="validation", field="query.cursor"
-        ) from error
+    requests, next_cursor = await RequestRepository(session).page(where, limit, cursor)
     return RequestPage(items=[RequestOut.of(r) for r in requests], next_cursor=next_cursor)
 
 
@@ -187,7 +161,7 @@ async def get_request(
     request_id: UUID, response: Response, session: SessionDep, principal: PrincipalDep
 ) -> RequestOut:
     request = await _load(RequestRepository(session), principal, request_id)
-    response.headers["ETag"] = _etag(request)
+    response.headers["ETag"] = etag(request.version)
     return RequestOut.of(request)
 
 
@@ -230,7 +204,7 @@ async def amend_request(
     except RuleViolation as violation:
         raise _refused(violation) from violation
     await _store(repository, resources, request, new=False)
-    response.headers["ETag"] = _etag(request)
+    response.headers["ETag"] = etag(request.version)
     return RequestOut.of(request)
 
 
@@ -263,7 +237,7 @@ class Lifecycle:
         await _store(repository, self.resources, request, new=False)
         body = RequestOut.of(request)
         await self.idempotency.remember(200, body)
-        return JSONResponse(body.model_dump(mode="json"), headers={"ETag": _etag(request)})
+        return JSONResponse(body.model_dump(mode="json"), headers={"ETag": etag(request.version)})
 
 
 async def lifecycle(

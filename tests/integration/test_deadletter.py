@@ -13,13 +13,13 @@ from services.notifications.service import SERVICE as NOTIFICATIONS
 from services.notifications.store import NotificationRow
 from shared import deadletter
 from shared.consumer import Consumer, RetryPolicy
-from shared.events import Envelope, encode
+from shared.events import Envelope
 from shared.events.requests import RequestSubmitted
 from shared.runtime import Resources, running_service
 from shared.settings import NotificationsSettings
 from shared.topics import Stream
 from tests.factories import submitted_event
-from tests.kafka import read_topic
+from tests.kafka import read_topic, send
 from tests.polling import eventually
 from tests.system import Environment
 
@@ -27,16 +27,6 @@ from tests.system import Environment
 def submitted() -> Envelope[RequestSubmitted]:
     payload = submitted_event()
     return Envelope(payload=payload, key=str(payload.request.request_id), source="/tests")
-
-
-async def publish(resources: Resources, topic: str, envelope: Envelope[Any]) -> None:
-    message = encode(envelope)
-    await resources.producer.send_and_wait(
-        topic,
-        value=message.value,
-        key=envelope.key.encode(),
-        headers=[(name, value) for name, value in message.headers.items()],
-    )
 
 
 async def notified(resources: Resources, event_id: UUID, *, seconds: float = 30) -> bool:
@@ -65,7 +55,7 @@ async def test_a_malformed_record_is_deadlettered_and_the_next_one_handled(
         await resources.producer.send_and_wait(
             topic, value=b"{not a cloud event", key=b"k1", headers=[("origin", b"test")]
         )
-        await publish(resources, topic, good)
+        await send(resources.producer, topic, good)
 
         assert await notified(resources, good.id)
         deadletters = await read_topic(
@@ -112,11 +102,12 @@ async def test_a_handler_that_keeps_failing_is_retried_then_deadlettered(
             topics=[topic],
             retry=RetryPolicy(max_attempts=3, backoff_seconds=0.05),
         )
-        # One key, so one partition: the good event is handled only after the poison's fate.
-        poison = Envelope(submitted_event(title="poison"), key="k", source="/tests")
-        good = Envelope(submitted_event(), key="k", source="/tests")
-        await publish(resources, topic, poison)
-        await publish(resources, topic, good)
+        good = submitted()
+        # One key, so one partition: the poison comes first, and the good event only after it
+        # was dead-lettered. On two partitions the good one could be handled first.
+        poison = Envelope(submitted_event(title="poison"), key=good.key, source="/tests")
+        await send(resources.producer, topic, poison)
+        await send(resources.producer, topic, good)
         task = asyncio.create_task(consumer.run())
         try:
             await asyncio.wait_for(good_handled.wait(), 30)
@@ -161,7 +152,7 @@ async def test_a_replay_sends_deadlettered_events_back_once_the_cause_is_fixed(
             retry=RetryPolicy(max_attempts=2, backoff_seconds=0.05),
         )
         event = submitted()
-        await publish(resources, topic, event)
+        await send(resources.producer, topic, event)
         task = asyncio.create_task(consumer.run())
         try:
             await eventually(lambda: consumer.deadlettered == 1)

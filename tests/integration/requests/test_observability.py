@@ -19,10 +19,11 @@ from shared.events import Envelope
 from shared.events.envelope import decode
 from shared.events.requests import RequestSubmitted
 from shared.topics import Stream
-from tests.integration.requests.conftest import LAO, Api
+from tests.integration.requests.conftest import LAO
 from tests.integration.requests.flows import act, create
 from tests.kafka import read_topic
 from tests.polling import eventually
+from tests.service_api import Api
 
 
 @pytest.fixture(scope="session")

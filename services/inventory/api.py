@@ -94,9 +94,9 @@ def _check_centres(body: SourceIn, network: RegionalNetwork) -> None:
             )
 
 
-def _answer(source: Source, status_code: int = 200) -> JSONResponse:
+def _answer(source: Source) -> JSONResponse:
     body = SourceOut.of(source).model_dump(mode="json")
-    return JSONResponse(body, status_code, headers={"ETag": etag(source.version)})
+    return JSONResponse(body, headers={"ETag": etag(source.version)})
 
 
 @router.post(

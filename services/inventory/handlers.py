@@ -55,8 +55,8 @@ async def reserve(
 
 async def release_for(
     session: AsyncSession, resources: Resources, request_id: UUID, actor: str, now: datetime
-) -> int:
-    """Release what is held for a request that closed; returns how many reservations."""
+) -> None:
+    """Release what is held for a request that closed."""
     ledger, repository = LedgerRepository(session), SourceRepository(session)
     held = await ledger.reservations(request_id=request_id, status=HELD)
     for source_id in sorted({r.source_id for r in held}):  # one lock order: no deadlocks
@@ -68,7 +68,6 @@ async def release_for(
         ):
             source.release(reservation, actor, now)
         await save_and_publish(session, resources, source)
-    return len(held)
 
 
 def subscriptions(resources: Resources) -> list[Subscription]:

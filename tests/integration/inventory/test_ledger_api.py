@@ -17,6 +17,7 @@ from services.inventory.ledger import Acceptance
 from tests.database import fetch
 from tests.integration.inventory.conftest import NORWAY, OPERATOR, SECRETARIAT
 from tests.integration.inventory.flows import get, record, register
+from tests.inventory_factories import act_body
 from tests.service_api import Api
 from tests.system import Environment
 
@@ -26,7 +27,14 @@ async def test_acts_add_up_per_window_and_per_request(api: Api) -> None:
     lao, khm = uuid4(), uuid4()
     await record(api, source, "pledges", "900000.00", request_id=lao)
     await record(api, source, "commitments", "400000.00", request_id=lao)
-    await record(api, source, "commitments", "100000.00", request_id=khm)
+    retried = [
+        await api.client.post(
+            f"/v1/sources/{source['id']}/commitments",
+            json=act_body(source["windows"][0]["id"], "100000.00", request_id=khm),
+            headers={**api.headers_for(NORWAY), "Idempotency-Key": "khm-commitment"},
+        )
+        for _ in range(2)
+    ]
     await record(api, source, "commitments", "50000.00")  # for no request in particular
     disbursed = await record(api, source, "disbursements", "150000.00", request_id=lao)
 
@@ -47,6 +55,8 @@ async def test_acts_add_up_per_window_and_per_request(api: Api) -> None:
     assert [(b["pledged"], b["disbursed"]) for b in for_lao["balances"]] == [
         ("900000.00", "150000.00")
     ]
+    assert [r.status_code for r in retried] == [201, 201]
+    assert retried[0].json() == retried[1].json()  # the retry changed nothing
     assert (disbursed["kind"], disbursed["actor"], disbursed["request_id"]) == (
         "disbursed",
         "donor:norway",

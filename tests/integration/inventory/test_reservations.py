@@ -31,14 +31,14 @@ from tests.system import Environment
 
 
 def accepted(
-    source: dict[str, Any], state: str = "LAO", amount: str = "300000.00"
+    source: dict[str, Any], state: str = "LAO", source_id: UUID | None = None
 ) -> Envelope[Any]:
     match = Match(
         match_id=uuid4(),
         request_id=uuid4(),
         state=state,
         regional_centre=None,
-        source_id=UUID(source["id"]),
+        source_id=source_id or UUID(source["id"]),
         window_id=UUID(source["windows"][0]["id"]),
         donor="norway",
         amount=Decimal("300000.00"),
@@ -90,9 +90,10 @@ async def test_an_accepted_match_is_answered_once_whatever_the_redeliveries(
     matches = resources.topics.global_(Stream.MATCHES)
     source = await register(live_api)
     good, ineligible = accepted(source), accepted(source, state="NOR")
-    for envelope in (good, ineligible):
+    unknown = accepted(source, source_id=uuid4())
+    for envelope in (good, ineligible, unknown):
         await send(resources.producer, matches, envelope)
-    await eventually(lambda: reservations(environment, 2))
+    await eventually(lambda: reservations(environment, 3))
 
     again = Envelope(payload=good.payload, key=good.key, source=good.source)  # a new event id
     for envelope in (good, again):
@@ -100,7 +101,7 @@ async def test_an_accepted_match_is_answered_once_whatever_the_redeliveries(
     replay = replaying_consumer(live_api)
     task = asyncio.create_task(replay.run())
     try:
-        await eventually(lambda: _at_least(replay, 3))  # good, ineligible, again
+        await eventually(lambda: _at_least(replay, 4))  # good, ineligible, unknown, again
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
@@ -111,7 +112,7 @@ async def test_an_accepted_match_is_answered_once_whatever_the_redeliveries(
     answers = await read_events(
         resources.settings.kafka_bootstrap_servers,
         resources.topics.global_(Stream.FUNDS),
-        3,
+        4,
         seconds=5,
     )
     changes = await read_events(
@@ -120,26 +121,33 @@ async def test_an_accepted_match_is_answered_once_whatever_the_redeliveries(
     centre = await read_events(
         resources.settings.kafka_bootstrap_servers,
         resources.topics.regional("south-eastern-asia", Stream.FUNDS),
-        1,
+        2,
     )
 
-    good_match, ineligible_match = good.payload.match.match_id, ineligible.payload.match.match_id
+    good_match = good.payload.match.match_id
     assert sorted((r["match_id"], r["status"]) for r in rows) == sorted(
-        [(good_match, "held"), (ineligible_match, "failed")]
+        [
+            (good_match, "held"),
+            (ineligible.payload.match.match_id, "failed"),
+            (unknown.payload.match.match_id, "failed"),
+        ]
     )
     assert window[0]["reserved"] == Decimal("300000.00")
-    assert len(answers) == 2
+    assert len(answers) == 3
     reserved = next(a.payload for a in answers if isinstance(a.payload, FundsReserved))
-    failed = next(a.payload for a in answers if isinstance(a.payload, FundsReservationFailed))
+    failed = [a.payload for a in answers if isinstance(a.payload, FundsReservationFailed)]
     assert (reserved.match_id, reserved.amount) == (good_match, Decimal("300000.00"))
-    assert failed.reason is ReservationFailure.NOT_ELIGIBLE
-    assert {a.key for a in answers} == {good.key, ineligible.key}
+    assert {(f.match_id, f.reason) for f in failed} == {
+        (ineligible.payload.match.match_id, ReservationFailure.NOT_ELIGIBLE),
+        (unknown.payload.match.match_id, ReservationFailure.UNKNOWN_SOURCE),
+    }
+    assert {a.key for a in answers} == {good.key, ineligible.key, unknown.key}
     assert [c.payload.change for c in changes if isinstance(c.payload, SourceChanged)] == [
         "registered",
         "ledger",
     ]
     assert changes[1].payload.source.windows[0].available == Decimal("700000.00")
-    assert [a.payload.match_id for a in centre] == [good_match]
+    assert {a.payload.match_id for a in centre} == {good_match, unknown.payload.match.match_id}
 
 
 async def _at_least(consumer: Consumer, handled: int) -> bool | None:

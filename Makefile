@@ -35,5 +35,9 @@ format: $(INSTALLED)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+## bench: allocation time, covered need and memory against a greedy baseline and the exact optimum
+bench: $(INSTALLED)
+	$(PY) -m bench.allocation
+
 clean:
 	rm -rf .local test-output

@@ -1,25 +1,29 @@
 """Who proposes how much to whom: a fair allocation of limited capacity. Pure, no I/O.
 
 The problem is sparse: only eligible pairs of request and window are variables (`Problem`), so
-50,000 requests against 5,000 windows never build a dense matrix. HiGHS solves two linear
-programmes through `scipy.optimize.linprog`:
+50,000 requests against 5,000 windows never build a dense matrix. Two stages:
 
 1. **Fairness floor.** Each request's *reach* is the share of its remaining need its candidate
-   windows could cover if it had them to itself. Maximise `t` such that every request with any
-   reach receives at least `t * reach * need`: the same share of what it could get for everyone,
-   so a small or neglected request is never starved by large ones.
-2. **Coverage.** Keeping that floor, maximise the total need covered; a tiny bonus for the pair's
-   score (and for proposals already standing, so re-allocation does not churn) breaks ties.
+   windows could cover if it had them to itself. Find the largest `t` such that every request
+   with any reach receives at least `t * reach * need`: the same share of what it could get for
+   everyone, so a small or neglected request is never starved by large ones. Solved by bisection
+   on `t`, one maximum flow per step (`flows.py`, scipy's maximum flow).
+2. **Coverage.** Keeping every request at its floor, maximise the total need covered. Up to
+   `LP_PAIRS` pairs a linear programme solved by HiGHS through `scipy.optimize.linprog`, where a
+   tiny bonus for the pair's score (and for proposals already standing, so re-allocation does not
+   churn) breaks ties; above it, the flow of stage 1 augmented to a maximum flow, which covers
+   as much but ignores the scores.
 
 Both keep every window within its capacity, every request within its need and every pair within
 the source's maximum grant. A source's minimum grant makes an amount either zero or at least the
-minimum, which a linear programme cannot say: pairs the solution gives less than the minimum are
-removed and both stages solved again; after `REPAIR_ROUNDS` solves, what is still below a minimum
-is dropped (capacity left unused rather than a rule broken, and that request's floor may then not
-hold: the property tests state the floor for problems without minimum grants).
+minimum, which neither a linear programme nor a flow can say: pairs given less than the minimum
+are removed and both stages solved again; after `REPAIR_ROUNDS` solves, what is still below a
+minimum is dropped (capacity left unused rather than a rule broken, and that request's floor may
+then not hold: the property tests state the floor for problems without minimum grants).
 
-`allocate_exact` solves the same problem exactly as a mixed-integer programme (semi-continuous
-amounts) maximising coverage alone, for comparison on sizes where it finishes.
+`allocate_exact` solves the same problem exactly as a mixed-integer programme (HiGHS through
+`scipy.optimize.milp`, semi-continuous amounts) maximising coverage alone, for comparison on sizes
+where it finishes.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ from typing import Any
 import numpy as np
 from scipy import optimize, sparse
 
+from services.matching import flows
+
 Vector = np.ndarray[Any, np.dtype[np.float64]]
 Indices = np.ndarray[Any, np.dtype[np.int64]]
 
@@ -37,7 +43,8 @@ SCORE_BONUS = 1e-3
 """How much a perfect score adds to the value of covering one unit: enough to break ties, too
 little to trade any coverage for it."""
 INCUMBENT_BONUS = 1e-4
-FLOOR_SLACK = 1e-6
+LP_PAIRS = 100_000
+"""Above this many pairs the coverage stage runs as a flow, without the score's tie-break."""
 REPAIR_ROUNDS = 3
 
 
@@ -131,59 +138,41 @@ def _solve(
     return solution
 
 
-def _fairness_floor(problem: Problem, scale: float, reach: Vector, time_limit: float) -> float:
-    """Stage 1: the largest common share `t` of their reach every request can receive."""
+def _coverage(problem: Problem, guaranteed: Vector, time_limit: float) -> Vector:
+    """Stage 2 as a linear programme: the most coverage that gives every request at least what
+    the floor guarantees it, ties broken by score."""
     n, p = len(problem.need), problem.pairs
+    scale = _scale(problem)
     by_request = _incidence(problem.pair_request, n, p)
     by_window = _incidence(problem.pair_window, len(problem.capacity), p)
-    served = np.flatnonzero(reach > 0)
-    floor_rows = sparse.hstack(
-        [-by_request[served], sparse.csr_matrix((reach * problem.need / scale)[served, None])]
-    )
-    a_ub = sparse.vstack(
-        [
-            sparse.hstack([by_window, sparse.csr_matrix((len(problem.capacity), 1))]),
-            sparse.hstack([by_request, sparse.csr_matrix((n, 1))]),
-            floor_rows,
-        ],
-        format="csr",
-    )
-    b_ub = np.concatenate([problem.capacity / scale, problem.need / scale, np.zeros(len(served))])
-    cost = np.zeros(p + 1)
-    cost[-1] = -1.0
-    upper = np.append(problem.upper_bounds() / scale, 1.0)
-    return float(_solve(cost, a_ub, b_ub, upper, time_limit)[-1])
-
-
-def _coverage(
-    problem: Problem, scale: float, reach: Vector, floor: float, time_limit: float
-) -> Vector:
-    """Stage 2: the most coverage that keeps every request at or above the floor."""
-    n, p = len(problem.need), problem.pairs
-    by_request = _incidence(problem.pair_request, n, p)
-    by_window = _incidence(problem.pair_window, len(problem.capacity), p)
-    guaranteed = floor * (1 - FLOOR_SLACK) * reach * problem.need / scale
     a_ub = sparse.vstack([by_window, by_request, -by_request], format="csr")
-    b_ub = np.concatenate([problem.capacity / scale, problem.need / scale, -guaranteed])
+    b_ub = np.concatenate([problem.capacity, problem.need, -guaranteed]) / scale
     value = 1.0 + SCORE_BONUS * problem.pair_score + INCUMBENT_BONUS * problem.pair_incumbent
     return _solve(-value, a_ub, b_ub, problem.upper_bounds() / scale, time_limit) * scale
 
 
-def _two_stages(problem: Problem, time_limit: float) -> Allocation:
+def _two_stages(problem: Problem, time_limit: float, lp_pairs: int) -> Allocation:
     reach = problem.reach()
     if problem.pairs == 0 or not (reach > 0).any():
         return Allocation(np.zeros(problem.pairs), 0.0, reach)
-    scale = _scale(problem)
-    floor = _fairness_floor(problem, scale, reach, time_limit)
-    amounts = _coverage(problem, scale, reach, floor, time_limit)
+    network = flows.Network.of(problem)
+    floor, given = flows.fairness_floor(network, reach)
+    if problem.pairs > lp_pairs:
+        augmented = (flows.augment(network, given) * network.unit).astype(np.float64)
+        return Allocation(augmented, floor, reach)
+    received = np.bincount(problem.pair_request, weights=given, minlength=len(problem.need))
+    guaranteed = (received * network.unit).astype(np.float64)
+    amounts = _coverage(problem, guaranteed, time_limit)
     return Allocation(amounts, floor, reach)
 
 
-def allocate_fairly(problem: Problem, time_limit: float = 60.0) -> Allocation:
+def allocate_fairly(
+    problem: Problem, time_limit: float = 60.0, lp_pairs: int = LP_PAIRS
+) -> Allocation:
     """The fair allocation (see the module's docstring), in whole cents, minimum grants kept."""
     current = problem
     for _ in range(REPAIR_ROUNDS):
-        allocation = _two_stages(current, time_limit)
+        allocation = _two_stages(current, time_limit, lp_pairs)
         amounts = _in_cents(current, allocation.amounts)
         below_minimum = (amounts > 0) & (amounts < current.pair_lower)
         if not below_minimum.any():

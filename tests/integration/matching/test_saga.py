@@ -17,7 +17,7 @@ import pytest
 
 from services.requests.service import SERVICE as REQUESTS
 from shared.events.inventory import FundsReservationFailed, FundsReserved, ReservationFailure
-from shared.events.requests import Amount
+from shared.events.requests import Amount, RequestWithdrawn
 from shared.topics import Stream
 from tests.database import fetch
 from tests.integration.matching.conftest import (
@@ -168,3 +168,24 @@ async def test_secretariat_reallocation_over_http_is_idempotent(live_api: Api) -
 
     assert first.status_code == second.status_code == 200
     assert second.headers["idempotent-replayed"] == "true"
+
+
+async def test_a_withdrawn_request_has_its_proposals_withdrawn(live_api: Api) -> None:
+    resources = live_api.resources
+    topics = resources.topics
+    details = request_details()
+    fund = source()
+    await publish(resources, topics.global_(Stream.SOURCES), changed(fund), str(fund.source_id))
+    key = str(details.request_id)
+    await publish(resources, topics.global_(Stream.REQUESTS), published(details), key)
+    await eventually(lambda: proposals_for(live_api, details.request_id), lambda p: len(p) == 1)
+
+    gone = details.model_copy(update={"version": 5, "status": "withdrawn"})
+    withdrawal = RequestWithdrawn(request=gone, from_status="published", actor="national:LAO")
+    await publish(resources, topics.global_(Stream.REQUESTS), withdrawal, key)
+    withdrawn = await eventually(
+        lambda: proposals_for(live_api, details.request_id, "withdrawn"), lambda p: len(p) == 1
+    )
+
+    assert withdrawn[0]["reason"] == "request withdrawn"
+    assert await proposals_for(live_api, details.request_id) == []

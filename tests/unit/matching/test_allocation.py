@@ -6,12 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.matching.allocation import Problem, allocate_exact, allocate_fairly
 
 CENT = 0.01
+STAGE_TWO = pytest.mark.parametrize(
+    "lp_pairs", [100_000, 0], ids=["coverage-by-linear-programme", "coverage-by-flow"]
+)
 
 
 @st.composite
@@ -48,10 +52,13 @@ def totals(owner: Any, amounts: Any, size: int) -> Any:
     return np.bincount(owner, weights=amounts, minlength=size)
 
 
+@STAGE_TWO
 @settings(max_examples=150, deadline=None)
 @given(problems())
-def test_no_window_capacity_need_or_grant_limit_is_ever_exceeded(problem: Problem) -> None:
-    result = allocate_fairly(problem)
+def test_no_window_capacity_need_or_grant_limit_is_ever_exceeded(
+    lp_pairs: int, problem: Problem
+) -> None:
+    result = allocate_fairly(problem, lp_pairs=lp_pairs)
     x = result.amounts
 
     assert (x >= 0).all()
@@ -62,10 +69,11 @@ def test_no_window_capacity_need_or_grant_limit_is_ever_exceeded(problem: Proble
     assert np.allclose(x, np.round(x, 2))
 
 
+@STAGE_TWO
 @settings(max_examples=150, deadline=None)
 @given(problems(with_grant_limits=False))
-def test_every_request_gets_the_floor_share_of_its_reach(problem: Problem) -> None:
-    result = allocate_fairly(problem)
+def test_every_request_gets_the_floor_share_of_its_reach(lp_pairs: int, problem: Problem) -> None:
+    result = allocate_fairly(problem, lp_pairs=lp_pairs)
     received = result.received(problem)
     pairs_of = np.bincount(problem.pair_request, minlength=len(problem.need))
     guaranteed = result.floor * result.reach * problem.need
@@ -73,18 +81,22 @@ def test_every_request_gets_the_floor_share_of_its_reach(problem: Problem) -> No
     assert (received >= guaranteed - CENT * (pairs_of + 1) - 1e-6 * problem.need).all()
 
 
+@STAGE_TWO
 @settings(max_examples=150, deadline=None)
 @given(problems(with_grant_limits=False))
-def test_the_floor_is_at_least_what_a_proportional_split_guarantees(problem: Problem) -> None:
-    result = allocate_fairly(problem)
+def test_the_floor_is_at_least_what_a_proportional_split_guarantees(
+    lp_pairs: int, problem: Problem
+) -> None:
+    result = allocate_fairly(problem, lp_pairs=lp_pairs)
 
     assert result.floor >= proportional_floor(problem) - 1e-6
 
 
+@STAGE_TWO
 @settings(max_examples=100, deadline=None)
 @given(problems())
-def test_fairness_never_covers_more_than_the_exact_optimum(problem: Problem) -> None:
-    fair, exact = allocate_fairly(problem), allocate_exact(problem)
+def test_fairness_never_covers_more_than_the_exact_optimum(lp_pairs: int, problem: Problem) -> None:
+    fair, exact = allocate_fairly(problem, lp_pairs=lp_pairs), allocate_exact(problem)
 
     assert fair.covered <= exact.covered + CENT * problem.pairs + 1e-6
     assert (

@@ -25,7 +25,11 @@ def stack() -> Iterator[LocalStack]:
     state = ROOT / ".local" / "test-stack"
     shutil.rmtree(state, ignore_errors=True)
     local = LocalStack(
-        state, kafka_port=free_port(), controller_port=free_port(), postgres_port=free_port()
+        state,
+        kafka_port=free_port(),
+        controller_port=free_port(),
+        postgres_port=free_port(),
+        kafka_regional_port=free_port(),
     )
     local.start()
     try:

@@ -53,6 +53,22 @@ def as_user(user: str | None) -> dict[str, Any]:
     return {"user": user, "group": gid, "extra_groups": os.getgrouplist(user, gid)}
 
 
+def apt_install(package: str) -> None:
+    """Install one of Debian's packages with apt-get, as root, for a tool the project runs."""
+    if os.geteuid() != 0:
+        raise ServerError(f"`{package}` is missing; install it as root: apt-get install {package}")
+    progress(f"installing {package} with apt-get (once) ...")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for argv in (
+        ["apt-get", "update"],
+        ["apt-get", "install", "-y", "--no-install-recommends", package],
+    ):
+        result = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            output = (result.stdout + result.stderr).strip()[-4000:]
+            raise ServerError(f"`{' '.join(argv)}` failed (exit {result.returncode}):\n{output}")
+
+
 def log_tail(path: Path, lines: int = 40) -> str:
     """The last `lines` lines of a log file, for error messages."""
     try:

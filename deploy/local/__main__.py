@@ -12,19 +12,22 @@ import json
 import signal
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 import typer
 
-from deploy.local import demo, progress, status
+from deploy.local import demo, progress, regional_access, status
 from deploy.local.kafka import KafkaServer
+from deploy.local.kcat import kcat
 from deploy.local.postgres import PostgresServer
 from deploy.local.processes import ROOT, SERVICES, ServiceProcess
 from deploy.local.stack import LocalStack
 from services.inventory.service import SERVICE as INVENTORY
+from services.matching.rebuild import Progress
+from services.matching.rebuild import rebuild as rebuild_matching
 from services.matching.service import SERVICE as MATCHING
 from services.notifications.service import SERVICE as NOTIFICATIONS
 from services.requests.service import SERVICE as REQUESTS
@@ -32,21 +35,27 @@ from shared import asyncapi, deadletter
 from shared.auth import Principal, Role, issue_key, revoke_key
 from shared.migrations import upgrade
 from shared.runtime import ServiceDefinition
-from shared.settings import CommonSettings
+from shared.settings import CommonSettings, MatchingSettings
 
 DEFINITIONS: dict[str, ServiceDefinition] = {
     d.name: d for d in (REQUESTS, INVENTORY, MATCHING, NOTIFICATIONS)
 }
 STATE_DIR = ROOT / ".local" / "run"
+# The services whose tables are a read model built only from events, so can be rebuilt from the
+# topics. The others' tables are the source of their events, not a copy of them.
+READ_MODELS: dict[str, Callable[[Progress], Coroutine[Any, Any, int]]] = {
+    "matching": lambda report: rebuild_matching(MatchingSettings(), report),
+}
 
 app = typer.Typer(help="Run the clearing-house on this machine.", no_args_is_help=True)
 
 
 @app.command()
 def install() -> None:
-    """Fetch the Kafka artifacts and install PostgreSQL, each only when missing."""
+    """Fetch the Kafka artifacts, install PostgreSQL and kcat, each only when missing."""
     KafkaServer(STATE_DIR / "kafka").install()
     PostgresServer(STATE_DIR / "postgres").install()
+    kcat()
 
 
 @app.command()
@@ -92,6 +101,72 @@ def replay_deadletters(service: str) -> None:
         raise typer.BadParameter(f"one of {', '.join(DEFINITIONS)}", param_hint="SERVICE")
     count = asyncio.run(deadletter.replay(CommonSettings(), service))
     typer.echo(f"{count} events sent back from the {service} dead-letter topic")
+
+
+@app.command("rebuild")
+def rebuild_read_model(service: str) -> None:
+    """Rebuild a service's read model from its topics, from the beginning."""
+    if service not in READ_MODELS:
+        raise typer.BadParameter(f"one of {', '.join(READ_MODELS)}", param_hint="SERVICE")
+    started = time.monotonic()
+    applied = asyncio.run(READ_MODELS[service](_ProgressLine(f"rebuilding {service}")))
+    elapsed = time.monotonic() - started
+    typer.echo(f"{service}: read model rebuilt from {applied} events in {elapsed:.1f}s")
+
+
+class _ProgressLine:
+    """Prints `read of total records` at most once a second, and when the reading is done."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.last = 0.0
+
+    def __call__(self, read: int, total: int) -> None:
+        now = time.monotonic()
+        if read >= total or now - self.last >= 1:
+            self.last = now
+            progress(f"{self.what}: read {read} of {total} records")
+
+
+regional = typer.Typer(help="Regional centres' own Kafka credentials (SCRAM) and ACLs.")
+app.add_typer(regional, name="regional-access")
+
+
+@regional.command("create")
+def create_regional_access(
+    centre: str,
+    output: Path | None = typer.Option(
+        None, help="Write the client configuration to this file (mode 0600) instead of stdout"
+    ),
+    regional_servers: str = typer.Option(
+        "127.0.0.1:9094",
+        envvar="KAFKA_REGIONAL_BOOTSTRAP_SERVERS",
+        help="The broker's SCRAM listener, as the centre reaches it",
+    ),
+) -> None:
+    """Give a centre a SCRAM user with a new password and read access to its own topics.
+
+    Run again to rotate the password. The password is shown (or written) this once only.
+    """
+    try:
+        credentials = regional_access.create(CommonSettings(), centre, regional_servers)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="CENTRE") from error
+    if output is None:
+        typer.echo(credentials.client_properties(), nl=False)
+        return
+    regional_access.write_private(output, credentials.client_properties())
+    progress(f"wrote the Kafka client configuration of {centre} to {output}")
+
+
+@regional.command("revoke")
+def revoke_regional_access(centre: str) -> None:
+    """Delete a centre's Kafka credentials and ACLs: the broker refuses it from then on."""
+    try:
+        regional_access.revoke(CommonSettings(), centre)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="CENTRE") from error
+    progress(f"revoked the Kafka access of {centre}")
 
 
 keys = typer.Typer(help="Issue and revoke API keys (announced to every service over Kafka).")

@@ -54,6 +54,24 @@ logger.authorizer.name = kafka.authorizer.logger
 logger.authorizer.level = WARN
 """
 
+# Regional centres connect to the REGIONAL listener with SCRAM-SHA-512 credentials of their own and
+# see only what ACLs grant them (`deploy/local/regional_access.py`). The services, the broker itself
+# and the controller use the PLAINTEXT listeners, which bind to the loopback interface only: what
+# connects there is trusted as the ANONYMOUS principal, a super user. The network is the boundary
+# for the system's own parts, credentials and ACLs are the boundary for the outside systems.
+REGIONAL_ACCESS: dict[str, str | int] = {
+    "listener.name.regional.sasl.enabled.mechanisms": "SCRAM-SHA-512",
+    "listener.name.regional.scram-sha-512.sasl.jaas.config": (
+        "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+    ),
+    # A session must re-authenticate hourly, so revoked credentials stop working on open
+    # connections too (revoked ACLs already do at once).
+    "listener.name.regional.connections.max.reauth.ms": 3_600_000,
+    "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+    "super.users": "User:ANONYMOUS",
+    "allow.everyone.if.no.acl.found": "false",
+}
+
 
 class KafkaServer:
     """One Kafka process acting as both broker and KRaft controller, data kept in `state_dir`."""
@@ -63,17 +81,24 @@ class KafkaServer:
         state_dir: Path,
         port: int = 9092,
         controller_port: int = 9093,
+        regional_port: int = 9094,
         cache_dir: Path = DEFAULT_CACHE_DIR,
     ) -> None:
         self.state_dir = state_dir
         self.port = port
         self.controller_port = controller_port
+        self.regional_port = regional_port
         self.cache_dir = cache_dir
         self._process = ServerProcess("kafka", state_dir / "kafka.log")
 
     @property
     def bootstrap_servers(self) -> str:
         return f"127.0.0.1:{self.port}"
+
+    @property
+    def regional_bootstrap_servers(self) -> str:
+        """The SCRAM listener regional centres connect to with their own credentials."""
+        return f"127.0.0.1:{self.regional_port}"
 
     @property
     def running(self) -> bool:
@@ -120,6 +145,7 @@ class KafkaServer:
         self.install()
         ensure_port_free(self.port, "kafka")
         ensure_port_free(self.controller_port, "the kafka controller")
+        ensure_port_free(self.regional_port, "kafka's regional listener")
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self._write_config()
         if not (self.state_dir / "data" / "meta.properties").exists():
@@ -171,10 +197,15 @@ class KafkaServer:
             # record the controller's address in the data, so the ports may change between runs.
             "controller.quorum.voters": f"1@{controller}",
             "controller.listener.names": "CONTROLLER",
-            "listeners": f"PLAINTEXT://{self.bootstrap_servers},CONTROLLER://{controller}",
-            "advertised.listeners": f"PLAINTEXT://{self.bootstrap_servers}",
-            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "listeners": f"PLAINTEXT://{self.bootstrap_servers},"
+            f"REGIONAL://{self.regional_bootstrap_servers},CONTROLLER://{controller}",
+            "advertised.listeners": f"PLAINTEXT://{self.bootstrap_servers},"
+            f"REGIONAL://{self.regional_bootstrap_servers}",
+            "listener.security.protocol.map": (
+                "PLAINTEXT:PLAINTEXT,REGIONAL:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT"
+            ),
             "inter.broker.listener.name": "PLAINTEXT",
+            **REGIONAL_ACCESS,
             "log.dirs": str(self.state_dir / "data"),
             "num.partitions": 3,
             "auto.create.topics.enable": "false",

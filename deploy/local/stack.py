@@ -32,6 +32,7 @@ class LocalStack:
         kafka_port: int = 9092,
         controller_port: int = 9093,
         postgres_port: int = 5432,
+        kafka_regional_port: int = 9094,
     ) -> None:
         self.state_dir = state_dir
         self._external_kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "")
@@ -39,7 +40,7 @@ class LocalStack:
         self.kafka: KafkaServer | None = (
             None
             if self._external_kafka
-            else KafkaServer(state_dir / "kafka", kafka_port, controller_port)
+            else KafkaServer(state_dir / "kafka", kafka_port, controller_port, kafka_regional_port)
         )
         self.postgres: PostgresServer | None = (
             None
@@ -50,6 +51,14 @@ class LocalStack:
     @property
     def kafka_bootstrap_servers(self) -> str:
         return self.kafka.bootstrap_servers if self.kafka is not None else self._external_kafka
+
+    @property
+    def kafka_regional_bootstrap_servers(self) -> str:
+        """Where regional centres connect with SCRAM credentials (the environment's broker: its
+        `KAFKA_REGIONAL_BOOTSTRAP_SERVERS`)."""
+        if self.kafka is not None:
+            return self.kafka.regional_bootstrap_servers
+        return os.environ.get("KAFKA_REGIONAL_BOOTSTRAP_SERVERS", "")
 
     @property
     def database_url(self) -> str:

@@ -25,6 +25,7 @@ from services.matching.domain import COMMITTED, OpenRequest, next_coverage
 from services.matching.store import AllocationQueue, MatchRepository, ReadModel
 from shared.runtime import Resources
 from shared.settings import MatchingSettings
+from shared.telemetry import ALLOCATION_DURATION
 
 log = logging.getLogger(__name__)
 ALLOCATION_LOCK = zlib.crc32(b"matching:allocation")
@@ -74,16 +75,18 @@ async def allocate(
     """One run: every open request when `scope` is None, else the requests in it (and the
     hungry ones). Stores the withdrawals and proposals and puts their events in the outbox."""
     await session.execute(select(func.pg_advisory_xact_lock(ALLOCATION_LOCK)))
-    snapshot = await load_snapshot(session, now)
-    plan = planner.plan(snapshot, scope, options_of(resources), now)
-    repository = MatchRepository(session)
-    for match in plan.withdrawals:
-        await repository.save(match)
-        await events.publish(session, resources.outbox, resources.topics, match)
-    for match in plan.proposals:
-        await repository.add(match)
-        await events.publish(session, resources.outbox, resources.topics, match)
-    log.info("allocation (%s): %s", "full" if scope is None else "incremental", plan.summary())
+    run = "full" if scope is None else "incremental"
+    with ALLOCATION_DURATION.labels(run).time():  # from holding the lock to the flushed outbox
+        snapshot = await load_snapshot(session, now)
+        plan = planner.plan(snapshot, scope, options_of(resources), now)
+        repository = MatchRepository(session)
+        for match in plan.withdrawals:
+            await repository.save(match)
+            await events.publish(session, resources.outbox, resources.topics, match)
+        for match in plan.proposals:
+            await repository.add(match)
+            await events.publish(session, resources.outbox, resources.topics, match)
+    log.info("allocation (%s): %s", run, plan.summary())
     return plan
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -28,19 +29,26 @@ log = logging.getLogger(__name__)
 STREAMS = (Stream.REQUESTS, Stream.SOURCES)
 ASSIGNMENT_TRIES = 600
 
+Progress = Callable[[int, int], None]
+"""Told after each batch: records read so far, and records to read in all."""
 
-async def rebuild(settings: MatchingSettings) -> int:
+
+def _no_progress(read: int, total: int) -> None:
+    pass
+
+
+async def rebuild(settings: MatchingSettings, progress: Progress = _no_progress) -> int:
     """Replace the read model with one built from the topics; returns the events applied."""
     engine = create_engine(settings.service_database_url, pool_size=1)
     try:
         async with session_factory(engine).begin() as session:
             await ReadModel(session).clear()
-            return await _replay(settings, session)
+            return await _replay(settings, session, progress)
     finally:
         await engine.dispose()
 
 
-async def _replay(settings: MatchingSettings, session: AsyncSession) -> int:
+async def _replay(settings: MatchingSettings, session: AsyncSession, progress: Progress) -> int:
     names = {Topics(settings.topic_prefix).global_(stream) for stream in STREAMS}
     consumer = AIOKafkaConsumer(
         *names,
@@ -51,8 +59,11 @@ async def _replay(settings: MatchingSettings, session: AsyncSession) -> int:
     )
     await consumer.start()
     try:
-        ends = await consumer.end_offsets(list(await _every_partition(consumer, names)))
-        return await _apply_until(consumer, session, ends)
+        partitions = list(await _every_partition(consumer, names))
+        ends = await consumer.end_offsets(partitions)
+        starts = await consumer.beginning_offsets(partitions)
+        total = sum(ends[tp] - starts[tp] for tp in partitions)
+        return await _apply_until(consumer, session, ends, lambda read: progress(read, total))
     finally:
         await consumer.stop()
 
@@ -68,9 +79,12 @@ async def _every_partition(consumer: AIOKafkaConsumer, names: set[str]) -> set[T
 
 
 async def _apply_until(
-    consumer: AIOKafkaConsumer, session: AsyncSession, ends: dict[TopicPartition, int]
+    consumer: AIOKafkaConsumer,
+    session: AsyncSession,
+    ends: dict[TopicPartition, int],
+    progress: Callable[[int], None],
 ) -> int:
-    applied = 0
+    applied = read = 0
     remaining = {tp for tp, end in ends.items() if end > 0}
     while remaining:
         batches: dict[TopicPartition, list[Any]] = await consumer.getmany(
@@ -80,8 +94,10 @@ async def _apply_until(
             for record in records:
                 if record.offset < ends[partition]:
                     applied += await _apply(session, record)
+                    read += 1
             if await consumer.position(partition) >= ends[partition]:
                 remaining.discard(partition)
+        progress(read)
     return applied
 
 

@@ -16,17 +16,19 @@ import pytest
 import yaml
 from pydantic import AliasChoices
 
+from deploy.local.regional_access import CentreAccess
 from shared.settings import (
     InventorySettings,
     MatchingSettings,
     NotificationsSettings,
     RequestsSettings,
 )
+from shared.topics import Topics
 from tests.system import ROOT
 
 COMPOSE = ROOT / "docker-compose.yml"
 MANIFESTS = sorted((ROOT / "deploy" / "k8s").glob("*.yaml"))
-NOT_IN_KUBERNETES_SCHEMAS = {"Kustomization", "Kafka", "KafkaNodePool"}
+NOT_IN_KUBERNETES_SCHEMAS = {"Kustomization", "Kafka", "KafkaNodePool", "KafkaUser"}
 READ_BY_LIBRARIES = {"OTEL_EXPORTER_OTLP_ENDPOINT"}
 
 
@@ -100,3 +102,24 @@ def test_every_service_is_probed_on_readyz_and_healthz() -> None:
         name: ("/readyz", "/healthz")
         for name in ("requests", "inventory", "matching", "notifications")
     }
+
+
+def test_each_centre_s_kafka_user_is_granted_what_the_operator_command_grants() -> None:
+    """Strimzi's KafkaUser and `regional-access create` give a centre the same ACLs."""
+    users = [d for d in _documents() if d["kind"] == "KafkaUser"]
+    assert users
+    for user in users:
+        centre = user["metadata"]["name"].removeprefix("clearinghouse.regional.")
+        access = CentreAccess(centre, Topics("clearinghouse").regional_prefix(centre))
+        granted = {
+            (acl["resource"]["type"], acl["resource"]["name"], operation.upper())
+            for acl in user["spec"]["authorization"]["acls"]
+            if acl["resource"]["patternType"] == "prefix" and acl["host"] == "*"
+            for operation in acl["operations"]
+        }
+
+        assert user["metadata"]["name"] == access.username
+        assert user["spec"]["authentication"]["type"] == "scram-sha-512"
+        assert granted == {
+            (b.restype.name.lower(), b.name, b.operation.name) for b in access.acls()
+        }

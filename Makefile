@@ -23,6 +23,7 @@ run: setup
 
 ## test: the whole suite against real Kafka and PostgreSQL started by the suite itself
 test: setup
+	$(PY) -m deploy.local install --browser
 	$(PY) -m pytest
 
 ## lint: formatting, lint rules and types

@@ -19,6 +19,7 @@ from typing import Any
 import typer
 
 from deploy.local import demo, progress
+from deploy.local.chromium import chromium_executable
 from deploy.local.kafka import KafkaServer
 from deploy.local.postgres import PostgresServer
 from deploy.local.processes import ROOT, SERVICES, ServiceProcess
@@ -41,10 +42,14 @@ app = typer.Typer(help="Run the clearing-house on this machine.", no_args_is_hel
 
 
 @app.command()
-def install() -> None:
-    """Fetch the Kafka artifacts and install PostgreSQL, each only when missing."""
+def install(
+    browser: bool = typer.Option(False, help="Also Chromium, for the dashboard's browser test"),
+) -> None:
+    """Fetch the Kafka artifacts and install PostgreSQL (and Chromium), each only when missing."""
     KafkaServer(STATE_DIR / "kafka").install()
     PostgresServer(STATE_DIR / "postgres").install()
+    if browser:
+        chromium_executable()
 
 
 @app.command()

@@ -17,6 +17,7 @@ from pathlib import Path
 from deploy.local import (
     ServerError,
     ServerProcess,
+    apt_install,
     as_user,
     ensure_port_free,
     progress,
@@ -239,23 +240,13 @@ def _newest_bin_dir() -> Path | None:
 
 
 def _apt_install_postgresql() -> None:
-    if os.geteuid() != 0:
-        raise ServerError(
-            f"PostgreSQL is not installed (nothing under {DEBIAN_BINARIES}) and installing it "
-            "needs root: run `sudo apt-get install -y postgresql`, or set DATABASE_URL"
-        )
-    progress("installing postgresql with apt-get (once) ...")
     # Debian's package would create and start a `main` cluster on port 5432, colliding with
     # `make run`; this drop-in (read through createcluster.conf's include_dir) turns that off.
     drop_in = Path("/etc/postgresql-common/createcluster.d/50-clearinghouse.conf")
-    drop_in.parent.mkdir(parents=True, exist_ok=True)
-    drop_in.write_text("create_main_cluster = false\n")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for argv in (
-        ["apt-get", "update"],
-        ["apt-get", "install", "-y", "--no-install-recommends", "postgresql"],
-    ):
-        result = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            output = (result.stdout + result.stderr).strip()[-4000:]
-            raise ServerError(f"`{' '.join(argv)}` failed (exit {result.returncode}):\n{output}")
+    if os.geteuid() == 0:
+        drop_in.parent.mkdir(parents=True, exist_ok=True)
+        drop_in.write_text("create_main_cluster = false\n")
+    apt_install(
+        "postgresql",
+        why=f"PostgreSQL is not installed (nothing under {DEBIAN_BINARIES}; or set DATABASE_URL)",
+    )

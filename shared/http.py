@@ -52,6 +52,14 @@ class Problem(Exception):
         self.extensions = extensions
 
 
+def problem_responses(descriptions: Mapping[int, str]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for routes that answer these statuses with problem details."""
+    return {
+        status: {"description": text, "content": {PROBLEM_JSON: {}}}
+        for status, text in descriptions.items()
+    }
+
+
 def problem_response(
     status: int,
     title: str,

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, Protocol, TypeVar
 
 import uvicorn
 from aiokafka import AIOKafkaProducer
@@ -273,6 +273,19 @@ def create_app(
         app.include_router(router)
     app.state.definition = definition
     return app
+
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+def service_settings(resources: Resources, kind: type[S]) -> S:
+    """The running service's own settings (Resources holds them as the common base class)."""
+    settings = resources.settings
+    if not isinstance(settings, kind):
+        raise TypeError(
+            f"expected {kind.__name__}, the service runs with {type(settings).__name__}"
+        )
+    return settings
 
 
 def get_app_resources(app: FastAPI) -> Resources:

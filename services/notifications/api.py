@@ -26,21 +26,20 @@ from services.notifications.repository import (
 from services.notifications.schemas import AlertOut, FeedPage, JourneyStep, NotificationOut
 from services.notifications.store import NotificationRow
 from shared.auth import Principal, PrincipalDep, forbidden
-from shared.http import Problem
-from shared.runtime import Resources, ResourcesDep, SessionDep
+from shared.http import Problem, problem_responses
+from shared.runtime import Resources, ResourcesDep, SessionDep, service_settings
 from shared.settings import NotificationsSettings
 
 router = APIRouter(prefix="/v1", tags=["feed"])
 RETRY_MILLISECONDS = 2000
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    code: {"description": text, "content": {"application/problem+json": {}}}
-    for code, text in {
+PROBLEMS = problem_responses(
+    {
         401: "No valid API key",
-        403: "The caller may not see this audience",
+        403: "The caller may not see or do this",
         404: "Nothing of that id visible to the caller",
         422: "Invalid input; the problem names the field",
-    }.items()
-}
+    }
+)
 
 
 def invalid(field: str, detail: str) -> Problem:
@@ -129,8 +128,7 @@ def event_stream(
     start: int,
     render: Callable[[NotificationRow], str],
 ) -> EventSourceResponse:
-    settings = resources.settings
-    assert isinstance(settings, NotificationsSettings)
+    settings = service_settings(resources, NotificationsSettings)
 
     async def events() -> AsyncIterator[ServerSentEvent]:
         yield ServerSentEvent(retry=RETRY_MILLISECONDS)  # also tells the client it is live
@@ -190,8 +188,7 @@ async def counts(
     session: SessionDep, resources: ResourcesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     """Open (not yet funded), unmatched, at risk (deadline near, not funded) and funded."""
-    settings = resources.settings
-    assert isinstance(settings, NotificationsSettings)
+    settings = service_settings(resources, NotificationsSettings)
     scope = scope_of(principal, resources.network)
     views = await ViewRepository(session).requests(scope.states)
     result = overview(views, datetime.now(UTC).date(), settings.alert_deadline_days)

@@ -35,7 +35,7 @@ from services.notifications.repository import (
 from services.notifications.store import NotificationRow
 from shared.auth import Authenticator, Principal, Role
 from shared.http import Problem
-from shared.runtime import Resources, ResourcesDep, SessionDep
+from shared.runtime import Resources, ResourcesDep, SessionDep, service_settings
 from shared.settings import NotificationsSettings
 
 HERE = Path(__file__).parent
@@ -156,8 +156,7 @@ def _operators_feed(
 
 
 async def _panels(session: SessionDep, resources: Resources) -> dict[str, Any]:
-    settings = resources.settings
-    assert isinstance(settings, NotificationsSettings)
+    settings = service_settings(resources, NotificationsSettings)
     views = await ViewRepository(session).requests()
     return {
         "overview": overview(views, datetime.now(UTC).date(), settings.alert_deadline_days),

@@ -41,7 +41,7 @@ from shared.events import ALL_PAYLOADS, Envelope, EventPayload
 from shared.events import access as acc
 from shared.events import inventory as inv
 from shared.events import requests as req
-from shared.runtime import Resources, Subscription, Worker
+from shared.runtime import Resources, Subscription, Worker, service_settings
 from shared.settings import NotificationsSettings
 from shared.topics import Stream
 
@@ -126,8 +126,7 @@ class AlertSweep:
 
     def __init__(self, resources: Resources) -> None:
         self.resources = resources
-        settings = resources.settings
-        assert isinstance(settings, NotificationsSettings)
+        settings = service_settings(resources, NotificationsSettings)
         self.interval_seconds = settings.alert_sweep_seconds
         self.thresholds = Thresholds(
             deadline_days=settings.alert_deadline_days,

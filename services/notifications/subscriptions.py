@@ -6,11 +6,14 @@ principal's subscription answers 404, as if it did not exist.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
+from pydantic import BaseModel
 
 from services.notifications.access import audience_of
 from services.notifications.api import PROBLEMS
@@ -28,7 +31,7 @@ from services.notifications.webhooks import new_secret, refused_address
 from shared.auth import Principal, PrincipalDep, forbidden
 from shared.http import Problem
 from shared.idempotency import IdempotencyDep
-from shared.runtime import ResourcesDep, SessionDep
+from shared.runtime import ResourcesDep, SessionDep, service_settings
 from shared.settings import NotificationsSettings
 
 router = APIRouter(prefix="/v1/subscriptions", tags=["webhooks"])
@@ -65,8 +68,7 @@ async def create_subscription(
         return replay
     if body.audience is not None and body.audience != audience_of(principal):
         raise forbidden(f"{principal.label} may subscribe to its own notifications only.")
-    settings = resources.settings
-    assert isinstance(settings, NotificationsSettings)
+    settings = service_settings(resources, NotificationsSettings)
     refused = await refused_address(body.url, settings.webhook_allow_private_addresses)
     if refused is not None:
         raise Problem(422, "URL not accepted", refused, kind="validation", field="body.url")
@@ -125,29 +127,47 @@ async def remove_subscription(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+Change = Callable[[SubscriptionRepository, SubscriptionRow], Awaitable[BaseModel]]
+
+
+@dataclass
+class OwnedChange:
+    """A POST that changes one of the caller's subscriptions, safe to retry."""
+
+    session: SessionDep
+    principal: PrincipalDep
+    idempotency: IdempotencyDep
+
+    async def apply(self, subscription_id: UUID, change: Change) -> Any:
+        if (replay := await self.idempotency.replay()) is not None:
+            return replay
+        repository = SubscriptionRepository(self.session)
+        subscription = await _owned(repository, self.principal, subscription_id)
+        answer = await change(repository, subscription)
+        return await self.idempotency.remember(200, answer)
+
+
+OwnedChangeDep = Annotated[OwnedChange, Depends()]
+
+
 @router.post(
     "/{subscription_id}/rotate-secret",
     response_model=SecretOut,
     responses=PROBLEMS,
     summary="A new signing secret; the old one keeps signing for 24 hours",
 )
-async def rotate_secret(
-    subscription_id: UUID,
-    session: SessionDep,
-    principal: PrincipalDep,
-    idempotency: IdempotencyDep,
-) -> Any:
+async def rotate_secret(subscription_id: UUID, owned: OwnedChangeDep) -> Any:
     """Until the old secret expires every delivery carries two signatures, one per secret, so
     the receiver can switch to the new secret whenever it is ready."""
-    if (replay := await idempotency.replay()) is not None:
-        return replay
-    repository = SubscriptionRepository(session)
-    await _owned(repository, principal, subscription_id)
-    now, secret = datetime.now(UTC), new_secret()
-    await repository.rotate(subscription_id, secret, now, ROTATION_GRACE)
-    return await idempotency.remember(
-        200, SecretOut(secret=secret, previous_valid_until=now + ROTATION_GRACE)
-    )
+
+    async def rotate(
+        repository: SubscriptionRepository, subscription: SubscriptionRow
+    ) -> SecretOut:
+        now, secret = datetime.now(UTC), new_secret()
+        await repository.rotate(subscription.id, secret, now, ROTATION_GRACE)
+        return SecretOut(secret=secret, previous_valid_until=now + ROTATION_GRACE)
+
+    return await owned.apply(subscription_id, rotate)
 
 
 @router.post(
@@ -156,21 +176,16 @@ async def rotate_secret(
     responses=PROBLEMS,
     summary="Resume a paused webhook and send its held and given-up deliveries again",
 )
-async def replay_subscription(
-    subscription_id: UUID,
-    session: SessionDep,
-    principal: PrincipalDep,
-    idempotency: IdempotencyDep,
-) -> Any:
+async def replay_subscription(subscription_id: UUID, owned: OwnedChangeDep) -> Any:
     """Each delivery keeps its webhook-id, so a receiver that already handled one ignores it."""
-    if (replay := await idempotency.replay()) is not None:
-        return replay
-    repository = SubscriptionRepository(session)
-    subscription = await _owned(repository, principal, subscription_id)
-    requeued = await repository.replay(subscription, datetime.now(UTC))
-    await session.flush()
-    answer = ReplayOut(subscription=SubscriptionOut.of(subscription), requeued=requeued)
-    return await idempotency.remember(200, answer)
+
+    async def replay(
+        repository: SubscriptionRepository, subscription: SubscriptionRow
+    ) -> ReplayOut:
+        requeued = await repository.replay(subscription, datetime.now(UTC))
+        return ReplayOut(subscription=SubscriptionOut.of(subscription), requeued=requeued)
+
+    return await owned.apply(subscription_id, replay)
 
 
 @router.get(

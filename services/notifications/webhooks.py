@@ -40,7 +40,7 @@ from standardwebhooks.webhooks import Webhook
 
 from services.notifications.domain import OPERATOR, SUBSCRIPTION_PAUSED, Notice, Severity
 from services.notifications.repository import DELIVERY_CHANNEL, FeedRepository
-from services.notifications.store import AttemptRow, EventRow, NotificationRow
+from services.notifications.store import AttemptRow, EventRow, NotificationRow, SubscriptionRow
 from services.notifications.webhook_repository import (
     DELIVERED,
     FAILED,
@@ -51,7 +51,7 @@ from services.notifications.webhook_repository import (
     SubscriptionRepository,
 )
 from shared.db import asyncpg_dsn, listen
-from shared.runtime import Resources
+from shared.runtime import Resources, service_settings
 from shared.settings import NotificationsSettings
 
 log = logging.getLogger(__name__)
@@ -156,8 +156,7 @@ class WebhookSender:
     """Sends due deliveries, records every attempt, retries, pauses failing subscriptions."""
 
     def __init__(self, resources: Resources, rng: random.Random | None = None) -> None:
-        settings = resources.settings
-        assert isinstance(settings, NotificationsSettings)
+        settings = service_settings(resources, NotificationsSettings)
         self.resources = resources
         self.settings = settings
         self.rng = rng or random.Random()
@@ -269,7 +268,7 @@ class WebhookSender:
                 delivery.next_attempt_at = now + timedelta(seconds=delay)
 
 
-def _paused_notices(subscription: Any, outcome: Outcome) -> list[Notice]:
+def _paused_notices(subscription: SubscriptionRow, outcome: Outcome) -> list[Notice]:
     summary = (
         f"Webhook to {subscription.url} paused after {subscription.consecutive_failures} failed "
         f"attempts in a row (last: {outcome.error}); replay it once the receiver is fixed"

@@ -25,23 +25,22 @@ from services.requests.schemas import (
 )
 from services.requests.store import RequestFilter, RequestRepository
 from shared.auth import Principal, PrincipalDep, forbidden
-from shared.http import Problem
+from shared.http import Problem, problem_responses
 from shared.idempotency import IdempotencyDep
 from shared.runtime import Resources, ResourcesDep, SessionDep
 
 router = APIRouter(prefix="/v1/requests", tags=["requests"])
 IfMatch = Annotated[str | None, Header(description="The ETag of the version you last read.")]
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    code: {"description": text, "content": {"application/problem+json": {}}}
-    for code, text in {
+PROBLEMS = problem_responses(
+    {
         401: "No valid API key",
         403: "The caller may not do this",
         404: "No such request visible to the caller",
         409: "The lifecycle does not allow this now",
         412: "The request changed since the caller read it",
         422: "Invalid input; the problem names the field",
-    }.items()
-}
+    }
+)
 
 
 def _now() -> datetime:

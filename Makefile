@@ -35,6 +35,7 @@ lint: $(INSTALLED)
 ## bench: every benchmark in bench/, each printing its tables (see bench/README.md)
 bench: setup
 	$(PY) -m bench.intake
+	$(PY) -m bench.allocation
 
 format: $(INSTALLED)
 	$(VENV)/bin/ruff format .

@@ -10,6 +10,7 @@ import typer
 from shared.logs import configure_logging
 from shared.migrations import make_revision, upgrade
 from shared.runtime import ServiceDefinition, create_app, serve
+from shared.telemetry import configure_tracing
 
 
 def service_cli(definition: ServiceDefinition) -> typer.Typer:
@@ -22,21 +23,22 @@ def service_cli(definition: ServiceDefinition) -> typer.Typer:
     ) -> None:
         """Run the service until SIGINT or SIGTERM."""
         settings = definition.settings_type()
-        configure_logging(definition.name, settings.log_level)
+        configure_logging(definition.name, settings.log_level, settings.log_format == "json")
+        configure_tracing(definition.name)
         asyncio.run(serve(definition, settings, api=api, workers=workers))
 
     @cli.command("migrate")
     def migrate_command(revision: str = "head") -> None:
         """Create the service's role and schema and apply its migrations."""
         settings = definition.settings_type()
-        configure_logging(definition.name, settings.log_level)
+        configure_logging(definition.name, settings.log_level, settings.log_format == "json")
         upgrade(definition, settings, revision)
 
     @cli.command("revision")
     def revision_command(message: str) -> None:
         """Autogenerate a migration for a change of the service's tables (for developers)."""
         settings = definition.settings_type()
-        configure_logging(definition.name, settings.log_level)
+        configure_logging(definition.name, settings.log_level, settings.log_format == "json")
         make_revision(definition, settings, message)
 
     @cli.command("openapi")

@@ -28,6 +28,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import Sessions
 from shared.events import Envelope, EventPayload, MalformedEvent, decode
+from shared.logs import event_id_var
+from shared.telemetry import CONSUMER_LAG, EVENTS_CONSUMED, consuming
 
 log = logging.getLogger(__name__)
 
@@ -111,14 +113,15 @@ class Consumer:
             consumer.subscribe(pattern=self.pattern)
         else:
             consumer.subscribe(topics=list(self.topics))
-        await consumer.start()
         try:
+            await consumer.start()  # inside: a consumer cancelled while starting is stopped too
             while True:
                 batches = await consumer.getmany(timeout_ms=1000, max_records=500)
                 for partition, records in batches.items():
                     for record in records:
                         await self.process(record)
                     await self._commit(consumer, partition, records[-1].offset + 1)
+                    self._measure_lag(consumer, partition, records[-1].offset + 1)
         finally:
             await consumer.stop()
 
@@ -127,15 +130,29 @@ class Consumer:
             envelope = decode(record.value, record.key)
         except MalformedEvent as error:
             await self.deadletter(record, str(error))
+            EVENTS_CONSUMED.labels(self.inbox.schema, self.name, "malformed", "deadlettered").inc()
             return
         handler = self.handlers.get(envelope.type)
         if handler is None:
-            return  # topics carry several event types; this consumer needs only some
+            self._count(envelope, "ignored")  # topics carry several types; this needs some
+            return
+        token = event_id_var.set(str(envelope.id))
+        try:
+            with consuming(self.name, envelope, record.topic) as span:
+                outcome = await self._handle(handler, envelope, record)
+                span.set_attribute("clearinghouse.outcome", outcome)
+        finally:
+            event_id_var.reset(token)
+        self._count(envelope, outcome)
+
+    async def _handle(
+        self, handler: Handler, envelope: Envelope[Any], record: ConsumerRecord[bytes, bytes]
+    ) -> str:
+        """Handle with retries; returns the outcome: handled, duplicate or deadlettered."""
         failures = 0
         while True:
             try:
-                await self._handle_once(handler, envelope)
-                return
+                return "handled" if await self._handle_once(handler, envelope) else "duplicate"
             except asyncio.CancelledError:
                 raise
             except Exception as error:
@@ -147,10 +164,11 @@ class Consumer:
                 if failures >= self.retry.max_attempts:
                     log.exception("%s: %s failed %d times", self.name, envelope.id, failures)
                     await self.deadletter(record, f"{type(error).__name__}: {error}")
-                    return
+                    return "deadlettered"
                 await asyncio.sleep(self.retry.delay(failures))
 
-    async def _handle_once(self, handler: Handler, envelope: Envelope[Any]) -> None:
+    async def _handle_once(self, handler: Handler, envelope: Envelope[Any]) -> bool:
+        """Claim the event in the inbox and handle it, in one transaction; False if seen before."""
         async with self.sessions.begin() as session:
             claimed = await session.execute(
                 insert(self.inbox)
@@ -159,9 +177,22 @@ class Consumer:
                 .returning(self.inbox.c.event_id)
             )
             if claimed.first() is None:
-                return  # handled before: a redelivery
+                return False  # handled before: a redelivery
             await handler(session, envelope)
         self.handled += 1
+        return True
+
+    def _count(self, envelope: Envelope[Any], outcome: str) -> None:
+        EVENTS_CONSUMED.labels(self.inbox.schema, self.name, envelope.type, outcome).inc()
+
+    def _measure_lag(
+        self, consumer: AIOKafkaConsumer, partition: TopicPartition, next_offset: int
+    ) -> None:
+        highwater = consumer.highwater(partition)
+        if highwater is not None:
+            CONSUMER_LAG.labels(
+                self.inbox.schema, self.name, partition.topic, str(partition.partition)
+            ).set(max(highwater - next_offset, 0))
 
     async def deadletter(self, record: ConsumerRecord[bytes, bytes], error: str) -> None:
         headers = [*record.headers, *self._deadletter_headers(record, error)]

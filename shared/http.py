@@ -53,11 +53,36 @@ class Problem(Exception):
 
 
 def problem_responses(descriptions: Mapping[int, str]) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` for routes that answer these statuses with problem details."""
+    """The `responses` of a route's OpenAPI entry: problem details for each status."""
     return {
         status: {"description": text, "content": {PROBLEM_JSON: {}}}
         for status, text in descriptions.items()
     }
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def check_if_match(version: int, if_match: str | None, *, required: bool, what: str) -> None:
+    """Refuse a write based on an older version of `what` (412), or one that names none (428)."""
+    if if_match is None:
+        if required:
+            raise Problem(
+                428,
+                "If-Match required",
+                "Send the ETag you read as If-Match.",
+                kind="precondition-required",
+            )
+        return
+    if if_match.strip() not in (etag(version), f"W/{etag(version)}", "*"):
+        raise Problem(
+            412,
+            f"{what.capitalize()} changed",
+            f"The {what} is now at version {version}.",
+            kind="stale",
+            current_version=version,
+        )
 
 
 def problem_response(

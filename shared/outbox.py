@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import zlib
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -42,6 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import Sessions, listen
 from shared.events import Envelope, encode
+from shared.telemetry import EVENTS_PUBLISHED, OUTBOX_BACKLOG, current_traceparent
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +75,12 @@ class Outbox:
         self.channel = notify_channel(table)
 
     async def add(self, session: AsyncSession, envelope: Envelope[Any], *topics: str) -> None:
-        """Write the event once per topic; published after the surrounding transaction commits."""
+        """Write the event once per topic; published after the surrounding transaction commits.
+
+        The event carries the current trace context, so its consumers continue the same trace.
+        """
+        if envelope.traceparent is None:
+            envelope = replace(envelope, traceparent=current_traceparent())
         message = encode(envelope)
         headers = {name: value.decode() for name, value in message.headers.items()}
         rows = [
@@ -130,6 +137,7 @@ class OutboxRelay:
                 try:
                     while await self.publish_batch() == self.batch_size:
                         pass
+                    await self.measure_backlog()
                     await self.purge_sent()
                 except asyncio.CancelledError:
                     raise
@@ -177,7 +185,18 @@ class OutboxRelay:
                 .values(sent_at=datetime.now(UTC))
             )
         self.published += len(rows)
+        EVENTS_PUBLISHED.labels(t.schema).inc(len(rows))
         return len(rows)
+
+    async def measure_backlog(self) -> int:
+        """Rows not yet acknowledged by the broker, for the `outbox_backlog` gauge."""
+        t = self.table
+        async with self.sessions() as session:
+            backlog = await session.scalar(
+                select(func.count()).select_from(t).where(t.c.sent_at.is_(None))
+            )
+        OUTBOX_BACKLOG.labels(t.schema).set(backlog or 0)
+        return backlog or 0
 
     async def purge_sent(self) -> None:
         cutoff = datetime.now(UTC) - self.sent_retention

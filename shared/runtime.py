@@ -19,10 +19,14 @@ from typing import Annotated, Any, Protocol, TypeVar
 import uvicorn
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import MetaData, Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from shared import asyncapi
 from shared.auth import Authenticator, store_issued_key, store_revoked_key, whoami_router
 from shared.consumer import Consumer, HandlerMap, RetryPolicy
 from shared.db import Sessions, asyncpg_dsn, create_engine, session_factory
@@ -32,6 +36,7 @@ from shared.geography import RegionalNetwork, load_network
 from shared.http import RequestIdMiddleware, health_router, install_problem_handlers
 from shared.outbox import Outbox, OutboxRelay
 from shared.settings import ServiceSettings
+from shared.telemetry import MetricsMiddleware
 from shared.topics import Stream, Topics, ensure_topics
 
 log = logging.getLogger(__name__)
@@ -263,16 +268,30 @@ def create_app(
     )
     install_problem_handlers(app)
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(MetricsMiddleware, service=definition.name)
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
     checks = {
         "database": lambda: get_app_resources(app).check_database(),
         "broker": lambda: get_app_resources(app).check_broker(),
     }
     app.include_router(health_router(checks))
     app.include_router(whoami_router)
+    app.add_route("/metrics", _metrics, include_in_schema=False)
+    app.add_route("/asyncapi.json", _asyncapi, include_in_schema=False)
     for router in definition.routers():
         app.include_router(router)
     app.state.definition = definition
     return app
+
+
+async def _metrics(request: Request) -> Response:
+    """Prometheus's text format; every service process exposes its own."""
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+async def _asyncapi(request: Request) -> Response:
+    """The AsyncAPI document of every topic and event (the same from every service)."""
+    return JSONResponse(asyncapi.document(request.app.version))
 
 
 S = TypeVar("S", bound=ServiceSettings)
@@ -293,7 +312,8 @@ def get_app_resources(app: FastAPI) -> Resources:
     return resources
 
 
-def get_resources(request: Request) -> Resources:
+async def get_resources(request: Request) -> Resources:
+    """Async, like every dependency here: FastAPI runs a plain `def` one in a worker thread."""
     return get_app_resources(request.app)
 
 

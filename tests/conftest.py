@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import signal
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy.engine import make_url
 
 from deploy.local.__main__ import migrate_all
 from deploy.local.stack import LocalStack
+from tests.database import drop_database
+from tests.kafka import delete_topics
 from tests.system import ROOT, Environment, free_port, new_environment
 
 
@@ -43,6 +47,19 @@ def migrated(stack: LocalStack) -> str:
 
 
 @pytest.fixture
-def environment(stack: LocalStack, migrated: str) -> Environment:
-    """A fresh, migrated database and a fresh topic prefix for one test."""
-    return new_environment(stack.kafka_bootstrap_servers, stack.database_url, template=migrated)
+def environment(stack: LocalStack, migrated: str) -> Iterator[Environment]:
+    """A fresh, migrated database and a fresh topic prefix for one test.
+
+    The test's topics and database are deleted afterwards: servers holding every test's
+    partitions and databases grow slow to stop and start (the readiness test restarts them).
+    """
+    fresh = new_environment(stack.kafka_bootstrap_servers, stack.database_url, template=migrated)
+    yield fresh
+    # In a thread of its own: asyncio.run here would unset the session's event loop.
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, _clean_up(stack, fresh)).result()
+
+
+async def _clean_up(stack: LocalStack, environment: Environment) -> None:
+    await delete_topics(stack.kafka_bootstrap_servers, f"{environment.topic_prefix}.")
+    await drop_database(environment.database_url)

@@ -22,3 +22,14 @@ async def fetch(database_url: str, sql: str, *args: Any) -> list[asyncpg.Record]
 def query(database_url: str, sql: str, *args: Any) -> list[asyncpg.Record]:
     """`fetch` for synchronous tests."""
     return asyncio.run(fetch(database_url, sql, *args))
+
+
+async def drop_database(database_url: str) -> None:
+    """Drop the database `database_url` names, disconnecting whoever is still connected."""
+    url = make_url(database_url)
+    admin = url.set(drivername="postgresql", database="postgres")
+    connection = await asyncpg.connect(admin.render_as_string(hide_password=False))
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+    finally:
+        await connection.close()

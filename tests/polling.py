@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], seconds: float = 30) -> None:
-    """Return once `check()` is true; TimeoutError if it is not within `seconds`."""
+async def eventually(
+    check: Callable[[], Awaitable[T | None] | T | None], *, seconds: float = 30
+) -> T:
+    """The first answer of `check()` that is neither None nor False, asking until `seconds` pass.
+
+    `check` may be a plain function or a coroutine function; TimeoutError if nothing comes.
+    """
+
+    async def ask() -> T | None:
+        answer = check()
+        return await answer if inspect.isawaitable(answer) else answer
+
     async with asyncio.timeout(seconds):
-        while not await check():  # noqa: ASYNC110 (the condition is in another process)
+        while (answer := await ask()) is None or answer is False:  # noqa: ASYNC110
             await asyncio.sleep(0.2)
+    return answer

@@ -119,6 +119,7 @@ class ServerProcess:
         with contextlib.suppress(ProcessLookupError):  # already gone, only a zombie to reap
             os.killpg(self._proc.pid, signal.SIGKILL)
         self._proc.wait()
+        _wait_until_group_gone(self._proc.pid)
 
     def _failure(self, message: str) -> ServerError:
         return ServerError(f"{message}; last lines of {self.log_path}:\n{log_tail(self.log_path)}")
@@ -141,3 +142,15 @@ def apt_install(*packages: str, why: str) -> None:
         if result.returncode != 0:
             output = (result.stdout + result.stderr).strip()[-4000:]
             raise ServerError(f"`{' '.join(argv)}` failed (exit {result.returncode}):\n{output}")
+
+
+def _wait_until_group_gone(pgid: int, timeout: float = 10) -> None:
+    """Until every process of the group has exited: a server's children (PostgreSQL's backends)
+    can outlive their parent by a moment and still hold what a restart needs."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)

@@ -8,6 +8,7 @@ that dies, and on Ctrl-C (or SIGTERM) stops all of it, leaving no process behind
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import sys
 import time
@@ -18,7 +19,7 @@ from typing import Any
 
 import typer
 
-from deploy.local import demo, progress
+from deploy.local import demo, progress, status
 from deploy.local.chromium import chromium_executable
 from deploy.local.kafka import KafkaServer
 from deploy.local.postgres import PostgresServer
@@ -28,6 +29,7 @@ from services.inventory.service import SERVICE as INVENTORY
 from services.matching.service import SERVICE as MATCHING
 from services.notifications.service import SERVICE as NOTIFICATIONS
 from services.requests.service import SERVICE as REQUESTS
+from shared import asyncapi, deadletter
 from shared.auth import Principal, Role, issue_key, revoke_key
 from shared.migrations import upgrade
 from shared.runtime import ServiceDefinition
@@ -66,6 +68,35 @@ def migrate_all(overrides: Mapping[str, str]) -> None:
     values: dict[str, Any] = {key.lower(): value for key, value in overrides.items()}
     for definition in DEFINITIONS.values():
         upgrade(definition, definition.settings_type(**values))
+
+
+@app.command("asyncapi")
+def write_asyncapi(path: Path = ROOT / "docs" / "asyncapi.json") -> None:
+    """Write the AsyncAPI document of every topic and event (commit it with event changes)."""
+    path.write_text(json.dumps(asyncapi.document(), indent=2) + "\n")
+    progress(f"wrote {path}")
+
+
+@app.command("status")
+def show_status() -> None:
+    """Each service's outbox backlog and each consumer group's lag, for the environment's system."""
+    settings = CommonSettings()
+    backlog = asyncio.run(status.outbox_backlog(settings, DEFINITIONS))
+    lag = asyncio.run(status.consumer_lag(settings))
+    lines = ["outbox backlog (rows not yet on the broker):"]
+    lines += [f"  {service:<40} {rows}" for service, rows in backlog.items()]
+    lines += ["consumer lag (records not yet processed):"]
+    lines += [f"  {group:<40} {records}" for group, records in lag.items()]
+    typer.echo("\n".join(lines))
+
+
+@app.command("replay-deadletters")
+def replay_deadletters(service: str) -> None:
+    """Send a service's dead-lettered events back to their topics (after fixing the cause)."""
+    if service not in DEFINITIONS:
+        raise typer.BadParameter(f"one of {', '.join(DEFINITIONS)}", param_hint="SERVICE")
+    count = asyncio.run(deadletter.replay(CommonSettings(), service))
+    typer.echo(f"{count} events sent back from the {service} dead-letter topic")
 
 
 keys = typer.Typer(help="Issue and revoke API keys (announced to every service over Kafka).")

@@ -1,4 +1,22 @@
+import asyncio
+
+import typer
+
+from services.matching.rebuild import rebuild
 from services.matching.service import SERVICE
 from shared.cli import service_cli
+from shared.logs import configure_logging
+from shared.settings import MatchingSettings
 
-service_cli(SERVICE)()
+cli = service_cli(SERVICE)
+
+
+@cli.command("rebuild")
+def rebuild_command() -> None:
+    """Rebuild the read model of requests and sources from the topics, from the beginning."""
+    settings = MatchingSettings()
+    configure_logging(SERVICE.name, settings.log_level)
+    typer.echo(f"{asyncio.run(rebuild(settings))} events applied")
+
+
+cli()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.matching import api, handlers, store
+from services.matching import allocator, api, handlers, store
 from shared.runtime import ServiceDefinition
 from shared.settings import MatchingSettings
 
@@ -19,5 +19,6 @@ SERVICE = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     routers=lambda: [api.router],
     subscriptions=handlers.subscriptions,
+    workers=allocator.workers,
     description="Proposals of donors for published requests, fair allocation, donor acceptance.",
 )

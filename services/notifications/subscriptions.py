@@ -14,6 +14,7 @@ from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifications.access import audience_of
 from services.notifications.api import PROBLEMS
@@ -30,7 +31,7 @@ from services.notifications.webhook_repository import ACTIVE, SubscriptionReposi
 from services.notifications.webhooks import new_secret, refused_address
 from shared.auth import Principal, PrincipalDep, forbidden
 from shared.http import Problem
-from shared.idempotency import IdempotencyDep
+from shared.idempotency import Idempotency, IdempotencyDep
 from shared.runtime import ResourcesDep, SessionDep, service_settings
 from shared.settings import NotificationsSettings
 
@@ -134,9 +135,9 @@ Change = Callable[[SubscriptionRepository, SubscriptionRow], Awaitable[BaseModel
 class OwnedChange:
     """A POST that changes one of the caller's subscriptions, safe to retry."""
 
-    session: SessionDep
-    principal: PrincipalDep
-    idempotency: IdempotencyDep
+    session: AsyncSession
+    principal: Principal
+    idempotency: Idempotency
 
     async def apply(self, subscription_id: UUID, change: Change) -> Any:
         if (replay := await self.idempotency.replay()) is not None:
@@ -147,7 +148,14 @@ class OwnedChange:
         return await self.idempotency.remember(200, answer)
 
 
-OwnedChangeDep = Annotated[OwnedChange, Depends()]
+async def owned_change(
+    session: SessionDep, principal: PrincipalDep, idempotency: IdempotencyDep
+) -> OwnedChange:
+    """An async factory: a class as dependency would be built in a worker thread."""
+    return OwnedChange(session, principal, idempotency)
+
+
+OwnedChangeDep = Annotated[OwnedChange, Depends(owned_change)]
 
 
 @router.post(

@@ -10,6 +10,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.requests import events
 from services.requests.access import Action, can_see, may, visible
@@ -25,8 +26,8 @@ from services.requests.schemas import (
 )
 from services.requests.store import RequestFilter, RequestRepository
 from shared.auth import Principal, PrincipalDep, forbidden
-from shared.http import Problem, problem_responses
-from shared.idempotency import IdempotencyDep
+from shared.http import Problem, check_if_match, etag, problem_responses
+from shared.idempotency import Idempotency, IdempotencyDep
 from shared.runtime import Resources, ResourcesDep, SessionDep
 
 router = APIRouter(prefix="/v1/requests", tags=["requests"])
@@ -47,10 +48,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _etag(request: AssistanceRequest) -> str:
-    return f'"{request.version}"'
-
-
 async def _load(
     repository: RequestRepository, principal: Principal, request_id: UUID, *, lock: bool = False
 ) -> AssistanceRequest:
@@ -61,23 +58,7 @@ async def _load(
 
 
 def _check_version(request: AssistanceRequest, if_match: str | None, *, required: bool) -> None:
-    if if_match is None:
-        if required:
-            raise Problem(
-                428,
-                "If-Match required",
-                "Send the ETag you read as If-Match.",
-                kind="precondition-required",
-            )
-        return
-    if if_match.strip() not in (_etag(request), f"W/{_etag(request)}", "*"):
-        raise Problem(
-            412,
-            "Request changed",
-            f"The request is now at version {request.version}.",
-            kind="stale",
-            current_version=request.version,
-        )
+    check_if_match(request.version, if_match, required=required, what="request")
 
 
 def _refused(violation: RuleViolation) -> Problem:
@@ -119,7 +100,7 @@ async def create_request(
         body.state, body.to_need(), centre_id, principal.label, _now()
     )
     await _store(RequestRepository(session), resources, request, new=True)
-    response.headers["ETag"] = _etag(request)
+    response.headers["ETag"] = etag(request.version)
     response.headers["Location"] = f"/v1/requests/{request.id}"
     return await idempotency.remember(201, RequestOut.of(request))
 
@@ -148,12 +129,7 @@ async def list_requests(
     where = _narrow(visible(principal), asked)
     if where is None:
         return RequestPage(items=[], next_cursor=None)
-    try:
-        requests, next_cursor = await RequestRepository(session).page(where, limit, cursor)
-    except ValueError as error:
-        raise Problem(
-            422, "Invalid cursor", str(error), kind="validation", field="query.cursor"
-        ) from error
+    requests, next_cursor = await RequestRepository(session).page(where, limit, cursor)
     return RequestPage(items=[RequestOut.of(r) for r in requests], next_cursor=next_cursor)
 
 
@@ -185,7 +161,7 @@ async def get_request(
     request_id: UUID, response: Response, session: SessionDep, principal: PrincipalDep
 ) -> RequestOut:
     request = await _load(RequestRepository(session), principal, request_id)
-    response.headers["ETag"] = _etag(request)
+    response.headers["ETag"] = etag(request.version)
     return RequestOut.of(request)
 
 
@@ -228,7 +204,7 @@ async def amend_request(
     except RuleViolation as violation:
         raise _refused(violation) from violation
     await _store(repository, resources, request, new=False)
-    response.headers["ETag"] = _etag(request)
+    response.headers["ETag"] = etag(request.version)
     return RequestOut.of(request)
 
 
@@ -239,11 +215,11 @@ Change = Callable[[AssistanceRequest, str, datetime], None]
 class Lifecycle:
     """What every lifecycle action needs: the caller, the transaction, idempotency, If-Match."""
 
-    session: SessionDep
-    resources: ResourcesDep
-    principal: PrincipalDep
-    idempotency: IdempotencyDep
-    if_match: IfMatch = None
+    session: AsyncSession
+    resources: Resources
+    principal: Principal
+    idempotency: Idempotency
+    if_match: str | None = None
 
     async def apply(self, request_id: UUID, action: Action, change: Change) -> Any:
         """Load, authorise, apply one lifecycle change, store it with its events, answer."""
@@ -261,10 +237,21 @@ class Lifecycle:
         await _store(repository, self.resources, request, new=False)
         body = RequestOut.of(request)
         await self.idempotency.remember(200, body)
-        return JSONResponse(body.model_dump(mode="json"), headers={"ETag": _etag(request)})
+        return JSONResponse(body.model_dump(mode="json"), headers={"ETag": etag(request.version)})
 
 
-LifecycleDep = Annotated[Lifecycle, Depends()]
+async def lifecycle(
+    session: SessionDep,
+    resources: ResourcesDep,
+    principal: PrincipalDep,
+    idempotency: IdempotencyDep,
+    if_match: IfMatch = None,
+) -> Lifecycle:
+    """An async factory: a class as dependency would be built in a worker thread."""
+    return Lifecycle(session, resources, principal, idempotency, if_match)
+
+
+LifecycleDep = Annotated[Lifecycle, Depends(lifecycle)]
 
 
 @router.post(

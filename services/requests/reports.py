@@ -5,14 +5,11 @@ Each report covers what the caller may see (a state its own requests, a centre i
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import Response
 from pydantic import BaseModel
 
 from services.requests.access import visible
@@ -20,10 +17,10 @@ from services.requests.domain import Status
 from services.requests.store import RequestFilter, RequestRepository
 from shared.auth import PrincipalDep
 from shared.geography import countries
+from shared.reports import Format, answer
 from shared.runtime import SessionDep
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
-Format = Annotated[Literal["json", "csv"], Query(description="json, or csv for spreadsheets")]
 
 REQUESTING = frozenset(
     s.value for s in Status if s not in {Status.DRAFT, Status.WITHDRAWN, Status.EXPIRED}
@@ -57,22 +54,6 @@ class DeadlineAtRisk(BaseModel):
     days_left: int
 
 
-def _csv(rows: list[BaseModel], columns: list[str]) -> Response:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(columns)
-    for row in rows:
-        values = row.model_dump()
-        writer.writerow(
-            ["; ".join(v) if isinstance(v, list) else v for v in (values[c] for c in columns)]
-        )
-    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8")
-
-
-def _answer(rows: list[Any], model: type[BaseModel], format: str) -> Any:
-    return _csv(rows, list(model.model_fields)) if format == "csv" else rows
-
-
 @router.get(
     "/summary",
     response_model=list[Count],
@@ -95,7 +76,7 @@ async def summary(session: SessionDep, principal: PrincipalDep, format: Format =
         for d, counter in counters.items()
         for k, n in sorted(counter.items())
     ]
-    return _answer(rows, Count, format)
+    return answer(rows, Count, format)
 
 
 @router.get(
@@ -128,7 +109,7 @@ async def states_by_obligation(
         )
         for (c, a), s in sorted(states.items())
     ]
-    return _answer(rows, StatesForObligation, format)
+    return answer(rows, StatesForObligation, format)
 
 
 @router.get(
@@ -164,4 +145,4 @@ async def deadlines(
         )
         for r in sorted(requests, key=lambda r: r.need.deadline)
     ]
-    return _answer(rows, DeadlineAtRisk, format)
+    return answer(rows, DeadlineAtRisk, format)

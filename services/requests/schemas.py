@@ -8,8 +8,7 @@ from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
 
-import pycountry
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from services.requests.domain import (
     AssistanceRequest,
@@ -20,27 +19,17 @@ from services.requests.domain import (
     Transition,
     Urgency,
 )
-from shared.geography import countries
-from shared.taxonomy import taxonomy
+from shared.schemas import (
+    AssistanceTypes,
+    ContactIn,
+    ConventionCode,
+    MoneyIn,
+    StateCode,
+    Strict,
+    areas_of,
+)
 
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
-MAX_AMOUNT = Decimal("1000000000000")  # a trillion: anything above is a typo
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class MoneyIn(Strict):
-    value: Decimal = Field(gt=0, le=MAX_AMOUNT, decimal_places=2, examples=["1500000.00"])
-    currency: str = Field(pattern=r"^[A-Z]{3}$", examples=["USD"], description="ISO 4217")
-
-    @field_validator("currency")
-    @classmethod
-    def _known_currency(cls, currency: str) -> str:
-        if pycountry.currencies.get(alpha_3=currency) is None:
-            raise ValueError(f"{currency} is not an ISO 4217 currency")
-        return currency
 
 
 class EvidenceIn(Strict):
@@ -50,19 +39,12 @@ class EvidenceIn(Strict):
     date: day_type | None = None
 
 
-class ContactIn(Strict):
-    name: str = Field(min_length=1, max_length=200)
-    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
-    phone: str | None = Field(None, max_length=40)
-    organisation: str | None = Field(None, max_length=200)
-
-
 class NeedIn(Strict):
     """What the state asks for: the fields it may amend while the request is a draft."""
 
-    convention: str = Field(examples=["CCM"])
+    convention: ConventionCode
     areas: list[str] = Field(min_length=1, max_length=20, examples=[["survey-and-clearance"]])
-    assistance_types: list[str] = Field(min_length=1, max_length=4, examples=[["financial"]])
+    assistance_types: AssistanceTypes
     title: str = Field(min_length=3, max_length=300)
     description: str = Field(min_length=1, max_length=10_000)
     evidence: list[EvidenceIn] = Field(default_factory=list, max_length=50)
@@ -72,33 +54,10 @@ class NeedIn(Strict):
     urgency: Urgency = Urgency.MEDIUM
     contact: ContactIn
 
-    @field_validator("convention")
-    @classmethod
-    def _known_convention(cls, convention: str) -> str:
-        if taxonomy().convention(convention) is None:
-            known = ", ".join(sorted(taxonomy().conventions))
-            raise ValueError(f"unknown convention {convention!r}; known: {known}")
-        return convention
-
     @field_validator("areas")
     @classmethod
     def _areas_of_the_convention(cls, areas: list[str], info: ValidationInfo) -> list[str]:
-        convention = info.data.get("convention")
-        if convention is None:
-            return areas  # the convention itself is invalid and reported
-        unknown = taxonomy().unknown_areas(convention, areas)
-        if unknown:
-            raise ValueError(f"{', '.join(unknown)} not a thematic area of {convention}")
-        return areas
-
-    @field_validator("assistance_types")
-    @classmethod
-    def _known_assistance_types(cls, kinds: list[str]) -> list[str]:
-        unknown = [kind for kind in kinds if kind not in taxonomy().assistance_types]
-        if unknown:
-            known = ", ".join(taxonomy().assistance_types)
-            raise ValueError(f"unknown assistance type {', '.join(unknown)}; known: {known}")
-        return kinds
+        return areas_of(info.data.get("convention"), areas)
 
     @field_validator("deadline")
     @classmethod
@@ -124,14 +83,7 @@ class NeedIn(Strict):
 
 
 class NewRequest(NeedIn):
-    state: str = Field(pattern=r"^[A-Z]{3}$", examples=["LAO"], description="ISO 3166-1 alpha-3")
-
-    @field_validator("state")
-    @classmethod
-    def _known_state(cls, state: str) -> str:
-        if state not in countries():
-            raise ValueError(f"{state} is not a known state")
-        return state
+    state: StateCode
 
 
 class ReasonIn(Strict):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -21,8 +19,6 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
-    and_,
-    or_,
     select,
     update,
 )
@@ -45,6 +41,7 @@ from shared.consumer import inbox_table
 from shared.db import schema_registry
 from shared.idempotency import idempotency_table
 from shared.outbox import outbox_table
+from shared.pagination import newest_first
 
 SCHEMA = "requests"
 _registry = schema_registry(SCHEMA)
@@ -181,19 +178,10 @@ class RequestRepository:
         self, where: RequestFilter, limit: int, after: str | None
     ) -> tuple[list[AssistanceRequest], str | None]:
         """Newest first; `after` is the cursor the previous page returned."""
-        r = RequestRow
-        query = select(r).order_by(r.created_at.desc(), r.id.desc()).limit(limit + 1)  # type: ignore[attr-defined]
+        query = select(RequestRow)
         for condition in _conditions(where):
             query = query.where(condition)
-        if after:
-            created_at, last_id = decode_cursor(after)
-            query = query.where(
-                or_(r.created_at < created_at, and_(r.created_at == created_at, r.id < last_id))  # type: ignore[arg-type]
-            )
-        rows = list((await self.session.scalars(query)).all())
-        more = len(rows) > limit
-        rows = rows[:limit]
-        cursor = encode_cursor(rows[-1].created_at, rows[-1].id) if more else None
+        rows, cursor = await newest_first(self.session, query, RequestRow, limit, after)
         return [_from_row(row) for row in rows], cursor
 
     async def all_matching(self, where: RequestFilter) -> list[AssistanceRequest]:
@@ -226,21 +214,6 @@ def _conditions(where: RequestFilter) -> list[Any]:
     if where.deadline_before is not None:
         conditions.append(r.deadline < where.deadline_before)
     return conditions
-
-
-def encode_cursor(created_at: datetime, request_id: UUID) -> str:
-    raw = json.dumps([created_at.isoformat(), str(request_id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
-    """Raises ValueError for a cursor this service did not make."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        created_at, request_id = json.loads(raw)
-        return datetime.fromisoformat(created_at), UUID(request_id)
-    except (ValueError, TypeError) as error:
-        raise ValueError("invalid cursor") from error
 
 
 def _to_row(request: AssistanceRequest) -> RequestRow:

@@ -105,6 +105,7 @@ class ReservationFailure(StrEnum):
     SOURCE_INACTIVE = "source-inactive"
     UNKNOWN_SOURCE = "unknown-source"
     CURRENCY_MISMATCH = "currency-mismatch"
+    INVALID_AMOUNT = "invalid-amount"  # zero, finer than a cent, or outside the grant limits
 
 
 class FundsReservationFailed(EventPayload):
@@ -121,4 +122,31 @@ class FundsReservationFailed(EventPayload):
     detail: str
 
 
-PAYLOADS: tuple[type[EventPayload], ...] = (SourceChanged, FundsReserved, FundsReservationFailed)
+class LedgerEntryRecorded(EventPayload):
+    """A pledge, commitment or disbursement entered in a source's ledger, or a correction of one.
+
+    Entries are never changed: a correction is an entry of its own that names the entry it
+    corrects and carries the difference (negative to reduce it).
+    """
+
+    event_type: ClassVar[str] = "funds.ledger-entry-recorded"
+
+    entry_id: UUID
+    source_id: UUID
+    window_id: UUID
+    request_id: UUID | None
+    kind: str = Field(description="pledged, committed or disbursed")
+    amount: Decimal
+    currency: str
+    date: date
+    actor: str
+    corrects: UUID | None = None
+    reservation_id: UUID | None = Field(None, description="The reservation it converts.")
+
+
+PAYLOADS: tuple[type[EventPayload], ...] = (
+    SourceChanged,
+    FundsReserved,
+    FundsReservationFailed,
+    LedgerEntryRecorded,
+)

@@ -11,30 +11,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifications.service import SERVICE as NOTIFICATIONS
 from services.notifications.store import NotificationRow
+from shared import deadletter
 from shared.consumer import Consumer, RetryPolicy
-from shared.events import Envelope, encode
+from shared.events import Envelope
 from shared.events.requests import RequestSubmitted
 from shared.runtime import Resources, running_service
 from shared.settings import NotificationsSettings
 from shared.topics import Stream
 from tests.factories import submitted_event
-from tests.kafka import read_topic
+from tests.kafka import read_topic, send
+from tests.polling import eventually
 from tests.system import Environment
 
 
 def submitted() -> Envelope[RequestSubmitted]:
     payload = submitted_event()
     return Envelope(payload=payload, key=str(payload.request.request_id), source="/tests")
-
-
-async def publish(resources: Resources, topic: str, envelope: Envelope[Any]) -> None:
-    message = encode(envelope)
-    await resources.producer.send_and_wait(
-        topic,
-        value=message.value,
-        key=envelope.key.encode(),
-        headers=[(name, value) for name, value in message.headers.items()],
-    )
 
 
 async def notified(resources: Resources, event_id: UUID, *, seconds: float = 30) -> bool:
@@ -63,7 +55,7 @@ async def test_a_malformed_record_is_deadlettered_and_the_next_one_handled(
         await resources.producer.send_and_wait(
             topic, value=b"{not a cloud event", key=b"k1", headers=[("origin", b"test")]
         )
-        await publish(resources, topic, good)
+        await send(resources.producer, topic, good)
 
         assert await notified(resources, good.id)
         deadletters = await read_topic(
@@ -110,11 +102,12 @@ async def test_a_handler_that_keeps_failing_is_retried_then_deadlettered(
             topics=[topic],
             retry=RetryPolicy(max_attempts=3, backoff_seconds=0.05),
         )
-        # One key, so one partition: the good event is handled only after the poison's fate.
-        poison = Envelope(submitted_event(title="poison"), key="k", source="/tests")
-        good = Envelope(submitted_event(), key="k", source="/tests")
-        await publish(resources, topic, poison)
-        await publish(resources, topic, good)
+        good = submitted()
+        # One key, so one partition: the poison comes first, and the good event only after it
+        # was dead-lettered. On two partitions the good one could be handled first.
+        poison = Envelope(submitted_event(title="poison"), key=good.key, source="/tests")
+        await send(resources.producer, topic, poison)
+        await send(resources.producer, topic, good)
         task = asyncio.create_task(consumer.run())
         try:
             await asyncio.wait_for(good_handled.wait(), 30)
@@ -130,3 +123,48 @@ async def test_a_handler_that_keeps_failing_is_retried_then_deadlettered(
     assert consumer.deadlettered == 1
     assert len(deadletters) == 1
     assert "ValueError: cannot handle this one" in headers_of(deadletters[0])["deadletter-error"]
+
+
+async def test_a_replay_sends_deadlettered_events_back_once_the_cause_is_fixed(
+    environment: Environment,
+) -> None:
+    settings = environment.settings(NotificationsSettings)
+    broken = True
+    handled: list[UUID] = []
+
+    async def fragile(session: AsyncSession, envelope: Envelope[RequestSubmitted]) -> None:
+        if broken:
+            raise RuntimeError("the bug before the fix")
+        handled.append(envelope.id)
+
+    async with running_service(NOTIFICATIONS, settings, workers=False) as resources:
+        topic = resources.topics.global_(Stream.REQUESTS)
+        consumer = Consumer(
+            name="fragile",
+            group_id=f"{settings.topic_prefix}.fragile",
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            handlers={RequestSubmitted: fragile},
+            sessions=resources.sessions,
+            inbox=NOTIFICATIONS.inbox_table,
+            producer=resources.producer,
+            deadletter_topic=resources.topics.deadletter("notifications"),
+            topics=[topic],
+            retry=RetryPolicy(max_attempts=2, backoff_seconds=0.05),
+        )
+        event = submitted()
+        await send(resources.producer, topic, event)
+        task = asyncio.create_task(consumer.run())
+        try:
+            await eventually(lambda: consumer.deadlettered == 1)
+            broken = False
+            replayed = await deadletter.replay(settings, "notifications")
+            await eventually(lambda: handled == [event.id])
+            again = await deadletter.replay(settings, "notifications", idle_seconds=1)
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        records = await read_topic(settings.kafka_bootstrap_servers, topic, 2)
+
+    assert (replayed, again) == (1, 0)
+    assert records[0].value == records[1].value
+    assert not any(name.startswith("deadletter-") for name, _ in records[1].headers)

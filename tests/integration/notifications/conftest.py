@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import contextlib
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 import pytest
@@ -10,12 +11,11 @@ import pytest
 from services.notifications.service import SERVICE as NOTIFICATIONS
 from shared.auth import Principal
 from shared.events import Envelope
-from shared.settings import NotificationsSettings
 from shared.topics import Stream
 from tests.database import fetch
-from tests.integration.apps import Api, over_http
 from tests.kafka import publish
 from tests.polling import eventually
+from tests.service_api import Api, over_http
 from tests.system import Environment
 
 LAO = Principal.national("LAO")
@@ -40,15 +40,16 @@ FAST = {
 }
 
 
-def settings(environment: Environment, **overrides: Any) -> NotificationsSettings:
-    values = environment.settings(NotificationsSettings, **{**FAST, **overrides})
-    assert isinstance(values, NotificationsSettings)
-    return values
+def notifications(
+    environment: Environment, principals: Iterable[Principal] = EVERYONE, **overrides: Any
+) -> contextlib.AbstractAsyncContextManager[Api]:
+    """The service on a free port, with the tests' fast settings and these `overrides`."""
+    return over_http(NOTIFICATIONS, environment, principals, **{**FAST, **overrides})
 
 
 @pytest.fixture
 async def service(environment: Environment) -> AsyncIterator[Api]:
-    async with over_http(NOTIFICATIONS, settings(environment), EVERYONE) as api:
+    async with notifications(environment) as api:
         yield api
 
 

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from tests.integration.apps import serving
+from tests.service_api import serving
 from tests.system import free_port
 
 

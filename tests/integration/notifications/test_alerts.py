@@ -10,7 +10,6 @@ from shared.auth import Principal
 from shared.events import requests as req
 from shared.topics import Stream
 from tests.factories import envelope, request_event
-from tests.integration.apps import Api
 from tests.integration.notifications.conftest import (
     BALKANS,
     KHM,
@@ -20,6 +19,7 @@ from tests.integration.notifications.conftest import (
     deliver,
     feed,
 )
+from tests.service_api import Api
 
 SOURCE = "/clearinghouse/requests"
 NOW = datetime.now(UTC)

@@ -6,12 +6,10 @@ import pytest
 from playwright.async_api import Page, async_playwright, expect
 
 from deploy.local.chromium import chromium_executable
-from services.notifications.service import SERVICE as NOTIFICATIONS
 from services.requests.service import SERVICE as REQUESTS
-from shared.settings import RequestsSettings
 from tests.factories import request_body
-from tests.integration.apps import Api, over_http
-from tests.integration.notifications.conftest import LAO, OPERATOR, settings
+from tests.integration.notifications.conftest import LAO, OPERATOR, notifications
+from tests.service_api import Api, over_http
 from tests.system import OUTPUT, Environment
 
 TITLE = "Clearance of cluster munition remnants in Xieng Khouang"
@@ -46,16 +44,15 @@ async def test_a_submitted_request_appears_live_on_the_dashboard(
     output = OUTPUT / request.node.name
     output.mkdir(parents=True, exist_ok=True)
     executable = chromium_executable()
-    requests_settings = environment.settings(RequestsSettings)
     async with (
-        over_http(NOTIFICATIONS, settings(environment), [OPERATOR]) as notifications,
-        over_http(REQUESTS, requests_settings, [LAO]) as requests,
+        notifications(environment, [OPERATOR]) as dashboard,
+        over_http(REQUESTS, environment, [LAO]) as requests,
         async_playwright() as playwright,
     ):
         browser = await playwright.chromium.launch(executable_path=str(executable))
         page = await browser.new_page(viewport={"width": 1400, "height": 900})
-        operator_key = notifications.headers_for(OPERATOR)["Authorization"].removeprefix("Bearer ")
-        await _sign_in(page, notifications.url, operator_key)
+        operator_key = dashboard.headers_for(OPERATOR)["Authorization"].removeprefix("Bearer ")
+        await _sign_in(page, dashboard.url, operator_key)
         await expect(page.locator("#total-open")).to_have_text("0")
         await page.evaluate("window.notReloaded = true")
 

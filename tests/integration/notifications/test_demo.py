@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from services.notifications import demo
 from tests.database import fetch
-from tests.integration.apps import Api
 from tests.integration.notifications.conftest import SECRETARIAT
+from tests.service_api import Api
 from tests.system import Environment
 
 

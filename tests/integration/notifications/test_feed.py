@@ -10,7 +10,6 @@ from shared.events import requests as req
 from shared.events.matching import MatchProposed
 from shared.topics import Stream
 from tests.factories import envelope, match, request_event
-from tests.integration.apps import Api
 from tests.integration.notifications.conftest import (
     BALKANS,
     EVERYONE,
@@ -25,6 +24,7 @@ from tests.integration.notifications.conftest import (
     deliver,
     feed,
 )
+from tests.service_api import Api
 
 REQUESTS_SOURCE = "/clearinghouse/requests"
 

@@ -11,7 +11,6 @@ from shared.events import requests as req
 from shared.topics import Stream
 from tests.database import fetch
 from tests.factories import NOW, envelope, request_event
-from tests.integration.apps import Api
 from tests.integration.notifications.conftest import (
     LAO,
     SECRETARIAT,
@@ -21,6 +20,7 @@ from tests.integration.notifications.conftest import (
 )
 from tests.integration.notifications.sse import read_events
 from tests.polling import eventually
+from tests.service_api import Api
 
 SOURCE = "/clearinghouse/requests"
 

@@ -7,23 +7,21 @@ from typing import Any
 
 import pytest
 
-from services.notifications.service import SERVICE as NOTIFICATIONS
 from shared.auth import Principal
 from shared.events import requests as req
 from shared.topics import Stream
 from tests.database import fetch
 from tests.factories import envelope, request_event
-from tests.integration.apps import Api, over_http
 from tests.integration.notifications.conftest import (
-    EVERYONE,
     OPERATOR,
     SOUTH_EAST_ASIA,
     deliver,
     feed,
-    settings,
+    notifications,
 )
 from tests.integration.notifications.receiver import Receiver, receiving
 from tests.polling import eventually
+from tests.service_api import Api
 from tests.system import Environment
 
 SOURCE = "/clearinghouse/requests"
@@ -32,16 +30,14 @@ SOURCE = "/clearinghouse/requests"
 @pytest.fixture
 async def patient(environment: Environment) -> AsyncIterator[Api]:
     """A service that pauses a subscription only after many failures in a row."""
-    values = settings(environment, webhook_pause_after_failures=50)
-    async with over_http(NOTIFICATIONS, values, EVERYONE) as api:
+    async with notifications(environment, webhook_pause_after_failures=50) as api:
         yield api
 
 
 @pytest.fixture
 async def strict(environment: Environment) -> AsyncIterator[Api]:
     """A service that pauses after three failures in a row."""
-    values = settings(environment, webhook_pause_after_failures=3)
-    async with over_http(NOTIFICATIONS, values, EVERYONE) as api:
+    async with notifications(environment, webhook_pause_after_failures=3) as api:
         yield api
 
 
@@ -183,8 +179,7 @@ async def test_bad_subscriptions_are_refused_and_nothing_is_stored(
 async def test_loopback_and_private_addresses_are_refused_unless_allowed(
     environment: Environment,
 ) -> None:
-    values = settings(environment, webhook_allow_private_addresses=False)
-    async with over_http(NOTIFICATIONS, values, EVERYONE) as api:
+    async with notifications(environment, webhook_allow_private_addresses=False) as api:
         for url in (
             "http://127.0.0.1:9/hook",
             "http://localhost/hook",

@@ -6,7 +6,8 @@ from typing import Any
 
 from shared.auth import Principal
 from tests.factories import request_body
-from tests.integration.requests.conftest import LAO, SECRETARIAT, SOUTH_EAST_ASIA, Api
+from tests.integration.requests.conftest import LAO, SECRETARIAT, SOUTH_EAST_ASIA
+from tests.service_api import Api
 
 
 async def create(api: Api, who: Principal = LAO, **changes: Any) -> dict[str, Any]:

@@ -23,9 +23,9 @@ from tests.integration.requests.conftest import (
     PER,
     SECRETARIAT,
     SOUTH_EAST_ASIA,
-    Api,
 )
 from tests.integration.requests.flows import act, create
+from tests.service_api import Api
 from tests.system import Environment
 
 # The steps that bring a LAO request (reviewed by south-eastern-asia) to each status.

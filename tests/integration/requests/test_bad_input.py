@@ -9,8 +9,9 @@ import pytest
 
 from tests.database import fetch
 from tests.factories import need_body, request_body
-from tests.integration.requests.conftest import LAO, SECRETARIAT, SOUTH_EAST_ASIA, Api
+from tests.integration.requests.conftest import LAO, SECRETARIAT, SOUTH_EAST_ASIA
 from tests.integration.requests.flows import act, create, published
+from tests.service_api import Api
 from tests.system import Environment
 
 YESTERDAY = (date.today() - timedelta(days=1)).isoformat()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from services.requests import demo
 from tests.database import fetch
-from tests.integration.requests.conftest import SECRETARIAT, Api
+from tests.integration.requests.conftest import SECRETARIAT
+from tests.service_api import Api
 from tests.system import Environment
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from tests.database import fetch
 from tests.factories import request_body
-from tests.integration.requests.conftest import LAO, Api
+from tests.integration.requests.conftest import LAO
+from tests.service_api import Api
 from tests.system import Environment
 
 

@@ -7,8 +7,9 @@ from typing import Any
 
 from tests.database import fetch
 from tests.factories import request_body
-from tests.integration.requests.conftest import KHM, LAO, Api
+from tests.integration.requests.conftest import KHM, LAO
 from tests.integration.requests.flows import create
+from tests.service_api import Api
 from tests.system import Environment
 
 

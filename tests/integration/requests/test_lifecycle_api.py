@@ -13,9 +13,9 @@ from tests.integration.requests.conftest import (
     OPERATOR,
     SECRETARIAT,
     SOUTH_EAST_ASIA,
-    Api,
 )
 from tests.integration.requests.flows import act, create, published
+from tests.service_api import Api
 
 
 async def test_a_request_goes_from_draft_to_published_and_its_history_says_who(api: Api) -> None:

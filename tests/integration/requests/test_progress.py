@@ -13,10 +13,11 @@ from shared.events.inventory import FundsReserved
 from shared.events.matching import RequestCoverageChanged
 from shared.topics import Stream
 from tests.database import fetch
-from tests.integration.requests.conftest import SECRETARIAT, Api
+from tests.integration.requests.conftest import SECRETARIAT
 from tests.integration.requests.flows import create, published
 from tests.kafka import publish
 from tests.polling import eventually
+from tests.service_api import Api
 from tests.system import Environment
 
 

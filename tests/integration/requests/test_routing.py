@@ -7,9 +7,10 @@ from typing import cast
 from shared.events.envelope import decode
 from shared.events.requests import RequestEvent
 from shared.topics import Stream
-from tests.integration.requests.conftest import LAO, PER, SECRETARIAT, Api
+from tests.integration.requests.conftest import LAO, PER, SECRETARIAT
 from tests.integration.requests.flows import act, create, published
 from tests.kafka import read_topic
+from tests.service_api import Api
 
 
 async def _request_events(

@@ -1,0 +1,243 @@
+"""Demo sources of assistance, from the seeds, loaded through the service's own HTTP API.
+
+Who they are comes from the documents in the team's seeds:
+
+- the donor states of the Anti-Personnel Mine Ban Convention's Oslo Action Plan indicators for
+  2020: the 19 states reporting financial or other support to affected States Parties (action
+  42/44), with mine clearance for the 16 reporting support to clearance and victim assistance for
+  the 5 reporting support to it (action 45); Cambodia and Thailand, both also sharing practice
+  South-South (action 47), as sources of expertise and training;
+- the sources the Stockholm Convention's capacity assistance network names: the Global Environment
+  Facility, the United Nations Development Programme, the World Bank, the regional development
+  banks (each focused on its region's centres), bilateral development agencies, and the
+  Inter-Organization Programme for the Sound Management of Chemicals;
+- for the Cartagena Protocol, the UNEP-GEF project on the Biosafety Clearing-House.
+
+Everything else is illustrative, not data: the capacities (in US dollars, so that they compare),
+the funding windows (fixed dates, so that loading again on another day changes nothing), grant
+limits, requirements and contact addresses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from shared.geography import slug
+
+MINE_ACTION_WINDOW = {"opens": "2025-01-01", "closes": "2029-12-31", "currency": "USD"}
+GEF_9 = {"opens": "2026-07-01", "closes": "2030-06-30", "currency": "USD"}
+AFRICA = ["northern-africa", "western-africa", "middle-africa", "eastern-africa", "southern-africa"]
+ASIA_PACIFIC = [
+    "central-asia",
+    "eastern-asia",
+    "south-eastern-asia",
+    "southern-asia",
+    "melanesia",
+    "micronesia",
+    "polynesia",
+]
+LATIN_AMERICA = ["caribbean", "central-america", "south-america"]
+
+
+@dataclass(frozen=True)
+class DonorState:
+    """A donor state of the Oslo Action Plan indicators and what it reports supporting."""
+
+    name: str
+    iso3: str
+    capacity: str  # illustrative, US dollars over 2025-2029
+    clearance: bool = False
+    victim_assistance: bool = False
+    south_south: bool = False
+
+
+DONOR_STATES = [
+    DonorState("Austria", "AUT", "4000000.00", clearance=True, victim_assistance=True),
+    DonorState("Belgium", "BEL", "6000000.00", clearance=True, victim_assistance=True),
+    DonorState("Cambodia", "KHM", "500000.00", south_south=True),
+    DonorState("Canada", "CAN", "15000000.00", clearance=True, victim_assistance=True),
+    DonorState("Czechia", "CZE", "1000000.00", clearance=True),
+    DonorState("Estonia", "EST", "1000000.00", clearance=True),
+    DonorState("France", "FRA", "8000000.00"),
+    DonorState("Germany", "DEU", "50000000.00", clearance=True),
+    DonorState("Ireland", "IRL", "5000000.00", clearance=True),
+    DonorState("Japan", "JPN", "40000000.00", clearance=True),
+    DonorState("Netherlands", "NLD", "20000000.00", clearance=True),
+    DonorState("New Zealand", "NZL", "3000000.00", clearance=True, victim_assistance=True),
+    DonorState("Norway", "NOR", "45000000.00", clearance=True, victim_assistance=True),
+    DonorState("Slovakia", "SVK", "500000.00", clearance=True),
+    DonorState("Spain", "ESP", "3000000.00", clearance=True),
+    DonorState("Sweden", "SWE", "12000000.00", clearance=True),
+    DonorState("Switzerland", "CHE", "18000000.00", clearance=True),
+    DonorState("Thailand", "THA", "500000.00", south_south=True),
+    DonorState("United Kingdom", "GBR", "30000000.00", clearance=True),
+]
+
+
+def _contact(organisation: str) -> dict[str, str]:
+    return {
+        "name": "Assistance focal point",
+        "email": f"assistance@{slug(organisation)}.example.org",
+        "organisation": organisation,
+    }
+
+
+def donor_state_source(state: DonorState) -> dict[str, Any]:
+    """A donor state's mine action source; areas not broken down by the indicators: all."""
+    areas = [
+        area
+        for area, supported in (
+            ("mine-clearance", state.clearance),
+            ("victim-assistance", state.victim_assistance),
+        )
+        if supported
+    ]
+    kinds = ["technical", "expertise-and-training"] if state.south_south else ["financial"]
+    return {
+        "kind": "donor-state",
+        "name": f"{state.name}: mine action",
+        "description": f"Support {state.name} reports to affected States Parties (Oslo Action"
+        " Plan, 2020 indicators).",
+        "donor": slug(state.name),
+        "home_country": state.iso3,
+        "supports": [{"convention": "APMBC", "areas": areas}],
+        "assistance_types": kinds,
+        "eligibility": {"rule": "all"},
+        "windows": [{**MINE_ACTION_WINDOW, "capacity": state.capacity}],
+        "requirements": {"documents": ["Article 7 transparency report"]},
+        "contact": _contact(f"Ministry of Foreign Affairs of {state.name}"),
+    }
+
+
+def _stockholm(name: str, kind: str, capacity: str, **fields: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "kind": kind,
+        "name": name,
+        "supports": [{"convention": "Stockholm"}],
+        "assistance_types": ["financial", "technical"],
+        "eligibility": {"rule": "developing"},
+        "windows": [{**GEF_9, "capacity": capacity}],
+        "requirements": {"documents": ["National implementation plan"]},
+        "contact": _contact(name),
+    }
+    return {**body, **fields}
+
+
+INSTITUTIONS: dict[str, dict[str, Any]] = {
+    "gef": _stockholm(
+        "Global Environment Facility",
+        "global-fund",
+        "150000000.00",
+        description="The principal entity of the Convention's financial mechanism.",
+        min_grant="50000.00",
+        requirements={
+            "cofinancing_percent": "50.00",
+            "documents": ["National implementation plan"],
+        },
+    ),
+    "undp": _stockholm(
+        "United Nations Development Programme",
+        "intergovernmental-organisation",
+        "20000000.00",
+        supports=[
+            {
+                "convention": "Stockholm",
+                "areas": ["national-implementation-plan", "pops-inventory", "public-awareness"],
+            }
+        ],
+    ),
+    "world-bank": _stockholm(
+        "World Bank",
+        "development-bank",
+        "80000000.00",
+        supports=[
+            {"convention": "Stockholm", "areas": ["pcb-elimination", "pops-waste-management"]}
+        ],
+        assistance_types=["financial"],
+        min_grant="1000000.00",
+    ),
+    "asdb": _stockholm(
+        "Asian Development Bank",
+        "development-bank",
+        "25000000.00",
+        regional_focus=ASIA_PACIFIC,
+        eligibility={"rule": "regions", "regions": ASIA_PACIFIC},
+    ),
+    "afdb": _stockholm(
+        "African Development Bank",
+        "development-bank",
+        "25000000.00",
+        regional_focus=AFRICA,
+        eligibility={"rule": "regions", "regions": AFRICA},
+    ),
+    "iadb": _stockholm(
+        "Inter-American Development Bank",
+        "development-bank",
+        "20000000.00",
+        regional_focus=LATIN_AMERICA,
+        eligibility={"rule": "regions", "regions": LATIN_AMERICA},
+    ),
+    "jica": _stockholm(
+        "Japan International Cooperation Agency",
+        "bilateral-agency",
+        "10000000.00",
+        donor="japan",
+        home_country="JPN",
+        supports=[
+            {"convention": "Stockholm", "areas": ["monitoring-and-laboratories"]},
+            {"convention": "Cartagena", "areas": ["detection-and-identification"]},
+        ],
+        assistance_types=["technical", "expertise-and-training"],
+    ),
+    "sida": _stockholm(
+        "Swedish International Development Cooperation Agency",
+        "bilateral-agency",
+        "8000000.00",
+        donor="sweden",
+        home_country="SWE",
+    ),
+    "iomc": _stockholm(
+        "Inter-Organization Programme for the Sound Management of Chemicals",
+        "intergovernmental-organisation",
+        "2000000.00",
+        assistance_types=["technical", "expertise-and-training"],
+        eligibility={"rule": "all"},
+    ),
+    "unep-gef-bch": {
+        "kind": "intergovernmental-organisation",
+        "name": "UNEP-GEF Biosafety Clearing-House project",
+        "supports": [
+            {
+                "convention": "Cartagena",
+                "areas": ["biosafety-clearing-house", "institutional-capacity"],
+            }
+        ],
+        "assistance_types": ["technical", "expertise-and-training"],
+        "eligibility": {"rule": "developing"},
+        "windows": [{**GEF_9, "capacity": "5000000.00"}],
+        "requirements": {
+            "notes": "Countries report the project's results to the Biosafety Clearing-House."
+        },
+        "contact": _contact("UNEP-GEF Biosafety Clearing-House project"),
+    },
+}
+
+SOURCES: dict[str, dict[str, Any]] = {
+    **{slug(state.name): donor_state_source(state) for state in DONOR_STATES},
+    **INSTITUTIONS,
+}
+
+
+async def load(client: httpx.AsyncClient) -> int:
+    """Register every demo source once; returns how many were created or found."""
+    loaded = 0
+    for key, body in SOURCES.items():
+        response = await client.post(
+            "/v1/sources", json=body, headers={"Idempotency-Key": f"demo-source-{key}"}
+        )
+        response.raise_for_status()
+        loaded += 1
+    return loaded

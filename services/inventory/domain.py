@@ -1,0 +1,559 @@
+"""A source of assistance and what is recorded against its funding windows. No I/O: methods check
+the rules, change the source and record domain events; the caller stores the source and
+publishes the events.
+
+    active ⇄ paused           pause, resume
+    active, paused ─close─▶ closed (final)
+
+Each window keeps running totals of what was pledged, committed, reserved (held for accepted
+matches) and disbursed. What it still has available is its capacity less what is committed and
+reserved, which never goes below zero; what is disbursed for a request never exceeds what is
+committed for it. Pledges announce intent and limit nothing.
+
+New pledges, commitments and reservations need an active source. A paused or closed source still
+honours what it committed: disbursements, conversions of reservations and corrections go on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from uuid import UUID, uuid4
+
+from services.inventory.ledger import (
+    ZERO,
+    Acceptance,
+    Act,
+    Balance,
+    Correction,
+    EntryKind,
+    LedgerEntry,
+    Money,
+    Original,
+    Refusal,
+    Reservation,
+    ReservationStatus,
+)
+from shared.eligibility import Eligibility, is_eligible
+from shared.events.inventory import ReservationFailure, SourceKind, SourceStatus
+from shared.geography import RegionalNetwork
+
+
+class RuleViolation(Exception):
+    """A change the rules do not allow; `rule` names the rule, `field` the input at fault."""
+
+    def __init__(self, rule: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Support:
+    """A convention the source supports, and which of its areas (every area when empty)."""
+
+    convention: str
+    areas: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Requirements:
+    """Conditions of access: the first two can be checked by a search, the rest is for reading."""
+
+    cofinancing_percent: Decimal | None = None
+    proposal_languages: tuple[str, ...] = ()
+    documents: tuple[str, ...] = ()
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    email: str
+    phone: str | None = None
+    organisation: str | None = None
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What an editor states about a source: everything but its windows and its status."""
+
+    kind: SourceKind
+    name: str
+    description: str
+    donor: str | None
+    home_country: str | None
+    supports: tuple[Support, ...]
+    assistance_types: tuple[str, ...]
+    eligibility: Eligibility
+    regional_focus: tuple[str, ...]
+    min_grant: Decimal | None
+    max_grant: Decimal | None
+    requirements: Requirements
+    contact: Contact
+
+
+@dataclass(frozen=True)
+class WindowTerms:
+    """What an editor states about a window; `id` names an existing window, None a new one."""
+
+    opens: date
+    closes: date
+    currency: str
+    capacity: Decimal
+    id: UUID | None = None
+
+
+@dataclass
+class Window:
+    id: UUID
+    opens: date
+    closes: date
+    currency: str
+    capacity: Decimal
+    pledged: Decimal = ZERO
+    committed: Decimal = ZERO
+    reserved: Decimal = ZERO
+    disbursed: Decimal = ZERO
+    in_use: bool = False  # ledger entries or reservations refer to it: it stays
+
+    @property
+    def available(self) -> Decimal:
+        return self.capacity - self.committed - self.reserved
+
+    def is_open(self, day: date) -> bool:
+        return self.opens <= day <= self.closes
+
+
+@dataclass(frozen=True)
+class Edited:
+    """Domain event: the source's profile, windows or status changed (a new version)."""
+
+    change: str
+    actor: str
+    at: datetime
+    focus_before: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EntryRecorded:
+    entry: LedgerEntry
+
+
+@dataclass(frozen=True)
+class ReservationMade:
+    """A match was answered: held on a window, or failed."""
+
+    reservation: Reservation
+
+
+@dataclass(frozen=True)
+class ReservationSettled:
+    """A held reservation was converted into a commitment or released."""
+
+    reservation: Reservation
+    actor: str
+
+
+DomainEvent = Edited | EntryRecorded | ReservationMade | ReservationSettled
+
+
+@dataclass
+class Source:
+    profile: Profile
+    windows: list[Window]
+    id: UUID = field(default_factory=uuid4)
+    status: SourceStatus = SourceStatus.ACTIVE
+    version: int = 1
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    updated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    events: list[DomainEvent] = field(default_factory=list)
+
+    @classmethod
+    def register(
+        cls, profile: Profile, windows: Sequence[WindowTerms], actor: str, now: datetime
+    ) -> Source:
+        source = cls(profile=profile, windows=[], created_at=now, updated_at=now)
+        source._set_terms(profile, windows)
+        source.events.append(Edited("registered", actor, now, ()))
+        return source
+
+    def update(
+        self, profile: Profile, windows: Sequence[WindowTerms], actor: str, now: datetime
+    ) -> None:
+        _require(self.status is not SourceStatus.CLOSED, "source-closed", "the source is closed")
+        focus_before = self.profile.regional_focus
+        self._set_terms(profile, windows)
+        self._edited("updated", actor, now, focus_before)
+
+    def pause(self, actor: str, now: datetime) -> None:
+        self._move(SourceStatus.ACTIVE, SourceStatus.PAUSED, "paused", actor, now)
+
+    def resume(self, actor: str, now: datetime) -> None:
+        self._move(SourceStatus.PAUSED, SourceStatus.ACTIVE, "resumed", actor, now)
+
+    def close(self, actor: str, now: datetime) -> None:
+        _require(
+            self.status is not SourceStatus.CLOSED, "source-closed", "the source is already closed"
+        )
+        self.status = SourceStatus.CLOSED
+        self._edited("closed", actor, now, self.profile.regional_focus)
+
+    def window(self, window_id: UUID | None) -> Window:
+        found = next((w for w in self.windows if w.id == window_id), None)
+        if found is None:
+            raise RuleViolation(
+                "unknown-window", f"the source has no window {window_id}", "window_id"
+            )
+        return found
+
+    def record(self, act: Act, balance: Balance, actor: str, now: datetime) -> LedgerEntry:
+        """Enter a pledge, commitment or disbursement; `balance` is the window's for the request."""
+        window = self.window(act.window_id)
+        _require_currency(window, act.money)
+        _require_past(act.date, now)
+        if act.kind is not EntryKind.DISBURSED:
+            self._require_active()
+        if act.kind is EntryKind.COMMITTED:
+            self._check_commitment(window, act)
+        _require_room(act.kind, window, balance, act.money.value)
+        entry = LedgerEntry(
+            act.kind,
+            self.id,
+            window.id,
+            act.request_id,
+            act.money.value,
+            act.money.currency,
+            act.date,
+            actor,
+            now,
+            note=act.note,
+        )
+        self._enter(window, entry)
+        return entry
+
+    def _check_commitment(self, window: Window, act: Act) -> None:
+        """Dated within its window; to a request, a grant within the source's limits."""
+        _require(
+            window.is_open(act.date),
+            "outside-window",
+            f"a commitment from this window is dated {window.opens} to {window.closes}",
+            "date",
+        )
+        if act.request_id is not None:
+            self._require_grant_limits(act.money.value)
+
+    def correct(
+        self, original: Original, correction: Correction, actor: str, now: datetime
+    ) -> LedgerEntry:
+        """Enter the difference a correction makes to an entry, as an entry of its own."""
+        entry = original.entry
+        _require(
+            entry.corrects is None,
+            "not-an-original",
+            f"entry {entry.id} is itself a correction; correct the entry {entry.corrects}",
+        )
+        window = self.window(entry.window_id)
+        _require_currency(window, correction.delta)
+        _require_past(correction.date, now)
+        _require(
+            correction.date >= entry.date,
+            "before-original",
+            f"a correction cannot precede its entry of {entry.date}",
+            "date",
+        )
+        _require(
+            original.standing + correction.delta.value >= 0,
+            "correction-below-zero",
+            f"the entry stands at {original.standing}; it cannot go below zero",
+            "amount",
+        )
+        _require_room(entry.kind, window, original.balance, correction.delta.value)
+        entry = replace(
+            entry,
+            id=uuid4(),
+            amount=correction.delta.value,
+            date=correction.date,
+            actor=actor,
+            recorded_at=now,
+            note=correction.reason,
+            corrects=entry.id,
+            reservation_id=None,
+        )
+        self._enter(window, entry)
+        return entry
+
+    def reserve(
+        self, acceptance: Acceptance, today: date, network: RegionalNetwork, now: datetime
+    ) -> Reservation:
+        """Answer an accepted match: hold its amount on a window, or say why not."""
+        try:
+            window: Window | None = self._window_for(acceptance, today, network)
+            refusal = None
+        except Refusal as error:
+            window, refusal = None, error
+        reservation = Reservation.answer(
+            acceptance, now, window_id=window.id if window else None, refusal=refusal
+        )
+        if window is not None:
+            window.reserved += acceptance.amount
+            window.in_use = True
+        self.events.append(ReservationMade(reservation))
+        return reservation
+
+    def convert(
+        self, reservation: Reservation, day: date, note: str | None, actor: str, now: datetime
+    ) -> LedgerEntry:
+        """Turn a held reservation into a commitment for its request."""
+        window = self._settle(reservation, ReservationStatus.CONVERTED, actor, now)
+        _require_past(day, now)
+        entry = LedgerEntry(
+            EntryKind.COMMITTED,
+            self.id,
+            window.id,
+            reservation.request_id,
+            reservation.amount,
+            window.currency,
+            day,
+            actor,
+            now,
+            note=note,
+            reservation_id=reservation.id,
+        )
+        self._enter(window, entry)
+        return entry
+
+    def release(self, reservation: Reservation, actor: str, now: datetime) -> None:
+        """Give a held reservation's amount back to its window."""
+        self._settle(reservation, ReservationStatus.RELEASED, actor, now)
+
+    def _settle(
+        self, reservation: Reservation, status: ReservationStatus, actor: str, now: datetime
+    ) -> Window:
+        _require(
+            reservation.status is ReservationStatus.HELD,
+            "not-held",
+            f"the reservation is {reservation.status}",
+        )
+        window = self.window(reservation.window_id)
+        window.reserved -= reservation.amount
+        reservation.status = status
+        reservation.updated_at = now
+        self.events.append(ReservationSettled(reservation, actor))
+        return window
+
+    def _window_for(self, acceptance: Acceptance, today: date, network: RegionalNetwork) -> Window:
+        if self.status is not SourceStatus.ACTIVE:
+            raise Refusal(ReservationFailure.SOURCE_INACTIVE, f"the source is {self.status}")
+        if acceptance.currency is None:
+            raise Refusal(ReservationFailure.CURRENCY_MISMATCH, "the match names no currency")
+        if not is_eligible(self.profile.eligibility, acceptance.state, network):
+            raise Refusal(
+                ReservationFailure.NOT_ELIGIBLE, f"{acceptance.state} is not eligible for it"
+            )
+        self._refuse_invalid_amount(acceptance.amount)
+        if acceptance.window_id is not None:
+            return self._named_window(acceptance, today)
+        return self._open_window(acceptance, today)
+
+    def _refuse_invalid_amount(self, amount: Decimal) -> None:
+        exponent = amount.as_tuple().exponent
+        if amount <= 0 or not isinstance(exponent, int) or exponent < -2:
+            raise Refusal(ReservationFailure.INVALID_AMOUNT, f"{amount} is not an amount to hold")
+        try:
+            self._require_grant_limits(amount)
+        except RuleViolation as violation:
+            raise Refusal(ReservationFailure.INVALID_AMOUNT, str(violation)) from violation
+
+    def _named_window(self, acceptance: Acceptance, today: date) -> Window:
+        window = next((w for w in self.windows if w.id == acceptance.window_id), None)
+        if window is None:
+            raise Refusal(
+                ReservationFailure.UNKNOWN_SOURCE,
+                f"the source has no window {acceptance.window_id}",
+            )
+        if window.currency != acceptance.currency:
+            raise Refusal(
+                ReservationFailure.CURRENCY_MISMATCH,
+                f"the window is in {window.currency}, the match in {acceptance.currency}",
+            )
+        if window.closes < today:
+            raise Refusal(ReservationFailure.WINDOW_CLOSED, f"the window closed on {window.closes}")
+        if window.available < acceptance.amount:
+            raise Refusal(
+                ReservationFailure.CAPACITY_GONE, f"the window has {window.available} available"
+            )
+        return window
+
+    def _open_window(self, acceptance: Acceptance, today: date) -> Window:
+        """The window open today, in the match's currency, with room, that closes first."""
+        candidates = [w for w in self.windows if w.currency == acceptance.currency]
+        if not candidates:
+            raise Refusal(
+                ReservationFailure.CURRENCY_MISMATCH, f"no window in {acceptance.currency}"
+            )
+        candidates = [w for w in candidates if w.is_open(today)]
+        if not candidates:
+            raise Refusal(ReservationFailure.WINDOW_CLOSED, f"no window open on {today}")
+        candidates = [w for w in candidates if w.available >= acceptance.amount]
+        if not candidates:
+            raise Refusal(
+                ReservationFailure.CAPACITY_GONE, f"no open window has {acceptance.amount} left"
+            )
+        return min(candidates, key=lambda w: (w.closes, str(w.id)))
+
+    def _enter(self, window: Window, entry: LedgerEntry) -> None:
+        name = entry.kind.value  # the window's running total of that kind
+        setattr(window, name, getattr(window, name) + entry.amount)
+        window.in_use = True
+        self.events.append(EntryRecorded(entry))
+
+    def _require_active(self) -> None:
+        _require(
+            self.status is SourceStatus.ACTIVE,
+            "source-not-active",
+            f"the source is {self.status}: it takes no new pledges, commitments or reservations",
+        )
+
+    def _require_grant_limits(self, amount: Decimal) -> None:
+        low, high = self.profile.min_grant, self.profile.max_grant
+        _require(
+            (low is None or amount >= low) and (high is None or amount <= high),
+            "outside-grant-limits",
+            f"a grant from this source is between {low or 0} and {high or 'any amount'}",
+            "amount",
+        )
+
+    def _set_terms(self, profile: Profile, terms: Sequence[WindowTerms]) -> None:
+        windows = _merged_windows(self.windows, terms)
+        _check_grant_limits(profile, windows)
+        self.windows, self.profile = windows, profile
+
+    def _move(
+        self, before: SourceStatus, after: SourceStatus, change: str, actor: str, now: datetime
+    ) -> None:
+        _require(
+            self.status is before, f"not-{before}", f"a {self.status} source cannot be {change}"
+        )
+        self.status = after
+        self._edited(change, actor, now, self.profile.regional_focus)
+
+    def _edited(
+        self, change: str, actor: str, now: datetime, focus_before: tuple[str, ...]
+    ) -> None:
+        self.version += 1
+        self.updated_at = now
+        self.events.append(Edited(change, actor, now, focus_before))
+
+
+def _merged_windows(current: list[Window], terms: Sequence[WindowTerms]) -> list[Window]:
+    """The windows `terms` describe, keeping what the ledger holds on the existing ones."""
+    by_id = {w.id: w for w in current}
+    named = [t.id for t in terms if t.id is not None]
+    _require(len(named) == len(set(named)), "duplicate-window", "a window is listed twice")
+    unknown = [str(i) for i in named if i not in by_id]
+    _require(not unknown, "unknown-window", f"no window {', '.join(unknown)}", "windows")
+    dropped = [str(w.id) for w in current if w.in_use and w.id not in named]
+    _require(
+        not dropped,
+        "window-in-use",
+        f"window {', '.join(dropped)} has ledger entries or reservations and stays",
+        "windows",
+    )
+    merged = []
+    for index, t in enumerate(terms):
+        _require(
+            t.closes >= t.opens,
+            "window-closes-before-opens",
+            f"window {index} closes on {t.closes}, before it opens on {t.opens}",
+            f"windows.{index}.closes",
+        )
+        if t.id is None:
+            merged.append(Window(uuid4(), t.opens, t.closes, t.currency, t.capacity))
+        else:
+            merged.append(_amended(by_id[t.id], t, index))
+    return merged
+
+
+def _amended(window: Window, terms: WindowTerms, index: int) -> Window:
+    _require(
+        not window.in_use or terms.currency == window.currency,
+        "window-in-use",
+        f"window {window.id} has ledger entries in {window.currency}; its currency stays",
+        f"windows.{index}.currency",
+    )
+    _require(
+        terms.capacity >= window.committed + window.reserved,
+        "capacity-below-use",
+        f"window {window.id} has {window.committed + window.reserved} committed or reserved",
+        f"windows.{index}.capacity",
+    )
+    return replace(
+        window,
+        opens=terms.opens,
+        closes=terms.closes,
+        currency=terms.currency,
+        capacity=terms.capacity,
+    )
+
+
+def _check_grant_limits(profile: Profile, windows: list[Window]) -> None:
+    low, high = profile.min_grant, profile.max_grant
+    _require(
+        low is None or high is None or low <= high,
+        "grant-limits",
+        f"the minimum grant {low} is above the maximum {high}",
+        "min_grant",
+    )
+    currencies = {w.currency for w in windows}
+    _require(
+        (low is None and high is None) or len(currencies) <= 1,
+        "grant-limits-currency",
+        "grant limits are in the windows' currency: keep the windows in one currency",
+        "windows",
+    )
+
+
+def _require_room(kind: EntryKind, window: Window, balance: Balance, amount: Decimal) -> None:
+    """A commitment needs room in the window; a disbursement, an undisbursed commitment."""
+    if kind is EntryKind.COMMITTED and amount > 0:
+        _require(
+            amount <= window.available,
+            "capacity-exceeded",
+            f"the window has {window.available} {window.currency} available",
+            "amount",
+        )
+    if kind is EntryKind.COMMITTED and amount < 0:
+        _require(
+            balance.committed + amount >= balance.disbursed,
+            "below-disbursed",
+            f"{balance.disbursed} is already disbursed against this commitment",
+            "amount",
+        )
+    if kind is EntryKind.DISBURSED and amount > 0:
+        _require(
+            balance.disbursed + amount <= balance.committed,
+            "exceeds-commitment",
+            f"{balance.committed - balance.disbursed} committed is not yet disbursed",
+            "amount",
+        )
+
+
+def _require_currency(window: Window, money: Money) -> None:
+    _require(
+        money.currency == window.currency,
+        "currency-mismatch",
+        f"the window is in {window.currency}, not {money.currency}",
+        "currency",
+    )
+
+
+def _require_past(day: date, now: datetime) -> None:
+    _require(day <= now.date(), "date-in-future", f"{day} has not come yet", "date")
+
+
+def _require(condition: bool, rule: str, message: str, field: str | None = None) -> None:
+    if not condition:
+        raise RuleViolation(rule, message, field)

@@ -1,0 +1,103 @@
+"""What the inventory can still give, summed by convention, thematic area and region.
+
+Over the windows of active sources that have not closed yet, per currency: amounts in different
+currencies are never added up. A source counts under every convention, area and region it
+supports, so the rows of one dimension may add up to more than the whole.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from services.inventory.domain import Source
+from services.inventory.ledger import ZERO
+from services.inventory.search import SourceFilter
+from services.inventory.store import SourceRepository
+from shared.auth import PrincipalDep
+from shared.events.inventory import SourceStatus
+from shared.reports import Format, answer
+from shared.runtime import SessionDep
+from shared.taxonomy import taxonomy
+
+router = APIRouter(prefix="/v1/reports", tags=["reports"])
+WORLDWIDE = "(worldwide)"
+AMOUNTS = ("capacity", "pledged", "committed", "reserved", "disbursed", "available")
+
+
+class CapacityRow(BaseModel):
+    dimension: str = Field(description="convention, area or region")
+    key: str = Field(description="e.g. CCM, CCM/victim-assistance, south-eastern-asia")
+    currency: str
+    sources: int
+    windows: int
+    capacity: Decimal
+    pledged: Decimal
+    committed: Decimal
+    reserved: Decimal
+    disbursed: Decimal
+    available: Decimal
+
+
+def dimensions(source: Source) -> Iterator[tuple[str, str]]:
+    """Every (dimension, key) a source counts under."""
+    for support in source.profile.supports:
+        yield "convention", support.convention
+        areas = support.areas or tuple(taxonomy().conventions[support.convention].areas)
+        for area in areas:
+            yield "area", f"{support.convention}/{area}"
+    for centre in source.profile.regional_focus or (WORLDWIDE,):
+        yield "region", centre
+
+
+def capacity_rows(sources: list[Source], today: date, currency: str | None) -> list[CapacityRow]:
+    sums: dict[tuple[str, str, str], dict[str, Decimal]] = defaultdict(
+        lambda: defaultdict(lambda: ZERO)
+    )
+    counted: dict[tuple[str, str, str], set[UUID]] = defaultdict(set)
+    for source in sources:
+        windows = [w for w in source.windows if w.closes >= today]
+        for window in windows:
+            if currency is not None and window.currency != currency:
+                continue
+            for dimension, key in dimensions(source):
+                row = (dimension, key, window.currency)
+                counted[row].add(source.id)
+                sums[row]["windows"] += 1
+                for name in AMOUNTS:
+                    sums[row][name] += getattr(window, name)
+    return [
+        CapacityRow(
+            dimension=d,
+            key=k,
+            currency=c,
+            sources=len(counted[(d, k, c)]),
+            windows=int(values["windows"]),
+            **{name: values[name] for name in AMOUNTS},
+        )
+        for (d, k, c), values in sorted(sums.items())
+    ]
+
+
+@router.get(
+    "/capacity",
+    response_model=list[CapacityRow],
+    summary="Capacity, commitments and what is available, by convention, area and region",
+)
+async def capacity(
+    session: SessionDep,
+    principal: PrincipalDep,
+    currency: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$", description="ISO 4217")] = None,
+    format: Format = "json",
+) -> Any:
+    active = SourceFilter(statuses=frozenset({SourceStatus.ACTIVE.value}))
+    sources = await SourceRepository(session).all_matching(active)
+    rows = capacity_rows(sources, datetime.now(UTC).date(), currency)
+    return answer(rows, CapacityRow, format)

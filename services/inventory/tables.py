@@ -1,0 +1,226 @@
+"""The inventory schema's tables. `store` and `ledger_store` are the only modules that query them.
+
+The ledger's invariants hold in the database itself, whatever the code above it does: a window's
+running totals change only by increments (`committed = committed + x`) under CHECK constraints
+(committed and reserved within capacity, nothing negative), each request's balance on a window
+keeps its disbursements within its commitments, and ledger entries refuse UPDATE and DELETE
+(a trigger in the migration).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from datetime import date as day_type
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlmodel import Field, SQLModel
+
+from services.inventory.ledger import ZERO
+from shared.auth import api_keys_table
+from shared.consumer import inbox_table
+from shared.db import schema_registry
+from shared.idempotency import idempotency_table
+from shared.outbox import outbox_table
+
+SCHEMA = "inventory"
+_registry = schema_registry(SCHEMA)
+metadata = _registry.metadata
+MONEY = Numeric(20, 2)
+
+
+class Table(SQLModel, registry=_registry):
+    """Base of the tables of this schema."""
+
+
+def _strings(length: int) -> Any:
+    return Field(sa_column=Column(ARRAY(String(length)), nullable=False))
+
+
+def _money(*, nullable: bool = False) -> Any:
+    return Field(default=None if nullable else ZERO, sa_column=Column(MONEY, nullable=nullable))
+
+
+def _total() -> Any:
+    """A running total: zero until something is recorded."""
+    return Field(default=ZERO, sa_column=Column(MONEY, nullable=False, server_default="0"))
+
+
+def _moment() -> Any:
+    return Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class SourceRow(Table, table=True):
+    __tablename__ = "sources"
+    __table_args__ = (
+        Index("ix_sources_conventions", "conventions", postgresql_using="gin"),
+        Index("ix_sources_area_keys", "area_keys", postgresql_using="gin"),
+        Index("ix_sources_regional_focus", "regional_focus", postgresql_using="gin"),
+        Index("ix_sources_created_at_id", "created_at", "id"),
+    )
+
+    id: UUID = Field(primary_key=True)
+    version: int
+    kind: str = Field(max_length=40)
+    name: str = Field(max_length=300)
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    donor: str | None = Field(default=None, max_length=100, index=True)
+    home_country: str | None = Field(default=None, max_length=3)
+    status: str = Field(max_length=20, index=True)
+    supports: list[dict[str, Any]] = Field(sa_column=Column(JSONB, nullable=False))
+    conventions: list[str] = _strings(40)
+    area_keys: list[str] = _strings(130)  # "CCM/victim-assistance"; "CCM/*" for every area
+    assistance_types: list[str] = _strings(40)
+    eligibility_rule: str = Field(max_length=20)
+    eligible_states: list[str] = _strings(3)
+    eligible_regions: list[str] = _strings(63)
+    eligible_income_groups: list[str] = _strings(20)
+    regional_focus: list[str] = _strings(63)
+    min_grant: Decimal | None = _money(nullable=True)
+    max_grant: Decimal | None = _money(nullable=True)
+    cofinancing_percent: Decimal | None = Field(default=None, sa_column=Column(Numeric(5, 2)))
+    proposal_languages: list[str] = _strings(3)
+    documents: list[str] = _strings(300)
+    requirement_notes: str | None = Field(default=None, sa_column=Column(Text))
+    contact: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+    created_at: datetime = _moment()
+    updated_at: datetime = _moment()
+
+
+class WindowRow(Table, table=True):
+    __tablename__ = "windows"
+    __table_args__ = (
+        CheckConstraint("closes >= opens", name="dates"),
+        CheckConstraint("capacity > 0", name="capacity"),
+        CheckConstraint("least(pledged, committed, reserved, disbursed) >= 0", name="not_negative"),
+        CheckConstraint("committed + reserved <= capacity", name="within_capacity"),
+        CheckConstraint("disbursed <= committed", name="disbursed_within_committed"),
+    )
+
+    id: UUID = Field(primary_key=True)
+    source_id: UUID = Field(
+        sa_column=Column(ForeignKey(f"{SCHEMA}.sources.id"), nullable=False, index=True)
+    )
+    position: int
+    opens: date = Field(sa_column=Column(Date, nullable=False))
+    closes: date = Field(sa_column=Column(Date, nullable=False))
+    currency: str = Field(max_length=3)
+    capacity: Decimal = _money()
+    pledged: Decimal = _total()
+    committed: Decimal = _total()
+    reserved: Decimal = _total()
+    disbursed: Decimal = _total()
+
+
+class BalanceRow(Table, table=True):
+    """What one window holds for one request, or for none (request_id NULL)."""
+
+    __tablename__ = "balances"
+    __table_args__ = (
+        UniqueConstraint("window_id", "request_id", postgresql_nulls_not_distinct=True),
+        CheckConstraint("least(pledged, committed, disbursed) >= 0", name="not_negative"),
+        CheckConstraint("disbursed <= committed", name="disbursed_within_committed"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
+    window_id: UUID = Field(sa_column=Column(ForeignKey(f"{SCHEMA}.windows.id"), nullable=False))
+    request_id: UUID | None = Field(default=None, index=True)
+    pledged: Decimal = _total()
+    committed: Decimal = _total()
+    disbursed: Decimal = _total()
+
+
+class ReservationRow(Table, table=True):
+    """One answer per accepted match; the unique match_id makes it exactly one."""
+
+    __tablename__ = "reservations"
+    __table_args__ = (
+        CheckConstraint("status = 'failed' OR (amount > 0 AND window_id IS NOT NULL)", name="held"),
+    )
+
+    id: UUID = Field(primary_key=True)
+    match_id: UUID = Field(unique=True)
+    request_id: UUID = Field(index=True)
+    state: str = Field(max_length=3)
+    source_id: UUID = Field(index=True)  # no foreign key: unknown sources get an answer too
+    window_id: UUID | None = Field(
+        default=None, sa_column=Column(ForeignKey(f"{SCHEMA}.windows.id"), index=True)
+    )
+    amount: Decimal = Field(sa_column=Column(Numeric, nullable=False))  # as the match said
+    currency: str | None = Field(default=None, max_length=3)
+    status: str = Field(max_length=20)
+    reason: str | None = Field(default=None, max_length=40)
+    detail: str | None = Field(default=None, sa_column=Column(Text))
+    accepted_by: str = Field(max_length=120)
+    created_at: datetime = _moment()
+    updated_at: datetime = _moment()
+
+
+class EntryRow(Table, table=True):
+    """A ledger entry; `created_at` is when it was recorded, `date` the day of the act."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        CheckConstraint("amount <> 0", name="not_zero"),
+        CheckConstraint("corrects IS NOT NULL OR amount > 0", name="positive_unless_correction"),
+        Index("ix_ledger_entries_created_at_id", "created_at", "id"),
+    )
+
+    id: UUID = Field(primary_key=True)
+    source_id: UUID = Field(
+        sa_column=Column(ForeignKey(f"{SCHEMA}.sources.id"), nullable=False, index=True)
+    )
+    window_id: UUID = Field(
+        sa_column=Column(ForeignKey(f"{SCHEMA}.windows.id"), nullable=False, index=True)
+    )
+    request_id: UUID | None = Field(default=None, index=True)
+    kind: str = Field(max_length=20)
+    amount: Decimal = _money()
+    currency: str = Field(max_length=3)
+    date: day_type = Field(sa_column=Column(Date, nullable=False))
+    actor: str = Field(max_length=120)
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    corrects: UUID | None = Field(
+        default=None, sa_column=Column(ForeignKey(f"{SCHEMA}.ledger_entries.id"), index=True)
+    )
+    reservation_id: UUID | None = Field(
+        default=None, sa_column=Column(ForeignKey(f"{SCHEMA}.reservations.id"), unique=True)
+    )
+    created_at: datetime = _moment()
+
+
+class VersionRow(Table, table=True):
+    """Every version of a source, as its editors left it."""
+
+    __tablename__ = "source_versions"
+    __table_args__ = (PrimaryKeyConstraint("source_id", "version", name="pk_source_versions"),)
+
+    source_id: UUID = Field(sa_column=Column(ForeignKey(f"{SCHEMA}.sources.id"), nullable=False))
+    version: int = Field(sa_column=Column(Integer, nullable=False))
+    change: str = Field(max_length=20)
+    actor: str = Field(max_length=120)
+    at: datetime = _moment()
+    document: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+
+
+outbox = outbox_table(metadata)
+inbox = inbox_table(metadata)
+api_keys = api_keys_table(metadata)
+idempotency = idempotency_table(metadata)

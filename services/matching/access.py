@@ -1,0 +1,63 @@
+"""Who may see and answer which proposals. Pure rules, no I/O.
+
+- A donor sees the proposals of its own sources, and accepts or declines them; nobody else may.
+- A national focal point sees its own state's proposals; a regional centre its region's.
+- The secretariat and operators see everything; the secretariat alone triggers re-allocation.
+- A request's coalition (who covers what) is visible to whoever may see its proposals, and to
+  every donor, so donors can coordinate around one state's needs.
+
+A caller who may not see a proposal gets 404, as if it did not exist; one who may see it but not
+answer it gets 403.
+"""
+
+from __future__ import annotations
+
+from services.matching.domain import Match
+from shared.auth import Principal, Role
+from shared.geography import RegionalNetwork
+
+
+def can_see(principal: Principal, match: Match) -> bool:
+    match principal.role:
+        case Role.SECRETARIAT | Role.OPERATOR:
+            return True
+        case Role.NATIONAL:
+            return principal.state == match.state
+        case Role.REGIONAL:
+            return match.regional_centre is not None and principal.centre == match.regional_centre
+        case Role.DONOR:
+            return match.donor is not None and principal.donor == match.donor
+    return False
+
+
+def scope(principal: Principal) -> dict[str, str] | None:
+    """The column values a principal's own list of proposals is narrowed to; {} for all."""
+    match principal.role:
+        case Role.SECRETARIAT | Role.OPERATOR:
+            return {}
+        case Role.NATIONAL:
+            return {"state": principal.state or ""}
+        case Role.REGIONAL:
+            return {"regional_centre": principal.centre or ""}
+        case Role.DONOR:
+            return {"donor": principal.donor or ""}
+    return None
+
+
+def may_answer(principal: Principal, match: Match) -> bool:
+    return principal.role is Role.DONOR and match.donor == principal.donor
+
+
+def can_see_state(principal: Principal, state: str, network: RegionalNetwork) -> bool:
+    """May see the proposals and unmatched requests of a whole state (donors: their own)."""
+    if principal.role in (Role.SECRETARIAT, Role.OPERATOR, Role.DONOR):
+        return True
+    return principal.acts_for_state(state, network)
+
+
+def can_see_coalition(principal: Principal, state: str, network: RegionalNetwork) -> bool:
+    return can_see_state(principal, state, network)
+
+
+def may_reallocate(principal: Principal) -> bool:
+    return principal.role is Role.SECRETARIAT

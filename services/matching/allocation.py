@@ -1,0 +1,235 @@
+"""Who proposes how much to whom: a fair allocation of limited capacity. Pure, no I/O.
+
+The problem is sparse: only eligible pairs of request and window are variables (`Problem`), so
+50,000 requests against 5,000 windows never build a dense matrix. Two stages:
+
+1. **Fairness floor.** Each request's *reach* is the share of its remaining need its candidate
+   windows could cover if it had them to itself. Find the largest `t` such that every request
+   with any reach receives at least `t * reach * need`: the same share of what it could get for
+   everyone, so a small or neglected request is never starved by large ones. Solved by bisection
+   on `t`, one maximum flow per step (`flows.py`, scipy's maximum flow).
+2. **Coverage.** Keeping every request at its floor, maximise the total need covered. Up to
+   `LP_PAIRS` pairs a linear programme solved by HiGHS through `scipy.optimize.linprog`, where a
+   tiny bonus for the pair's score (and for proposals already standing, so re-allocation does not
+   churn) breaks ties; above it, the flow of stage 1 augmented to a maximum flow, which covers
+   as much but ignores the scores.
+
+Both keep every window within its capacity, every request within its need and every pair within
+the source's maximum grant. A source's minimum grant makes an amount either zero or at least the
+minimum, which neither a linear programme nor a flow can say: pairs given less than the minimum
+are removed and both stages solved again; after `REPAIR_ROUNDS` solves, what is still below a
+minimum is dropped (capacity left unused rather than a rule broken, and that request's floor may
+then not hold: the property tests state the floor for problems without minimum grants).
+
+`allocate_exact` solves the same problem exactly as a mixed-integer programme (HiGHS through
+`scipy.optimize.milp`, semi-continuous amounts) maximising coverage alone, for comparison on sizes
+where it finishes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+from scipy import optimize, sparse
+
+from services.matching import flows
+
+Vector = np.ndarray[Any, np.dtype[np.float64]]
+Indices = np.ndarray[Any, np.dtype[np.int64]]
+
+SCORE_BONUS = 1e-3
+"""How much a perfect score adds to the value of covering one unit: enough to break ties, too
+little to trade any coverage for it."""
+INCUMBENT_BONUS = 1e-4
+LP_PAIRS = 100_000
+"""Above this many pairs the coverage stage runs as a flow, without the score's tie-break."""
+REPAIR_ROUNDS = 3
+
+
+class AllocationFailed(RuntimeError):
+    """The solver did not find a solution (time limit, numerical trouble)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Needs, capacities and the eligible pairs between them, in one currency unit."""
+
+    need: Vector
+    capacity: Vector
+    pair_request: Indices
+    pair_window: Indices
+    pair_upper: Vector
+    pair_lower: Vector
+    pair_score: Vector
+    pair_incumbent: np.ndarray[Any, np.dtype[np.bool_]]
+
+    @property
+    def pairs(self) -> int:
+        return len(self.pair_request)
+
+    def upper_bounds(self) -> Vector:
+        """What a pair can carry at most: the grant limit, the need, the window's capacity; and
+        nothing when that is below the source's minimum grant."""
+        bound = np.minimum(self.pair_upper, self.need[self.pair_request])
+        bound = np.minimum(bound, self.capacity[self.pair_window])
+        usable: Vector = np.where(self.pair_lower > bound, 0.0, bound)  # the minimum cannot fit
+        return usable
+
+    def reach(self) -> Vector:
+        """The share of each request's need its pairs could cover without competition."""
+        alone = np.bincount(
+            self.pair_request, weights=self.upper_bounds(), minlength=len(self.need)
+        )
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(self.need > 0, alone / self.need, 0.0)
+        reach: Vector = np.minimum(share, 1.0)
+        return reach
+
+    def without(self, dropped: np.ndarray[Any, np.dtype[np.bool_]]) -> Problem:
+        """The same problem with some pairs closed (their upper bound set to zero)."""
+        return replace(self, pair_upper=np.where(dropped, 0.0, self.pair_upper))
+
+
+@dataclass(frozen=True)
+class Allocation:
+    amounts: Vector
+    floor: float
+    reach: Vector
+    optimal: bool = True
+    """False when the solver stopped at its time limit with a feasible but unproven solution."""
+
+    def received(self, problem: Problem) -> Vector:
+        total: Vector = np.bincount(
+            problem.pair_request, weights=self.amounts, minlength=len(problem.need)
+        ).astype(np.float64)
+        return total
+
+    @property
+    def covered(self) -> float:
+        return float(self.amounts.sum())
+
+
+def _incidence(rows: Indices, count: int, pairs: int) -> sparse.csr_matrix:
+    """A row per request (or window) with a one in each of its pairs' columns."""
+    return sparse.csr_matrix((np.ones(pairs), (rows, np.arange(pairs))), shape=(count, pairs))
+
+
+def _scale(problem: Problem) -> float:
+    return float(max(problem.need.max(initial=0.0), problem.capacity.max(initial=0.0), 1.0))
+
+
+def _solve(
+    cost: Vector, a_ub: sparse.csr_matrix, b_ub: Vector, upper: Vector, time_limit: float
+) -> Vector:
+    bounds = np.column_stack([np.zeros_like(upper), upper])
+    result = optimize.linprog(
+        cost,
+        A_ub=a_ub,
+        b_ub=b_ub,
+        bounds=bounds,
+        method="highs-ds",  # dual simplex: the fastest of HiGHS' methods on these problems
+        options={"time_limit": time_limit, "presolve": True},
+    )
+    if result.status != 0 or result.x is None:
+        raise AllocationFailed(f"HiGHS: {result.message}")
+    solution: Vector = result.x
+    return solution
+
+
+def _coverage(problem: Problem, guaranteed: Vector, time_limit: float) -> Vector:
+    """Stage 2 as a linear programme: the most coverage that gives every request at least what
+    the floor guarantees it, ties broken by score."""
+    n, p = len(problem.need), problem.pairs
+    scale = _scale(problem)
+    by_request = _incidence(problem.pair_request, n, p)
+    by_window = _incidence(problem.pair_window, len(problem.capacity), p)
+    a_ub = sparse.vstack([by_window, by_request, -by_request], format="csr")
+    b_ub = np.concatenate([problem.capacity, problem.need, -guaranteed]) / scale
+    value = 1.0 + SCORE_BONUS * problem.pair_score + INCUMBENT_BONUS * problem.pair_incumbent
+    return _solve(-value, a_ub, b_ub, problem.upper_bounds() / scale, time_limit) * scale
+
+
+def _two_stages(problem: Problem, time_limit: float, lp_pairs: int) -> Allocation:
+    reach = problem.reach()
+    if problem.pairs == 0 or not (reach > 0).any():
+        return Allocation(np.zeros(problem.pairs), 0.0, reach)
+    network = flows.Network.of(problem)
+    floor, given = flows.fairness_floor(network, reach)
+    if problem.pairs > lp_pairs:
+        augmented = (flows.augment(network, given) * network.unit).astype(np.float64)
+        return Allocation(augmented, floor, reach)
+    received = np.bincount(problem.pair_request, weights=given, minlength=len(problem.need))
+    guaranteed = (received * network.unit).astype(np.float64)
+    amounts = _coverage(problem, guaranteed, time_limit)
+    return Allocation(amounts, floor, reach)
+
+
+def allocate_fairly(
+    problem: Problem, time_limit: float = 60.0, lp_pairs: int = LP_PAIRS
+) -> Allocation:
+    """The fair allocation (see the module's docstring), in whole cents, minimum grants kept."""
+    current = problem
+    for _ in range(REPAIR_ROUNDS):
+        allocation = _two_stages(current, time_limit, lp_pairs)
+        amounts = _in_cents(current, allocation.amounts)
+        below_minimum = (amounts > 0) & (amounts < current.pair_lower)
+        if not below_minimum.any():
+            return Allocation(amounts, allocation.floor, allocation.reach)
+        current = current.without(below_minimum)
+    amounts = np.where(amounts < current.pair_lower, 0.0, amounts)
+    return Allocation(amounts, allocation.floor, allocation.reach)
+
+
+def allocate_exact(problem: Problem, time_limit: float = 60.0) -> Allocation:
+    """The most coverage possible, minimum grants exact (a MILP); no fairness floor."""
+    if problem.pairs == 0:
+        return Allocation(np.zeros(0), 0.0, problem.reach())
+    scale = _scale(problem)
+    n, p = len(problem.need), problem.pairs
+    a = sparse.vstack(
+        [
+            _incidence(problem.pair_window, len(problem.capacity), p),
+            _incidence(problem.pair_request, n, p),
+        ],
+        format="csr",
+    )
+    b = np.concatenate([problem.capacity, problem.need]) / scale
+    upper = problem.upper_bounds() / scale
+    lower = np.minimum(problem.pair_lower / scale, upper)
+    has_minimum = (problem.pair_lower > 0) & (lower < upper)
+    result = optimize.milp(
+        -np.ones(p),
+        constraints=optimize.LinearConstraint(a, -np.inf, b),
+        bounds=optimize.Bounds(np.where(has_minimum, lower, 0.0), upper),
+        integrality=np.where(has_minimum, 2, 0),
+        options={"time_limit": time_limit},
+    )
+    if result.x is None:
+        raise AllocationFailed(f"HiGHS: {result.message}")
+    amounts = _in_cents(problem, result.x * scale)
+    return Allocation(amounts, 0.0, problem.reach(), optimal=result.status == 0)
+
+
+def _in_cents(problem: Problem, amounts: Vector) -> Vector:
+    """Round to cents, then trim what solver tolerance put over a capacity or a need."""
+    cents = np.round(np.maximum(amounts, 0.0) * 100) / 100
+    cents = np.minimum(cents, np.floor(problem.upper_bounds() * 100) / 100)
+    for owner, limit in (
+        (problem.pair_window, problem.capacity),
+        (problem.pair_request, problem.need),
+    ):
+        cents = _trim(cents, owner, limit)
+    return cents
+
+
+def _trim(amounts: Vector, owner: Indices, limit: Vector) -> Vector:
+    """Scale down the pairs of any owner whose total exceeds its limit."""
+    total = np.bincount(owner, weights=amounts, minlength=len(limit))
+    over = total > limit + 1e-9
+    if not over.any():
+        return amounts
+    factor = np.ones(len(limit))
+    factor[over] = limit[over] / total[over]
+    return np.floor(amounts * factor[owner] * 100) / 100

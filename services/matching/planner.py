@@ -1,0 +1,284 @@
+"""From the read model to proposals: which to make, which to withdraw. Pure, no I/O.
+
+A full run re-allocates every open request. An incremental run re-allocates the requests an event
+touched, together with every *hungry* request (one whose standing proposals leave part of its need
+uncovered, so it can take capacity that was freed); the proposals of all other requests stay as
+they are and hold their capacity. Accepted and reserved matches are commitments: they are never
+moved, and they reduce both the request's remaining need and the window's capacity.
+
+A request without an amount (expertise, training, equipment in kind) asks for one donor: it gets
+one proposal, from its best-scoring eligible window, for an amount of zero.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import numpy as np
+
+from services.matching import allocation, rules, scoring
+from services.matching.candidates import WindowRef, WindowTable, candidate_pairs
+from services.matching.domain import COMMITTED, Match, MatchStatus, OpenRequest
+from shared.events.inventory import SourceDetails
+from shared.geography import RegionalNetwork
+
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything allocation reads: open requests, sources, and the live matches of both."""
+
+    requests: list[OpenRequest]
+    sources: list[SourceDetails]
+    matches: list[Match]
+    refused: frozenset[tuple[UUID, UUID]]
+
+
+@dataclass(frozen=True)
+class Options:
+    network: RegionalNetwork
+    weights: scoring.Weights
+    per_request: int
+    proposal_ttl: timedelta
+    time_limit: float
+
+
+@dataclass
+class Plan:
+    proposals: list[Match] = field(default_factory=list)
+    withdrawals: list[Match] = field(default_factory=list)
+    requests: int = 0
+    pairs: int = 0
+    covered: Decimal = Decimal(0)
+    floor: float = 0.0
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "candidate_pairs": self.pairs,
+            "proposed": len(self.proposals),
+            "withdrawn": len(self.withdrawals),
+            "covered": str(self.covered),
+            "fairness_floor": round(self.floor, 6),
+        }
+
+
+def covered_shares(requests: list[OpenRequest]) -> dict[str, list[float]]:
+    """Each state's open requests, as the share of each already covered by commitments."""
+    shares: dict[str, list[float]] = defaultdict(list)
+    for r in requests:
+        if r.details.amount is not None and r.details.amount.value > 0:
+            asked = r.details.amount.value
+            shares[r.details.state].append(float((asked - r.remaining) / asked))
+    return shares
+
+
+def plan(
+    snapshot: Snapshot, scope: frozenset[UUID] | None, options: Options, now: datetime
+) -> Plan:
+    """Proposals to make and to withdraw; `scope` None re-allocates everything."""
+    standing = [m for m in snapshot.matches if m.status is MatchStatus.PROPOSED]
+    chosen = _variable_requests(snapshot, standing, scope)
+    held = [m for m in standing if m.request_id not in chosen]
+    windows = _windows(snapshot, held)
+    context = scoring.Context(
+        now.date(),
+        now,
+        options.weights,
+        scoring.neglect_by_state(covered_shares(snapshot.requests)),
+    )
+    variable = [r for r in snapshot.requests if r.request_id in chosen and r.remaining > 0]
+    table = WindowTable(windows, options.network)
+    wanted, result = _wanted(variable, table, context, snapshot.refused, options)
+    _diff(result, [m for m in standing if m.request_id in chosen], wanted, context, options)
+    result.covered = sum((w.amount for w in wanted), Decimal(0))
+    mark_leads(result, snapshot.matches)
+    return result
+
+
+def _variable_requests(
+    snapshot: Snapshot, standing: list[Match], scope: frozenset[UUID] | None
+) -> set[UUID]:
+    every = {r.request_id for r in snapshot.requests}
+    if scope is None:
+        return every
+    proposed: dict[UUID, Decimal] = defaultdict(Decimal)
+    for m in standing:
+        proposed[m.request_id] += m.amount
+    hungry = {
+        r.request_id
+        for r in snapshot.requests
+        if r.remaining > proposed[r.request_id] or (r.details.amount is None and not proposed)
+    }
+    return (set(scope) & every) | hungry
+
+
+def _windows(snapshot: Snapshot, held: list[Match]) -> list[WindowRef]:
+    """Every window with what allocation may still give: available, less accepted amounts the
+    inventory has not reserved yet, less what the held proposals keep."""
+    taken: dict[UUID, Decimal] = defaultdict(Decimal)
+    for m in snapshot.matches:
+        if m.status is MatchStatus.ACCEPTED:
+            taken[m.window_id] += m.amount
+    for m in held:
+        taken[m.window_id] += m.amount
+    return [
+        WindowRef(
+            source, window, float(max(window.available - taken[window.window_id], Decimal(0)))
+        )
+        for source in snapshot.sources
+        for window in source.windows
+    ]
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """A proposal the allocation wants: request, window, amount, and why."""
+
+    request: OpenRequest
+    window: WindowRef
+    amount: Decimal
+    allocation: dict[str, float] | None
+
+
+def problem_of(requests: list[OpenRequest], table: WindowTable, pairs: Any) -> allocation.Problem:
+    pair_request, pair_window, pair_score = pairs
+    sources = [table.windows[w].source for w in pair_window]
+    return allocation.Problem(
+        need=np.array([float(r.remaining) for r in requests]),
+        capacity=table.capacity,
+        pair_request=pair_request,
+        pair_window=pair_window,
+        pair_upper=np.array([float(s.max_grant) if s.max_grant else np.inf for s in sources]),
+        pair_lower=table.minimum[pair_window],
+        pair_score=pair_score,
+        pair_incumbent=np.zeros(len(pair_request), dtype=bool),
+    )
+
+
+def _wanted(
+    requests: list[OpenRequest],
+    table: WindowTable,
+    context: scoring.Context,
+    refused: frozenset[tuple[UUID, UUID]],
+    options: Options,
+) -> tuple[list[Wanted], Plan]:
+    """What the allocation wants proposed, and the run's figures."""
+    money = [r for r in requests if r.details.amount is not None]
+    in_kind = [r for r in requests if r.details.amount is None]
+    pairs = candidate_pairs(money, table, context, options.per_request, refused).arrays()
+    problem = problem_of(money, table, pairs)
+    result = allocation.allocate_fairly(problem, options.time_limit)
+    wanted = [
+        Wanted(
+            money[i],
+            table.windows[w],
+            Decimal(str(amount)),
+            {
+                "remaining_need": float(money[i].remaining),
+                "reach": round(float(result.reach[i]), 6),
+                "fairness_floor": round(result.floor, 6),
+                "guaranteed": round(
+                    result.floor * float(result.reach[i]) * float(problem.need[i]), 2
+                ),
+            },
+        )
+        for i, w, amount in zip(
+            problem.pair_request.tolist(),
+            problem.pair_window.tolist(),
+            result.amounts.tolist(),
+            strict=True,
+        )
+        if amount > 0
+    ]
+    wanted += _one_donor_each(in_kind, table, context, refused)
+    figures = Plan(requests=len(requests), pairs=problem.pairs, floor=result.floor)
+    return wanted, figures
+
+
+def _one_donor_each(
+    requests: list[OpenRequest],
+    table: WindowTable,
+    context: scoring.Context,
+    refused: frozenset[tuple[UUID, UUID]],
+) -> list[Wanted]:
+    """A request without an amount gets its best-scoring eligible window, for nothing."""
+    request, window, _ = candidate_pairs(requests, table, context, 1, refused).arrays()
+    return [
+        Wanted(requests[i], table.windows[w], Decimal(0), None)
+        for i, w in zip(request.tolist(), window.tolist(), strict=True)
+    ]
+
+
+def _diff(
+    result: Plan,
+    standing: list[Match],
+    wanted: list[Wanted],
+    context: scoring.Context,
+    options: Options,
+) -> None:
+    """Keep standing proposals the allocation wants again; withdraw the rest; propose the new."""
+    current = {(m.request_id, m.window_id): m for m in standing}
+    for want in wanted:
+        key = (want.request.request_id, want.window.window.window_id)
+        kept = current.get(key)
+        if kept is not None and kept.amount == want.amount.quantize(CENT):
+            del current[key]
+            continue
+        result.proposals.append(_propose(want, context, options))
+    for match in current.values():
+        match.withdraw("re-allocated", context.now)
+        result.withdrawals.append(match)
+
+
+def _propose(want: Wanted, context: scoring.Context, options: Options) -> Match:
+    """A new proposal with its explanation: the rules it passed, what each criterion scored,
+    and what the fair allocation guaranteed the request."""
+    d = want.request.details
+    pair = rules.Pair(d, want.window.source, want.window.window, context.today, options.network)
+    score, criteria = scoring.explain(want.request, want.window.source, context)
+    explanation: dict[str, Any] = {
+        "rules": [
+            {"rule": r.rule, "passed": r.passed, "detail": r.detail} for r in rules.check(pair)
+        ],
+        "criteria": criteria,
+    }
+    if want.allocation is not None:
+        explanation["allocation"] = want.allocation
+    return Match.propose(
+        context.now,
+        request_id=d.request_id,
+        state=d.state,
+        regional_centre=d.regional_centre,
+        source_id=want.window.source.source_id,
+        window_id=want.window.window.window_id,
+        donor=want.window.source.donor,
+        amount=want.amount.quantize(CENT),
+        currency=want.window.window.currency,
+        score=round(score, 6),
+        explanation=explanation,
+        expires_at=context.now + options.proposal_ttl,
+    )
+
+
+def mark_leads(plan: Plan, matches: list[Match]) -> None:
+    """The lead donor of each request with new proposals: the one giving the most, counting
+    commitments and the proposals that stand after this plan."""
+    withdrawn = {m.id for m in plan.withdrawals}
+    live = [
+        m
+        for m in matches
+        if m.id not in withdrawn and (m.status is MatchStatus.PROPOSED or m.status in COMMITTED)
+    ]
+    by_request: dict[UUID, list[Match]] = defaultdict(list)
+    for m in [*live, *plan.proposals]:
+        by_request[m.request_id].append(m)
+    for proposal in plan.proposals:
+        group = by_request[proposal.request_id]
+        proposal.lead = max(group, key=lambda m: (m.amount, m.score)) is proposal

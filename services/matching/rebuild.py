@@ -1,0 +1,98 @@
+"""Rebuild the read model from the topics, from the beginning.
+
+`python -m services.matching rebuild` reads every request and source event the global topics hold
+(they keep events for ever), up to the end they had when the rebuild started, and applies them
+to empty read-model tables in one transaction: other copies of the service go on reading the old
+tables until it commits. The same functions apply the events as the live consumer does, and
+each keeps the highest version of an aggregate, so the order in which partitions are read does
+not matter and the result equals what the live consumer built.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.matching.handlers import READ_MODEL_HANDLERS
+from services.matching.store import ReadModel
+from shared.db import create_engine, session_factory
+from shared.events import MalformedEvent, decode
+from shared.settings import MatchingSettings
+from shared.topics import Stream, Topics
+
+log = logging.getLogger(__name__)
+STREAMS = (Stream.REQUESTS, Stream.SOURCES)
+ASSIGNMENT_TRIES = 600
+
+
+async def rebuild(settings: MatchingSettings) -> int:
+    """Replace the read model with one built from the topics; returns the events applied."""
+    engine = create_engine(settings.service_database_url, pool_size=1)
+    try:
+        async with session_factory(engine).begin() as session:
+            await ReadModel(session).clear()
+            return await _replay(settings, session)
+    finally:
+        await engine.dispose()
+
+
+async def _replay(settings: MatchingSettings, session: AsyncSession) -> int:
+    names = {Topics(settings.topic_prefix).global_(stream) for stream in STREAMS}
+    consumer = AIOKafkaConsumer(
+        *names,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        group_id=None,  # no group: every partition, from the beginning, nothing committed
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    try:
+        ends = await consumer.end_offsets(list(await _every_partition(consumer, names)))
+        return await _apply_until(consumer, session, ends)
+    finally:
+        await consumer.stop()
+
+
+async def _every_partition(consumer: AIOKafkaConsumer, names: set[str]) -> set[TopicPartition]:
+    """The partitions of every topic, once the consumer has learnt them from the broker."""
+    for _ in range(ASSIGNMENT_TRIES):
+        assigned: set[TopicPartition] = consumer.assignment()
+        if {partition.topic for partition in assigned} >= names:
+            return assigned
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"the broker did not describe {sorted(names)}")
+
+
+async def _apply_until(
+    consumer: AIOKafkaConsumer, session: AsyncSession, ends: dict[TopicPartition, int]
+) -> int:
+    applied = 0
+    remaining = {tp for tp, end in ends.items() if end > 0}
+    while remaining:
+        batches: dict[TopicPartition, list[Any]] = await consumer.getmany(
+            *remaining, timeout_ms=1000
+        )
+        for partition, records in batches.items():
+            for record in records:
+                if record.offset < ends[partition]:
+                    applied += await _apply(session, record)
+            if await consumer.position(partition) >= ends[partition]:
+                remaining.discard(partition)
+    return applied
+
+
+async def _apply(session: AsyncSession, record: Any) -> int:
+    try:
+        envelope = decode(record.value, record.key)
+    except MalformedEvent as error:
+        log.warning("skipped a malformed record at %s@%d: %s", record.topic, record.offset, error)
+        return 0
+    handler = READ_MODEL_HANDLERS.get(type(envelope.payload))
+    if handler is None:
+        return 0
+    await handler(session, envelope)
+    return 1

@@ -1,0 +1,96 @@
+"""What the matching API accepts and answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.matching.domain import Match
+
+
+class DeclineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason: str | None = Field(None, max_length=2000, examples=["outside our 2027 priorities"])
+
+
+class ProposalOut(BaseModel):
+    id: UUID
+    request_id: UUID
+    state: str
+    regional_centre: str | None
+    source_id: UUID
+    window_id: UUID
+    donor: str | None
+    amount: Decimal
+    currency: str | None
+    lead: bool
+    score: float
+    explanation: dict[str, Any] = Field(
+        description="The rules the pair passed, what each criterion scored, and the fair share "
+        "the allocation guaranteed the request."
+    )
+    status: str
+    created_at: datetime
+    expires_at: datetime
+    decided_by: str | None
+    reason: str | None
+
+    @classmethod
+    def of(cls, match: Match) -> ProposalOut:
+        return cls.model_validate(match, from_attributes=True)
+
+
+class CoalitionMember(BaseModel):
+    donor: str | None
+    source_id: UUID
+    match_id: UUID
+    amount: Decimal
+    status: str
+    lead: bool
+
+
+class CoalitionOut(BaseModel):
+    """Who covers what of one request: commitments first, then standing proposals."""
+
+    request_id: UUID
+    state: str
+    title: str
+    asked: Decimal | None
+    currency: str | None
+    committed: Decimal = Field(description="Accepted by donors and not refused by the inventory.")
+    reserved: Decimal = Field(description="Reserved by the inventory.")
+    proposed: Decimal = Field(description="Proposed and not answered yet.")
+    remaining: Decimal | None = Field(description="Asked less committed.")
+    lead_donor: str | None
+    members: list[CoalitionMember]
+
+
+class UnmatchedOut(BaseModel):
+    request_id: UUID
+    state: str
+    regional_centre: str | None
+    convention: str
+    title: str
+    remaining: Decimal | None
+    currency: str | None
+    waiting_days: int
+    reason: str = Field(description="Why nothing fits: the rule that stops the most windows.")
+    windows_stopped_by: dict[str, int] = Field(
+        description="How many windows each hard rule stopped first."
+    )
+
+
+class AllocationOut(BaseModel):
+    requests: int
+    candidate_pairs: int
+    proposed: int
+    withdrawn: int
+    covered: Decimal
+    fairness_floor: float = Field(
+        description="The share of its reach every request is guaranteed (see docs/matching.md)."
+    )

@@ -1,0 +1,31 @@
+"""Reports answer JSON, or with `?format=csv` CSV for spreadsheets: the same rows either way."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal
+
+from fastapi import Query
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+Format = Annotated[Literal["json", "csv"], Query(description="json, or csv for spreadsheets")]
+
+
+def _csv(rows: Sequence[BaseModel], columns: list[str]) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    for row in rows:
+        values = row.model_dump()
+        writer.writerow(
+            ["; ".join(v) if isinstance(v, list) else v for v in (values[c] for c in columns)]
+        )
+    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8")
+
+
+def answer(rows: Sequence[BaseModel], model: type[BaseModel], format: str) -> Any:
+    """The rows as the caller asked for them; a list of one model's rows."""
+    return _csv(rows, list(model.model_fields)) if format == "csv" else rows

@@ -1,0 +1,29 @@
+"""The demo loader allocates once, however often it is loaded."""
+
+from __future__ import annotations
+
+import httpx
+
+from services.matching import demo
+from tests.integration.matching.conftest import NORWAY, SECRETARIAT, seed
+from tests.matching_factories import request_details, source, window
+from tests.service_api import Api
+
+
+async def test_loading_the_demo_twice_creates_nothing_new(api: Api) -> None:
+    await seed(
+        api,
+        [request_details(), request_details(state="KHM")],
+        [source(window("900000.00")), source(window("900000.00"), donor="sweden")],
+    )
+    transport = api.client._transport
+    async with httpx.AsyncClient(
+        transport=transport, base_url=str(api.client.base_url), headers=api.headers_for(SECRETARIAT)
+    ) as client:
+        first = await demo.load(client)
+        second = await demo.load(client)
+
+    mine = await api.client.get("/v1/proposals", headers=api.headers_for(NORWAY))
+    every = await api.client.get("/v1/proposals", headers=api.headers_for(SECRETARIAT))
+    assert first == second == len(every.json()) >= 2
+    assert {p["donor"] for p in mine.json()} == {"norway"}

@@ -1,0 +1,118 @@
+"""Test data for the inventory that reads like the seeds: Norway funding mine action."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID, uuid4
+
+from services.inventory.domain import Contact, Profile, Requirements, Source, Support, WindowTerms
+from services.inventory.ledger import Acceptance
+from shared.eligibility import Eligibility, EligibilityRule
+from shared.events.inventory import SourceKind
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+TODAY = NOW.date()
+
+
+def profile(**changes: Any) -> Profile:
+    values: dict[str, Any] = {
+        "kind": SourceKind.DONOR_STATE,
+        "name": "Norway: mine action",
+        "description": "Clearance and victim assistance under the CCM and the APMBC.",
+        "donor": "norway",
+        "home_country": "NOR",
+        "supports": (Support("CCM", ("survey-and-clearance",)), Support("APMBC")),
+        "assistance_types": ("financial", "technical"),
+        "eligibility": Eligibility(rule=EligibilityRule.DEVELOPING),
+        "regional_focus": (),
+        "min_grant": None,
+        "max_grant": None,
+        "requirements": Requirements(),
+        "contact": Contact("Mine action desk", "mine.action@example.org"),
+    }
+    return Profile(**{**values, **changes})
+
+
+def terms(capacity: str = "1000000.00", currency: str = "USD", **changes: Any) -> WindowTerms:
+    values: dict[str, Any] = {
+        "opens": TODAY - timedelta(days=30),
+        "closes": TODAY + timedelta(days=335),
+        "currency": currency,
+        "capacity": Decimal(capacity),
+    }
+    return WindowTerms(**{**values, **changes})
+
+
+def registered(*windows: WindowTerms, **changes: Any) -> Source:
+    """A registered source, its registration events cleared."""
+    source = Source.register(profile(**changes), list(windows or (terms(),)), "donor:norway", NOW)
+    source.events.clear()
+    return source
+
+
+def acceptance(source: Source, amount: str = "100000.00", **changes: Any) -> Acceptance:
+    values: dict[str, Any] = {
+        "match_id": uuid4(),
+        "request_id": uuid4(),
+        "state": "LAO",
+        "source_id": source.id,
+        "window_id": source.windows[0].id,
+        "amount": Decimal(amount),
+        "currency": "USD",
+        "accepted_by": "donor:norway",
+    }
+    return Acceptance(**{**values, **changes})
+
+
+def source_body(**changes: Any) -> dict[str, Any]:
+    """The JSON a donor posts to register its source."""
+    body: dict[str, Any] = {
+        "kind": "donor-state",
+        "name": "Norway: mine action",
+        "description": "Clearance and victim assistance under the CCM and the APMBC.",
+        "donor": "norway",
+        "home_country": "NOR",
+        "supports": [
+            {"convention": "CCM", "areas": ["survey-and-clearance", "victim-assistance"]},
+            {"convention": "APMBC"},
+        ],
+        "assistance_types": ["financial", "technical"],
+        "eligibility": {"rule": "developing"},
+        "regional_focus": [],
+        "windows": [window_body()],
+        "min_grant": "10000.00",
+        "max_grant": "500000.00",
+        "requirements": {"proposal_languages": ["en", "fr"], "documents": ["Article 7 report"]},
+        "contact": {"name": "Mine action desk", "email": "mine.action@example.org"},
+    }
+    body.update(changes)
+    return body
+
+
+def window_body(
+    capacity: str = "1000000.00", currency: str = "USD", **changes: Any
+) -> dict[str, Any]:
+    today = date.today()
+    body: dict[str, Any] = {
+        "opens": (today - timedelta(days=30)).isoformat(),
+        "closes": (today + timedelta(days=335)).isoformat(),
+        "currency": currency,
+        "capacity": capacity,
+    }
+    body.update(changes)
+    return body
+
+
+def act_body(
+    window_id: str, amount: str, request_id: UUID | None = None, **changes: Any
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "window_id": window_id,
+        "request_id": str(request_id) if request_id else None,
+        "amount": {"value": amount, "currency": "USD"},
+        "date": date.today().isoformat(),
+    }
+    body.update(changes)
+    return body

@@ -1,0 +1,185 @@
+"""From requests and sources to proposals: no proposal breaks a hard rule, the array form of the
+rules agrees with the rules one pair at a time, and commitments are never moved."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from services.matching import planner, rules
+from services.matching.candidates import WindowRef, WindowTable, candidate_pairs
+from services.matching.domain import MatchStatus
+from services.matching.scoring import Context, Weights
+from shared.eligibility import Eligibility, EligibilityRule
+from shared.events.inventory import SourceDetails, SourceStatus, Support
+from shared.events.requests import Amount
+from shared.geography import load_network
+from tests.factories import NOW
+from tests.matching_factories import TODAY, open_request, source, window
+from tests.system import TEST_CENTRES
+
+NETWORK = load_network(TEST_CENTRES)
+OPTIONS = planner.Options(NETWORK, Weights(), 5, timedelta(days=30), 30.0)
+CONTEXT = Context(TODAY, NOW, Weights(), {})
+AREAS = ["survey-and-clearance", "victim-assistance", "stockpile-destruction"]
+
+requests_strategy = st.builds(
+    lambda state, areas, kinds, currency, value, days: open_request(
+        state=state,
+        regional_centre=NETWORK.centre_of(state).id if NETWORK.centre_of(state) else None,
+        areas=areas,
+        assistance_types=kinds,
+        amount=Amount(value=Decimal(value), currency=currency) if value else None,
+        deadline=TODAY + timedelta(days=days),
+    ),
+    st.sampled_from(["LAO", "KHM", "BIH", "PER", "TCD"]),
+    st.lists(st.sampled_from(AREAS), min_size=1, max_size=2, unique=True),
+    st.lists(st.sampled_from(["financial", "technical"]), min_size=1, unique=True),
+    st.sampled_from(["USD", "EUR"]),
+    st.sampled_from([0, 5_000, 200_000, 1_500_000]),
+    st.integers(10, 900),
+)
+
+
+@st.composite
+def sources_strategy(draw: st.DrawFn) -> SourceDetails:
+    windows = [
+        window(
+            available=str(draw(st.sampled_from([0, 10_000, 300_000, 2_000_000]))),
+            currency=draw(st.sampled_from(["USD", "EUR"])),
+            opens=TODAY + timedelta(days=draw(st.integers(-300, 400))),
+            closes=TODAY + timedelta(days=draw(st.integers(-10, 900))),
+        )
+        for _ in range(draw(st.integers(1, 2)))
+    ]
+    eligibility = draw(
+        st.sampled_from(
+            [
+                Eligibility(),
+                Eligibility(rule=EligibilityRule.DEVELOPING),
+                Eligibility(rule=EligibilityRule.REGIONS, regions=["south-eastern-asia"]),
+                Eligibility(rule=EligibilityRule.STATES, states=["BIH", "TCD"]),
+            ]
+        )
+    )
+    return source(
+        *windows,
+        donor=draw(st.sampled_from(["norway", "sweden", "japan"])),
+        status=draw(st.sampled_from([SourceStatus.ACTIVE] * 4 + [SourceStatus.PAUSED])),
+        supports=[
+            Support(convention="CCM", areas=draw(st.lists(st.sampled_from(AREAS), unique=True)))
+        ],
+        assistance_types=draw(st.lists(st.sampled_from(["financial", "technical"]), min_size=1)),
+        eligibility=eligibility,
+        regional_focus=draw(st.sampled_from([[], ["south-eastern-asia"], ["western-balkans"]])),
+        min_grant=draw(st.sampled_from([None, Decimal(50_000)])),
+        max_grant=draw(st.sampled_from([None, Decimal(400_000)])),
+    )
+
+
+def refs(sources: list[SourceDetails]) -> list[WindowRef]:
+    return [WindowRef(s, w, float(w.available)) for s in sources for w in s.windows]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(requests_strategy, min_size=1, max_size=6), st.lists(sources_strategy(), max_size=5)
+)
+def test_the_array_rules_agree_with_the_rules_pair_by_pair(
+    requests: list[Any], sources: list[SourceDetails]
+) -> None:
+    table = WindowTable(refs(sources), NETWORK)
+    found, windows, _ = candidate_pairs(requests, table, CONTEXT, per_request=100).arrays()
+
+    expected = {
+        (i, k)
+        for i, r in enumerate(requests)
+        for k, ref in enumerate(table.windows)
+        if rules.first_failure(rules.Pair(r.details, ref.source, ref.window, TODAY, NETWORK))
+        is None
+    }
+    assert set(zip(found.tolist(), windows.tolist(), strict=True)) == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(requests_strategy, min_size=1, max_size=6), st.lists(sources_strategy(), max_size=5)
+)
+def test_no_proposal_breaks_a_hard_rule_or_a_grant_limit(
+    requests: list[Any], sources: list[SourceDetails]
+) -> None:
+    snapshot = planner.Snapshot(requests, sources, [], frozenset())
+
+    plan = planner.plan(snapshot, None, OPTIONS, NOW)
+
+    by_window = {w.window_id: (s, w) for s in sources for w in s.windows}
+    by_request = {r.request_id: r for r in requests}
+    for proposal in plan.proposals:
+        s, w = by_window[proposal.window_id]
+        pair = rules.Pair(by_request[proposal.request_id].details, s, w, TODAY, NETWORK)
+        assert all(result.passed for result in rules.check(pair))
+        assert all(r["passed"] for r in proposal.explanation["rules"])
+        if proposal.amount > 0:
+            assert proposal.amount >= (s.min_grant or 0)
+            assert proposal.amount <= (s.max_grant or proposal.amount)
+    for s in sources:
+        for w in s.windows:
+            given_out = sum(p.amount for p in plan.proposals if p.window_id == w.window_id)
+            assert given_out <= w.available
+
+
+def test_a_full_run_keeps_standing_proposals_it_still_wants_and_leads_with_the_largest() -> None:
+    request = open_request(amount=Amount(value=Decimal(900_000), currency="USD"))
+    big, small = source(window("600000.00")), source(window("300000.00"), donor="sweden")
+    first = planner.plan(
+        planner.Snapshot([request], [big, small], [], frozenset()), None, OPTIONS, NOW
+    )
+    for match in first.proposals:
+        match.events.clear()
+
+    again = planner.plan(
+        planner.Snapshot([request], [big, small], first.proposals, frozenset()), None, OPTIONS, NOW
+    )
+
+    assert sorted(p.amount for p in first.proposals) == [300_000, 600_000]
+    assert [p.donor for p in first.proposals if p.lead] == ["norway"]
+    assert (again.proposals, again.withdrawals) == ([], [])
+
+
+def test_accepted_amounts_hold_their_capacity_and_an_incremental_run_moves_no_one_else() -> None:
+    lao = open_request(amount=Amount(value=Decimal(500_000), currency="USD"))
+    khm = open_request(state="KHM", amount=Amount(value=Decimal(500_000), currency="USD"))
+    fund = source(window("600000.00"))
+    first = planner.plan(planner.Snapshot([lao], [fund], [], frozenset()), None, OPTIONS, NOW)
+    accepted = first.proposals[0]
+    accepted.accept("donor:norway", NOW)
+    committed = open_request(
+        remaining=Decimal(0),
+        **lao.details.model_dump(exclude={"amount"}),
+        amount=lao.details.amount,
+    )
+
+    second = planner.plan(
+        planner.Snapshot([committed, khm], [fund], [accepted], frozenset()),
+        frozenset({khm.request_id}),
+        OPTIONS,
+        NOW,
+    )
+
+    assert accepted.status is MatchStatus.ACCEPTED
+    assert [(p.request_id, p.amount) for p in second.proposals] == [(khm.request_id, 100_000)]
+    assert second.withdrawals == []
+
+
+def test_a_declined_window_is_not_proposed_again() -> None:
+    request = open_request()
+    fund = source()
+    refused = frozenset({(request.request_id, fund.windows[0].window_id)})
+
+    plan = planner.plan(planner.Snapshot([request], [fund], [], refused), None, OPTIONS, NOW)
+
+    assert plan.proposals == []

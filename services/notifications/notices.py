@@ -8,6 +8,8 @@ Who hears of an event follows the tiers the events travel on:
 - match events: the donor who answers for the source, the requesting state and its centre, and
   the secretariat;
 - funds events: the same, with the request and donor taken from this service's read models;
+  a ledger entry (pledge, commitment, disbursement) reaches the request's side only when it is
+  for a request, and the source's donor and the operators always;
 - source events: the donor who manages the source and the secretariat; the centres a source
   focuses on when it opens, pauses, resumes or closes;
 - operators: every event, once.
@@ -244,6 +246,31 @@ def funds_notices(event: FundsEvent, known: Known) -> list[Notice]:
     return notices
 
 
+def ledger_notices(event: inv.LedgerEntryRecorded, known: Known) -> list[Notice]:
+    """A pledge, commitment or disbursement: news for the source's donor and the operators, and,
+    when it is for a request, for the request's state, its centre and the secretariat."""
+    r = known.request
+    source = known.source_name or str(event.source_id)
+    amount = _money(event.amount, event.currency)
+    target = f" for {name_of(r.state)}: “{r.title}”" if r else ""
+    correction = " (a correction)" if event.corrects else ""
+    draft = _Draft(
+        event.event_type,
+        f"{amount} {event.kind} from {source}{target}{correction}",
+        str(event.request_id or event.source_id),
+        r.state if r else None,
+        r.region if r else None,
+        event.request_id,
+    )
+    audiences = [OPERATOR]
+    if known.source_donor:
+        audiences.append(donor(known.source_donor))
+    if r:
+        audiences += [national(r.state), SECRETARIAT]
+        audiences += [regional(r.region)] if r.region else []
+    return [draft.to(audience) for audience in audiences]
+
+
 # --- sources ----------------------------------------------------------------------------------
 
 
@@ -278,6 +305,8 @@ def notices_for(payload: EventPayload, known: Known) -> list[Notice]:
             notices = coverage_notices(payload, known)
         case inv.FundsReserved() | inv.FundsReservationFailed():
             notices = funds_notices(payload, known)
+        case inv.LedgerEntryRecorded():
+            notices = ledger_notices(payload, known)
         case inv.SourceChanged():
             notices = source_notices(payload)
         case _:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from services.notifications.domain import Notice, Severity
 from services.notifications.notices import Known, RequestFacts, notices_for
@@ -104,6 +105,43 @@ def test_ledger_moves_of_a_source_stay_with_its_donor_and_operators() -> None:
         "secretariat",
         "regional:south-eastern-asia",
     }
+
+
+def _entry(request_id: UUID | None, kind: str = "disbursed") -> inv.LedgerEntryRecorded:
+    return inv.LedgerEntryRecorded(
+        entry_id=uuid4(),
+        source_id=uuid4(),
+        window_id=uuid4(),
+        request_id=request_id,
+        kind=kind,
+        amount=Decimal("250000.00"),
+        currency="USD",
+        date=date(2026, 11, 23),
+        actor="donor:japan",
+    )
+
+
+def test_a_disbursement_for_a_request_reaches_its_state_and_the_source_donor() -> None:
+    request_id = uuid4()
+    known = Known(
+        RequestFacts(request_id, "KHM", "south-eastern-asia", "Clearance"), "japan", "JICA"
+    )
+    notices = notices_for(_entry(request_id), known)
+    assert _audiences(notices) == {
+        "operator": Severity.INFO,
+        "donor:japan": Severity.INFO,
+        "national:KHM": Severity.INFO,
+        "regional:south-eastern-asia": Severity.INFO,
+        "secretariat": Severity.INFO,
+    }
+    assert notices[0].summary == "250,000.00 USD disbursed from JICA for Cambodia: “Clearance”"
+    assert {n.request_id for n in notices} == {request_id}
+
+
+def test_a_pledge_to_no_request_stays_with_the_donor_and_operators() -> None:
+    notices = notices_for(_entry(None, "pledged"), Known(source_donor="japan"))
+    assert _audiences(notices) == {"operator": Severity.INFO, "donor:japan": Severity.INFO}
+    assert {n.state for n in notices} == {None}
 
 
 def test_access_events_yield_nothing() -> None:

@@ -28,7 +28,8 @@ def chromium_executable() -> Path:
     """The system's Chromium, installed with apt first when missing."""
     found = _found()
     if found is None:
-        apt_install("chromium", why="Chromium is not installed")
+        # Fonts are only a recommendation of the package: without them the screenshot is boxes.
+        apt_install("chromium", "fonts-liberation", why="Chromium is not installed")
         found = _found()
     if found is None:
         raise ServerError("apt installed chromium but no chromium executable is on PATH")

@@ -13,7 +13,7 @@ $(INSTALLED): pyproject.toml
 	$(PY) -m pip install --quiet --editable '.[dev]'
 	touch $@
 
-## setup: Python packages, the Kafka artifacts and PostgreSQL (installed only when missing)
+## setup: Python packages, the Kafka artifacts, PostgreSQL and kcat (installed only when missing)
 setup: $(INSTALLED)
 	$(PY) -m deploy.local install
 
@@ -23,6 +23,7 @@ run: setup
 
 ## test: the whole suite against real Kafka and PostgreSQL started by the suite itself
 test: setup
+	$(PY) -m deploy.local install --browser
 	$(PY) -m pytest
 
 ## lint: formatting, lint rules and types

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Callable
+
+import asyncpg
 from sqlalchemy import MetaData
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import (
@@ -11,6 +16,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import registry
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -46,3 +53,26 @@ def session_factory(engine: AsyncEngine) -> Sessions:
 def asyncpg_dsn(url: URL) -> str:
     """The same database as a plain `postgresql://` DSN, for asyncpg's own connections."""
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def listen(dsn: str, channel: str, wake: Callable[[], None]) -> None:
+    """Call `wake` on every NOTIFY on `channel`, until cancelled; reconnects after the database
+    restarts. `wake` is also called on every (re)connection: anything written while nobody
+    listened is then looked for too."""
+    while True:
+        connection: asyncpg.Connection | None = None
+        try:
+            connection = await asyncpg.connect(dsn, timeout=5)
+            await connection.add_listener(channel, lambda *_: wake())
+            wake()
+            while not connection.is_closed():
+                await asyncio.sleep(1)
+                await connection.execute("SELECT 1")
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.debug("listener on %s lost its connection", channel, exc_info=True)
+        finally:
+            if connection is not None:
+                connection.terminate()
+        await asyncio.sleep(1)

@@ -20,7 +20,6 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import asyncpg
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import (
     BigInteger,
@@ -42,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.db import Sessions
+from shared.db import Sessions, listen
 from shared.events import Envelope, encode
 from shared.telemetry import EVENTS_PUBLISHED, OUTBOX_BACKLOG, current_traceparent
 
@@ -129,7 +128,10 @@ class OutboxRelay:
         self.published = 0
 
     async def run(self) -> None:
-        listener = asyncio.create_task(self._listen(), name=f"{self.table.schema}-outbox-listen")
+        listener = asyncio.create_task(
+            listen(self.listen_dsn, notify_channel(self.table), self._wakeup.set),
+            name=f"{self.table.schema}-outbox-listen",
+        )
         try:
             while True:
                 try:
@@ -200,25 +202,3 @@ class OutboxRelay:
         cutoff = datetime.now(UTC) - self.sent_retention
         async with self.sessions.begin() as session:
             await session.execute(delete(self.table).where(self.table.c.sent_at < cutoff))
-
-    async def _listen(self) -> None:
-        """Wake the relay on NOTIFY; reconnects after the database restarts."""
-        while True:
-            connection: asyncpg.Connection | None = None
-            try:
-                connection = await asyncpg.connect(self.listen_dsn, timeout=5)
-                await connection.add_listener(
-                    notify_channel(self.table), lambda *_: self._wakeup.set()
-                )
-                self._wakeup.set()  # catch up with anything written while not listening
-                while not connection.is_closed():
-                    await asyncio.sleep(1)
-                    await connection.execute("SELECT 1")
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.debug("outbox listener lost its connection", exc_info=True)
-            finally:
-                if connection is not None:
-                    connection.terminate()
-            await asyncio.sleep(1)

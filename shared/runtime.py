@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, Protocol, TypeVar
 
 import uvicorn
 from aiokafka import AIOKafkaProducer
@@ -292,6 +292,19 @@ async def _metrics(request: Request) -> Response:
 async def _asyncapi(request: Request) -> Response:
     """The AsyncAPI document of every topic and event (the same from every service)."""
     return JSONResponse(asyncapi.document(request.app.version))
+
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+def service_settings(resources: Resources, kind: type[S]) -> S:
+    """The running service's own settings (Resources holds them as the common base class)."""
+    settings = resources.settings
+    if not isinstance(settings, kind):
+        raise TypeError(
+            f"expected {kind.__name__}, the service runs with {type(settings).__name__}"
+        )
+    return settings
 
 
 def get_app_resources(app: FastAPI) -> Resources:

@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from uuid import UUID, uuid4
 
 from services.requests.domain import AssistanceRequest, Contact, Evidence, Money, Need, Urgency
 from services.requests.events import details
-from shared.events.requests import RequestSubmitted
+from shared.events import Envelope, EventPayload
+from shared.events.matching import Match
+from shared.events.requests import RequestEvent, RequestSubmitted
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -72,3 +75,54 @@ def submitted_event(state: str = "LAO", title: str = "Survey and clearance") -> 
     return RequestSubmitted(
         request=details(request), from_status="draft", actor=f"national:{state}"
     )
+
+
+def request_event(
+    event_type: type[RequestEvent] = RequestSubmitted,
+    state: str = "LAO",
+    centre: str | None = "south-eastern-asia",
+    *,
+    status: str = "submitted",
+    from_status: str | None = "draft",
+    version: int = 2,
+    request_id: UUID | None = None,
+    reason: str | None = None,
+    **need_changes: Any,
+) -> RequestEvent:
+    """A request event as the requests service announces it, for any status."""
+    request = draft_request(state=state, centre=centre, **need_changes)
+    changes: dict[str, Any] = {"status": status, "version": version}
+    if request_id is not None:
+        changes["request_id"] = request_id
+    return event_type(
+        request=details(request).model_copy(update=changes),
+        from_status=from_status,
+        actor=f"national:{state}",
+        reason=reason,
+    )
+
+
+def match(
+    request_id: UUID,
+    state: str = "LAO",
+    centre: str | None = "south-eastern-asia",
+    donor: str | None = "norway",
+    amount: str = "500000.00",
+) -> Match:
+    return Match(
+        match_id=uuid4(),
+        request_id=request_id,
+        state=state,
+        regional_centre=centre,
+        source_id=uuid4(),
+        window_id=uuid4(),
+        donor=donor,
+        amount=Decimal(amount),
+        currency="USD",
+    )
+
+
+def envelope(
+    payload: EventPayload, key: str, source: str, at: datetime | None = None
+) -> Envelope[Any]:
+    return Envelope(payload=payload, key=key, source=source, time=at or datetime.now(UTC))

@@ -53,22 +53,6 @@ def as_user(user: str | None) -> dict[str, Any]:
     return {"user": user, "group": gid, "extra_groups": os.getgrouplist(user, gid)}
 
 
-def apt_install(package: str) -> None:
-    """Install one of Debian's packages with apt-get, as root, for a tool the project runs."""
-    if os.geteuid() != 0:
-        raise ServerError(f"`{package}` is missing; install it as root: apt-get install {package}")
-    progress(f"installing {package} with apt-get (once) ...")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for argv in (
-        ["apt-get", "update"],
-        ["apt-get", "install", "-y", "--no-install-recommends", package],
-    ):
-        result = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            output = (result.stdout + result.stderr).strip()[-4000:]
-            raise ServerError(f"`{' '.join(argv)}` failed (exit {result.returncode}):\n{output}")
-
-
 def log_tail(path: Path, lines: int = 40) -> str:
     """The last `lines` lines of a log file, for error messages."""
     try:
@@ -139,6 +123,25 @@ class ServerProcess:
 
     def _failure(self, message: str) -> ServerError:
         return ServerError(f"{message}; last lines of {self.log_path}:\n{log_tail(self.log_path)}")
+
+
+def apt_install(*packages: str, why: str) -> None:
+    """Install Debian packages with apt-get, as root; `why` says what is missing otherwise."""
+    if os.geteuid() != 0:
+        raise ServerError(
+            f"{why} and installing it needs root: run `sudo apt-get install -y "
+            f"{' '.join(packages)}`"
+        )
+    progress(f"installing {', '.join(packages)} with apt-get (once) ...")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for argv in (
+        ["apt-get", "update"],
+        ["apt-get", "install", "-y", "--no-install-recommends", *packages],
+    ):
+        result = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            output = (result.stdout + result.stderr).strip()[-4000:]
+            raise ServerError(f"`{' '.join(argv)}` failed (exit {result.returncode}):\n{output}")
 
 
 def _wait_until_group_gone(pgid: int, timeout: float = 10) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 import typer
 
 from deploy.local import demo, progress, regional_access, status
+from deploy.local.chromium import chromium_executable
 from deploy.local.kafka import KafkaServer
 from deploy.local.kcat import kcat
 from deploy.local.postgres import PostgresServer
@@ -51,11 +52,16 @@ app = typer.Typer(help="Run the clearing-house on this machine.", no_args_is_hel
 
 
 @app.command()
-def install() -> None:
-    """Fetch the Kafka artifacts, install PostgreSQL and kcat, each only when missing."""
+def install(
+    browser: bool = typer.Option(False, help="Also Chromium, for the dashboard's browser test"),
+) -> None:
+    """Fetch the Kafka artifacts, install PostgreSQL and kcat (and Chromium), each only when
+    missing."""
     KafkaServer(STATE_DIR / "kafka").install()
     PostgresServer(STATE_DIR / "postgres").install()
     kcat()
+    if browser:
+        chromium_executable()
 
 
 @app.command()

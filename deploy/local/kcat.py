@@ -40,7 +40,7 @@ def kcat() -> Kcat:
     """kcat, installed with apt-get when missing, on a librdkafka that logs in to Kafka 4."""
     path = shutil.which("kcat")
     if path is None:
-        apt_install("kcat")
+        apt_install("kcat", why="kcat is not installed")
         path = shutil.which("kcat")
     if path is None:
         raise ServerError("apt-get installed kcat but it is not on PATH")

@@ -240,14 +240,13 @@ def _newest_bin_dir() -> Path | None:
 
 
 def _apt_install_postgresql() -> None:
-    if os.geteuid() != 0:
-        raise ServerError(
-            f"PostgreSQL is not installed (nothing under {DEBIAN_BINARIES}) and installing it "
-            "needs root: run `sudo apt-get install -y postgresql`, or set DATABASE_URL"
-        )
     # Debian's package would create and start a `main` cluster on port 5432, colliding with
     # `make run`; this drop-in (read through createcluster.conf's include_dir) turns that off.
     drop_in = Path("/etc/postgresql-common/createcluster.d/50-clearinghouse.conf")
-    drop_in.parent.mkdir(parents=True, exist_ok=True)
-    drop_in.write_text("create_main_cluster = false\n")
-    apt_install("postgresql")
+    if os.geteuid() == 0:
+        drop_in.parent.mkdir(parents=True, exist_ok=True)
+        drop_in.write_text("create_main_cluster = false\n")
+    apt_install(
+        "postgresql",
+        why=f"PostgreSQL is not installed (nothing under {DEBIAN_BINARIES}; or set DATABASE_URL)",
+    )

@@ -1,29 +1,195 @@
-"""HTTP routes of the notifications service."""
+"""HTTP routes of the feed: pages, the live stream, alerts, a request's journey, the overview."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import AsyncIterator, Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Header, Query
+from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from services.notifications.store import NotificationRepository
-from shared.runtime import SessionDep
+from services.notifications import feed
+from services.notifications.access import Scope, scope_of
+from services.notifications.domain import KINDS, Severity, overview
+from services.notifications.repository import (
+    AlertRepository,
+    EventRepository,
+    FeedFilter,
+    FeedRepository,
+    ViewRepository,
+    decode_cursor,
+    encode_cursor,
+)
+from services.notifications.schemas import AlertOut, FeedPage, JourneyStep, NotificationOut
+from services.notifications.store import NotificationRow
+from shared.auth import Principal, PrincipalDep, forbidden
+from shared.http import Problem, problem_responses
+from shared.runtime import Resources, ResourcesDep, SessionDep, service_settings
+from shared.settings import NotificationsSettings
 
-router = APIRouter(prefix="/v1/feed", tags=["feed"])
+router = APIRouter(prefix="/v1", tags=["feed"])
+RETRY_MILLISECONDS = 2000
+PROBLEMS = problem_responses(
+    {
+        401: "No valid API key",
+        403: "The caller may not see or do this",
+        404: "Nothing of that id visible to the caller",
+        422: "Invalid input; the problem names the field",
+    }
+)
 
 
-class NotificationView(BaseModel):
-    id: int
-    event_id: UUID
-    event_type: str
-    subject: str
-    summary: str
-    occurred_at: datetime
+def invalid(field: str, detail: str) -> Problem:
+    return Problem(422, "Invalid request", detail, kind="validation", field=field)
 
 
-@router.get("", response_model=list[NotificationView])
-async def feed(session: SessionDep, limit: int = Query(50, ge=1, le=500)) -> list[NotificationView]:
-    rows = await NotificationRepository(session).latest(limit)
-    return [NotificationView.model_validate(row, from_attributes=True) for row in rows]
+@dataclass
+class FeedQuery:
+    """The feed's filters, shared by its pages and its stream; each given one must hold."""
+
+    audience: Annotated[
+        str | None, Query(max_length=80, description="e.g. national:LAO, regional:<id>, operator")
+    ] = None
+    region: Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")] = None
+    state: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None
+    type: Annotated[str | None, Query(max_length=60, description="e.g. request.submitted")] = None
+    severity: Annotated[Severity, Query(description="This severity or higher")] = Severity.INFO
+    since: Annotated[datetime | None, Query(description="Occurred at or after")] = None
+
+    def resolve(self, principal: Principal, resources: Resources) -> tuple[Scope, FeedFilter]:
+        """The caller's scope and the filter; 422 for an unknown type, 403 outside the scope."""
+        if self.type is not None and self.type not in KINDS:
+            raise invalid("query.type", f"unknown type {self.type!r}")
+        if self.since is not None and self.since.tzinfo is None:
+            raise invalid("query.since", "give a time zone, e.g. 2026-11-23T09:00:00Z")
+        scope = scope_of(principal, resources.network)
+        if self.audience is not None and not scope.allows(self.audience):
+            raise forbidden(f"{principal.label} may not read the feed of {self.audience}.")
+        return scope, FeedFilter(
+            self.audience, self.region, self.state, self.type, self.severity, self.since
+        )
+
+
+FeedQueryDep = Annotated[FeedQuery, Depends()]
+
+
+@router.get("/feed", response_model=FeedPage, responses=PROBLEMS, summary="The feed, newest first")
+async def feed_page(
+    query: FeedQueryDep,
+    session: SessionDep,
+    resources: ResourcesDep,
+    principal: PrincipalDep,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> FeedPage:
+    scope, where = query.resolve(principal, resources)
+    try:
+        before = decode_cursor(cursor) if cursor else None
+    except ValueError as error:
+        raise invalid("query.cursor", str(error)) from error
+    rows = await FeedRepository(session).newest(scope, where, limit + 1, before)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor(rows[-1].id or 0) if more else None
+    return FeedPage(items=[NotificationOut.of(r) for r in rows], next_cursor=next_cursor)
+
+
+async def starting_point(
+    resources: Resources, scope: Scope, last_event_id: str | None, after: int | None
+) -> int:
+    """Where a stream starts: after the client's Last-Event-ID, else `after`, else now."""
+    field, value = (
+        ("header.Last-Event-ID", last_event_id) if last_event_id else ("query.after", after)
+    )
+    async with resources.sessions() as session:
+        repository = FeedRepository(session)
+        if value is None:
+            return await repository.last_id()
+        if not str(value).isdigit():
+            raise invalid(field, "a notification id this feed sent")
+        if int(value) != 0 and not await repository.visible(scope, int(value)):
+            raise Problem(
+                404,
+                "Unknown event id",
+                f"No notification {value} in your feed.",
+                kind="not-found",
+                field=field,
+            )
+        return int(value)
+
+
+def event_stream(
+    resources: Resources,
+    scope: Scope,
+    where: FeedFilter,
+    start: int,
+    render: Callable[[NotificationRow], str],
+) -> EventSourceResponse:
+    settings = service_settings(resources, NotificationsSettings)
+
+    async def events() -> AsyncIterator[ServerSentEvent]:
+        yield ServerSentEvent(retry=RETRY_MILLISECONDS)  # also tells the client it is live
+        rows = feed.follow(resources, scope, where, start, settings.stream_poll_seconds)
+        async for row in rows:
+            yield ServerSentEvent(data=render(row), id=str(row.id), event="notification")
+
+    return EventSourceResponse(events(), ping=15)
+
+
+@router.get(
+    "/stream",
+    responses={**PROBLEMS, 200: {"content": {"text/event-stream": {}}}},
+    summary="The feed live, as server-sent events, resumable with Last-Event-ID",
+)
+async def stream(
+    query: FeedQueryDep,
+    resources: ResourcesDep,
+    principal: PrincipalDep,
+    last_event_id: Annotated[str | None, Header(max_length=20)] = None,
+    after: Annotated[int | None, Query(ge=0, description="Start after this id")] = None,
+) -> EventSourceResponse:
+    """Each event is one notification (`event: notification`, `id:` its id, `data:` its JSON).
+    Without Last-Event-ID or `after`, the stream starts with what is committed from now on."""
+    scope, where = query.resolve(principal, resources)
+    start = await starting_point(resources, scope, last_event_id, after)
+    return event_stream(
+        resources, scope, where, start, lambda row: NotificationOut.of(row).model_dump_json()
+    )
+
+
+@router.get("/alerts", response_model=list[AlertOut], responses=PROBLEMS, summary="Standing alerts")
+async def alerts(
+    session: SessionDep, resources: ResourcesDep, principal: PrincipalDep
+) -> list[AlertOut]:
+    scope = scope_of(principal, resources.network)
+    return [AlertOut.of(row) for row in await AlertRepository(session).standing(scope.states)]
+
+
+@router.get(
+    "/requests/{request_id}/journey",
+    response_model=list[JourneyStep],
+    responses=PROBLEMS,
+    summary="Every event about a request, from every service, in order",
+)
+async def journey(
+    request_id: UUID, session: SessionDep, resources: ResourcesDep, principal: PrincipalDep
+) -> list[JourneyStep]:
+    facts = await ViewRepository(session).request_facts(request_id)
+    if facts is None or not scope_of(principal, resources.network).allows_state(facts.state):
+        raise Problem(404, "Request not found", f"No request {request_id}.", kind="not-found")
+    return [JourneyStep.of(row) for row in await EventRepository(session).journey(request_id)]
+
+
+@router.get("/overview", responses=PROBLEMS, summary="Requests counted by region and area")
+async def counts(
+    session: SessionDep, resources: ResourcesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Open (not yet funded), unmatched, at risk (deadline near, not funded) and funded."""
+    settings = service_settings(resources, NotificationsSettings)
+    scope = scope_of(principal, resources.network)
+    views = await ViewRepository(session).requests(scope.states)
+    result = overview(views, datetime.now(UTC).date(), settings.alert_deadline_days)
+    return asdict(result)

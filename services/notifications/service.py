@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.notifications import api, handlers, store
+from services.notifications import api, dashboard, handlers, store, subscriptions
 from shared.runtime import ServiceDefinition
 from shared.settings import NotificationsSettings
 
@@ -17,7 +17,8 @@ SERVICE = ServiceDefinition(
     api_keys_table=store.api_keys,
     idempotency_table=store.idempotency,
     migrations=Path(__file__).parent / "migrations",
-    routers=lambda: [api.router],
+    routers=lambda: [api.router, subscriptions.router, dashboard.router],
     subscriptions=handlers.subscriptions,
+    workers=handlers.workers,
     description="The operators' feed, webhooks and alerts.",
 )

@@ -1,13 +1,29 @@
-"""The notifications schema: tables and the queries on them."""
+"""The notifications schema: its tables. The queries on them live in `repository.py`."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import DateTime
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import Field, SQLModel, col, select
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlmodel import Field, SQLModel
 
 from shared.auth import api_keys_table
 from shared.consumer import inbox_table
@@ -20,34 +36,195 @@ _registry = schema_registry(SCHEMA)
 metadata = _registry.metadata
 
 
+def _timestamp(*, nullable: bool = False, default_now: bool = False) -> Any:
+    return Field(
+        default=None,
+        sa_column=Column(
+            DateTime(timezone=True),
+            nullable=nullable,
+            server_default=func.now() if default_now else None,
+        ),
+    )
+
+
 class Table(SQLModel, registry=_registry):
     """Base of the tables of this schema."""
 
 
 class NotificationRow(Table, table=True):
-    __tablename__ = "notifications"
+    """One line of the feed for one audience. Ids grow in commit order (see repository).
 
-    id: int | None = Field(default=None, primary_key=True)
+    Nothing but the consumer's inbox keeps an event from being noted twice: the crash test
+    (tests/integration/test_outbox_inbox.py) counts these rows to prove the inbox works."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_audience_id", "audience", "id"),)
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
     event_id: UUID = Field(index=True)
-    event_type: str = Field(max_length=200)
-    subject: str = Field(max_length=200, index=True)
+    kind: str = Field(max_length=60, index=True)
+    audience: str = Field(max_length=80)
+    severity: str = Field(max_length=10)
     summary: str = Field(max_length=1000)
-    occurred_at: datetime = Field(sa_type=DateTime(timezone=True))
+    subject: str = Field(max_length=200)
+    state: str | None = Field(default=None, max_length=3, index=True)
+    region: str | None = Field(default=None, max_length=63, index=True)
+    request_id: UUID | None = Field(default=None, index=True)
+    occurred_at: datetime = _timestamp()
+    created_at: datetime | None = _timestamp(default_now=True)
+
+
+class EventRow(Table, table=True):
+    """Every event the service took in, as it came: a request's journey and webhook bodies."""
+
+    __tablename__ = "events"
+
+    event_id: UUID = Field(primary_key=True)
+    type: str = Field(max_length=200)
+    source: str = Field(max_length=200)
+    subject: str = Field(max_length=200)
+    request_id: UUID | None = Field(default=None, index=True)
+    occurred_at: datetime = _timestamp()
+    data: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+
+
+class RequestViewRow(Table, table=True):
+    """The service's own copy of each request, from the request events: alerts and counts."""
+
+    __tablename__ = "request_views"
+
+    request_id: UUID = Field(primary_key=True)
+    state: str = Field(max_length=3, index=True)
+    region: str | None = Field(default=None, max_length=63)
+    status: str = Field(max_length=20, index=True)
+    version: int
+    convention: str = Field(max_length=40)
+    areas: list[str] = Field(sa_column=Column(ARRAY(String(80)), nullable=False))
+    title: str = Field(max_length=300)
+    deadline: date = Field(sa_column=Column(Date, nullable=False))
+    amount: Decimal | None = Field(default=None, sa_column=Column(Numeric(20, 2)))
+    currency: str | None = Field(default=None, max_length=3)
+    submitted_at: datetime | None = _timestamp(nullable=True)
+    published_at: datetime | None = _timestamp(nullable=True)
+    updated_at: datetime = _timestamp()
+
+
+class SourceViewRow(Table, table=True):
+    """Who answers for each source, from the source events: funds events name sources by id."""
+
+    __tablename__ = "source_views"
+
+    source_id: UUID = Field(primary_key=True)
+    version: int
+    name: str = Field(max_length=300)
+    donor: str | None = Field(default=None, max_length=100)
+
+
+class AlertRow(Table, table=True):
+    """An alert raised by the sweep; at most one standing per kind and subject."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        Index(
+            "uq_alerts_standing",
+            "kind",
+            "subject",
+            unique=True,
+            postgresql_where=text("cleared_at IS NULL"),
+        ),
+    )
+
+    id: UUID = Field(primary_key=True)
+    kind: str = Field(max_length=60)
+    subject: str = Field(max_length=200)
+    severity: str = Field(max_length=10)
+    summary: str = Field(max_length=1000)
+    state: str = Field(max_length=3, index=True)
+    region: str | None = Field(default=None, max_length=63)
+    request_id: UUID | None = None
+    raised_at: datetime = _timestamp()
+    cleared_at: datetime | None = _timestamp(nullable=True)
+
+
+class SubscriptionRow(Table, table=True):
+    """A webhook: where to send the notifications of one audience, and which of them."""
+
+    __tablename__ = "subscriptions"
+
+    id: UUID = Field(primary_key=True)
+    audience: str = Field(max_length=80, index=True)
+    owner_key_id: str = Field(max_length=32)
+    url: str = Field(sa_column=Column(Text, nullable=False))
+    description: str = Field(default="", max_length=300)
+    kinds: list[str] = Field(sa_column=Column(ARRAY(String(60)), nullable=False))
+    regions: list[str] = Field(sa_column=Column(ARRAY(String(63)), nullable=False))
+    min_severity: str = Field(max_length=10)
+    status: str = Field(max_length=10)
+    consecutive_failures: int = Field(default=0)
+    created_at: datetime = _timestamp()
+    paused_at: datetime | None = _timestamp(nullable=True)
+
+
+class SecretRow(Table, table=True):
+    """A signing secret of a subscription; an old one stays valid for a while after rotation."""
+
+    __tablename__ = "subscription_secrets"
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
+    subscription_id: UUID = Field(
+        sa_column=Column(ForeignKey(f"{SCHEMA}.subscriptions.id"), nullable=False, index=True)
+    )
+    secret: str = Field(max_length=100)
+    created_at: datetime = _timestamp()
+    expires_at: datetime | None = _timestamp(nullable=True)
+
+
+class DeliveryRow(Table, table=True):
+    """One notification for one subscription; its id is the webhook-id of every attempt."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "notification_id", name="uq_deliveries_once"),
+        Index(
+            "ix_deliveries_due",
+            "next_attempt_at",
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: UUID = Field(primary_key=True)
+    subscription_id: UUID = Field(
+        sa_column=Column(ForeignKey(f"{SCHEMA}.subscriptions.id"), nullable=False, index=True)
+    )
+    notification_id: int = Field(
+        sa_column=Column(BigInteger, ForeignKey(f"{SCHEMA}.notifications.id"), nullable=False)
+    )
+    status: str = Field(max_length=10)
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = _timestamp()
+    lease_until: datetime | None = _timestamp(nullable=True)
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = _timestamp()
+    delivered_at: datetime | None = _timestamp(nullable=True)
+
+
+class AttemptRow(Table, table=True):
+    """One try at a delivery: when, what the receiver answered or what went wrong."""
+
+    __tablename__ = "delivery_attempts"
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
+    delivery_id: UUID = Field(
+        sa_column=Column(ForeignKey(f"{SCHEMA}.deliveries.id"), nullable=False, index=True)
+    )
+    number: int = Field(sa_column=Column(Integer, nullable=False))
+    at: datetime = _timestamp()
+    status_code: int | None = None
+    error: str | None = Field(default=None, max_length=500)
+    duration_ms: int
 
 
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
 api_keys = api_keys_table(metadata)
 idempotency = idempotency_table(metadata)
-
-
-class NotificationRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    def add(self, notification: NotificationRow) -> None:
-        self.session.add(notification)
-
-    async def latest(self, limit: int) -> list[NotificationRow]:
-        query = select(NotificationRow).order_by(col(NotificationRow.id).desc()).limit(limit)
-        return list((await self.session.scalars(query)).all())

@@ -1,0 +1,60 @@
+"""Who sees which notifications and alerts, and whose webhooks a caller may manage. No I/O.
+
+- A national focal point sees its state's notifications.
+- A regional centre sees its own and those of the states it covers.
+- A donor sees its own.
+- The secretariat and operators see everything.
+
+A webhook subscription belongs to one audience, the caller's own: a centre's subscription gets
+the centre's notifications, never another's, and only its owner may see or change it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.notifications.domain import OPERATOR, SECRETARIAT, donor, national, regional
+from shared.auth import Principal, Role
+from shared.geography import RegionalNetwork
+
+
+def audience_of(principal: Principal) -> str:
+    """The audience whose notifications are the principal's own."""
+    match principal.role:
+        case Role.NATIONAL:
+            return national(principal.state or "")
+        case Role.REGIONAL:
+            return regional(principal.centre or "")
+        case Role.DONOR:
+            return donor(principal.donor or "")
+        case Role.SECRETARIAT:
+            return SECRETARIAT
+    return OPERATOR
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The audiences a caller may read; None: all of them."""
+
+    audiences: frozenset[str] | None
+    states: frozenset[str] | None
+
+    def allows(self, audience: str) -> bool:
+        return self.audiences is None or audience in self.audiences
+
+    def allows_state(self, state: str) -> bool:
+        return self.states is None or state in self.states
+
+
+def scope_of(principal: Principal, network: RegionalNetwork) -> Scope:
+    match principal.role:
+        case Role.SECRETARIAT | Role.OPERATOR:
+            return Scope(None, None)
+        case Role.REGIONAL:
+            centre = network.centres.get(principal.centre or "")
+            states = centre.states if centre else frozenset()
+            audiences = {audience_of(principal), *(national(s) for s in states)}
+            return Scope(frozenset(audiences), frozenset(states))
+        case Role.NATIONAL:
+            return Scope(frozenset({audience_of(principal)}), frozenset({principal.state or ""}))
+    return Scope(frozenset({audience_of(principal)}), frozenset())

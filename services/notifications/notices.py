@@ -1,0 +1,325 @@
+"""From each event of the other services, the notifications it yields and for whom. No I/O.
+
+Who hears of an event follows the tiers the events travel on:
+
+- request events: the requesting state always, its regional centre when it has one, and the
+  secretariat once the request is on the global tier (endorsed or later, or when no centre
+  reviews it);
+- match events: the donor who answers for the source, the requesting state and its centre, and
+  the secretariat;
+- funds events: the same, with the request and donor taken from this service's read models;
+  a ledger entry (pledge, commitment, disbursement) reaches the request's side only when it is
+  for a request, and the source's donor and the operators always;
+- source events: the donor who manages the source and the secretariat; the centres a source
+  focuses on when it opens, pauses, resumes or closes;
+- operators: every event, once.
+
+The audience that has to act gets a warning (a centre asked to review, a state whose request came
+back, the secretariat asked to publish, a donor asked to answer a proposal); the others get
+information.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from services.notifications.domain import (
+    OPERATOR,
+    SECRETARIAT,
+    Notice,
+    Severity,
+    donor,
+    national,
+    regional,
+)
+from shared.events import EventPayload
+from shared.events import inventory as inv
+from shared.events import matching as mat
+from shared.events import requests as req
+from shared.geography import countries
+
+GLOBAL_TIER_STATUSES = frozenset(
+    {"endorsed", "published", "partly_matched", "matched", "funded", "completed"}
+)
+SOURCE_MILESTONES = frozenset({"registered", "paused", "resumed", "closed"})
+
+
+@dataclass(frozen=True)
+class RequestFacts:
+    """What this service knows of a request an event names only by id."""
+
+    request_id: UUID
+    state: str
+    region: str | None
+    title: str
+
+
+@dataclass(frozen=True)
+class Known:
+    """Facts from the read models, for events that carry ids only."""
+
+    request: RequestFacts | None = None
+    source_donor: str | None = None
+    source_name: str | None = None
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """One event's notices before audiences are given: the common part of each."""
+
+    kind: str
+    summary: str
+    subject: str
+    state: str | None
+    region: str | None
+    request_id: UUID | None
+
+    def to(self, audience: str, severity: Severity = Severity.INFO) -> Notice:
+        return Notice(
+            audience,
+            self.kind,
+            severity,
+            self.summary,
+            self.subject,
+            self.state,
+            self.region,
+            self.request_id,
+        )
+
+
+def name_of(state: str) -> str:
+    country = countries().get(state)
+    return country.name if country else state
+
+
+def _money(amount: Decimal, currency: str | None) -> str:
+    return f"{amount:,.2f} {currency or ''}".strip()
+
+
+# --- requests ---------------------------------------------------------------------------------
+
+REQUEST_SUMMARIES: dict[type[req.RequestEvent], Callable[[req.RequestEvent], str]] = {
+    req.RequestSubmitted: lambda e: "submitted for review",
+    req.RequestEndorsed: lambda e: f"endorsed by {e.actor}",
+    req.RequestReturned: lambda e: f"returned for amendment: {e.reason or 'no reason given'}",
+    req.RequestPublished: lambda e: "published for matching",
+    req.RequestMatchStatusChanged: lambda e: f"now {e.request.status.replace('_', ' ')}",
+    req.RequestFunded: lambda e: "funded",
+    req.RequestCompleted: lambda e: "completed",
+    req.RequestWithdrawn: lambda e: f"withdrawn{': ' + e.reason if e.reason else ''}",
+    req.RequestExpired: lambda e: f"expired ({e.reason or 'deadline passed'})",
+}
+
+
+def _request_actors(event: req.RequestEvent) -> set[str]:
+    """The audiences that have to act on this request event."""
+    r = event.request
+    if isinstance(event, req.RequestSubmitted):
+        return {regional(r.regional_centre) if r.regional_centre else SECRETARIAT}
+    if isinstance(event, req.RequestReturned):
+        return {national(r.state)}
+    if isinstance(event, req.RequestEndorsed):
+        return {SECRETARIAT}
+    if isinstance(event, req.RequestExpired):
+        return {national(r.state), SECRETARIAT, OPERATOR}
+    return set()
+
+
+def request_notices(event: req.RequestEvent) -> list[Notice]:
+    r = event.request
+    summary = f"{name_of(r.state)}: “{r.title}” {REQUEST_SUMMARIES[type(event)](event)}"
+    draft = _Draft(
+        event.event_type, summary, str(r.request_id), r.state, r.regional_centre, r.request_id
+    )
+    audiences = [national(r.state), OPERATOR]
+    if r.regional_centre:
+        audiences.append(regional(r.regional_centre))
+    on_global_tier = (
+        r.regional_centre is None
+        or r.status in GLOBAL_TIER_STATUSES
+        or event.from_status in GLOBAL_TIER_STATUSES
+    )
+    if on_global_tier:
+        audiences.append(SECRETARIAT)
+    actors = _request_actors(event)
+    return [
+        draft.to(a, Severity.WARNING if a in actors else Severity.INFO) for a in sorted(audiences)
+    ]
+
+
+# --- matches ----------------------------------------------------------------------------------
+
+MatchEvent = mat.MatchProposed | mat.MatchWithdrawn | mat.MatchAccepted | mat.MatchDeclined
+
+
+def _match_summary(event: MatchEvent, title: str) -> str:
+    m = event.match
+    amount = _money(m.amount, m.currency)
+    what = f"{amount} from {m.donor or 'a source'} for {name_of(m.state)}{title}"
+    match event:
+        case mat.MatchProposed():
+            return f"Proposed: {what} (score {event.score:.2f})"
+        case mat.MatchAccepted():
+            return f"Accepted by {event.accepted_by}: {what}"
+        case mat.MatchDeclined():
+            return f"Declined by {event.declined_by}: {what}{_reason(event.reason)}"
+        case mat.MatchWithdrawn():
+            return f"Proposal withdrawn: {what}{_reason(event.reason)}"
+
+
+def _reason(reason: str | None) -> str:
+    return f" ({reason})" if reason else ""
+
+
+def match_notices(event: MatchEvent, known: Known) -> list[Notice]:
+    m = event.match
+    title = f": “{known.request.title}”" if known.request else ""
+    draft = _Draft(
+        event.event_type,
+        _match_summary(event, title),
+        str(m.request_id),
+        m.state,
+        m.regional_centre,
+        m.request_id,
+    )
+    notices = [draft.to(national(m.state)), draft.to(SECRETARIAT), draft.to(OPERATOR)]
+    if m.regional_centre:
+        notices.append(draft.to(regional(m.regional_centre)))
+    if m.donor:
+        proposed = isinstance(event, mat.MatchProposed)
+        notices.append(draft.to(donor(m.donor), Severity.WARNING if proposed else Severity.INFO))
+    return notices
+
+
+def coverage_notices(event: mat.RequestCoverageChanged, known: Known) -> list[Notice]:
+    r = known.request
+    covered = _money(event.matched_amount, event.currency)
+    full = "fully" if event.fully_matched else "partly"
+    summary = f"Coverage of {name_of(r.state) + ': “' + r.title + '”' if r else event.request_id}"
+    draft = _Draft(
+        event.event_type,
+        f"{summary}: {covered} matched ({full})",
+        str(event.request_id),
+        r.state if r else None,
+        r.region if r else None,
+        event.request_id,
+    )
+    return [draft.to(OPERATOR)]
+
+
+# --- funds ------------------------------------------------------------------------------------
+
+FundsEvent = inv.FundsReserved | inv.FundsReservationFailed
+
+
+def funds_notices(event: FundsEvent, known: Known) -> list[Notice]:
+    r = known.request
+    target = f"{name_of(r.state)}: “{r.title}”" if r else str(event.request_id)
+    source = known.source_name or str(event.source_id)
+    amount = _money(event.amount, event.currency)
+    failed = isinstance(event, inv.FundsReservationFailed)
+    summary = (
+        f"Reservation of {amount} from {source} for {target} failed: {event.reason}"
+        if isinstance(event, inv.FundsReservationFailed)
+        else f"{amount} reserved from {source} for {target}"
+    )
+    draft = _Draft(
+        event.event_type,
+        summary,
+        str(event.request_id),
+        r.state if r else None,
+        r.region if r else None,
+        event.request_id,
+    )
+    attention = Severity.WARNING if failed else Severity.INFO
+    notices = [draft.to(SECRETARIAT, attention), draft.to(OPERATOR, attention)]
+    if r:
+        notices.append(draft.to(national(r.state)))
+        if r.region:
+            notices.append(draft.to(regional(r.region)))
+    if known.source_donor:
+        notices.append(draft.to(donor(known.source_donor), attention))
+    return notices
+
+
+def ledger_notices(event: inv.LedgerEntryRecorded, known: Known) -> list[Notice]:
+    """A pledge, commitment or disbursement: news for the source's donor and the operators, and,
+    when it is for a request, for the request's state, its centre and the secretariat."""
+    r = known.request
+    source = known.source_name or str(event.source_id)
+    amount = _money(event.amount, event.currency)
+    target = f" for {name_of(r.state)}: “{r.title}”" if r else ""
+    correction = " (a correction)" if event.corrects else ""
+    draft = _Draft(
+        event.event_type,
+        f"{amount} {event.kind} from {source}{target}{correction}",
+        str(event.request_id or event.source_id),
+        r.state if r else None,
+        r.region if r else None,
+        event.request_id,
+    )
+    audiences = [OPERATOR]
+    if known.source_donor:
+        audiences.append(donor(known.source_donor))
+    if r:
+        audiences += [national(r.state), SECRETARIAT]
+        audiences += [regional(r.region)] if r.region else []
+    return [draft.to(audience) for audience in audiences]
+
+
+# --- sources ----------------------------------------------------------------------------------
+
+
+def source_notices(event: inv.SourceChanged) -> list[Notice]:
+    s = event.source
+    draft = _Draft(
+        event.event_type,
+        f"Source “{s.name}” {event.change} by {event.actor} ({s.status})",
+        str(s.source_id),
+        None,
+        None,
+        None,
+    )
+    notices = [draft.to(OPERATOR)]
+    if s.donor:
+        notices.append(draft.to(donor(s.donor)))
+    if event.change in SOURCE_MILESTONES:
+        notices.append(draft.to(SECRETARIAT))
+        notices += [draft.to(regional(centre)) for centre in sorted(set(s.regional_focus))]
+    return notices
+
+
+def notices_for(payload: EventPayload, known: Known) -> list[Notice]:
+    """Every notification one event yields, one per audience."""
+    notices: list[Notice]
+    match payload:
+        case req.RequestEvent():
+            notices = request_notices(payload)
+        case mat.MatchProposed() | mat.MatchWithdrawn() | mat.MatchAccepted() | mat.MatchDeclined():
+            notices = match_notices(payload, known)
+        case mat.RequestCoverageChanged():
+            notices = coverage_notices(payload, known)
+        case inv.FundsReserved() | inv.FundsReservationFailed():
+            notices = funds_notices(payload, known)
+        case inv.LedgerEntryRecorded():
+            notices = ledger_notices(payload, known)
+        case inv.SourceChanged():
+            notices = source_notices(payload)
+        case _:
+            notices = []
+    return notices
+
+
+def request_id_of(payload: EventPayload) -> UUID | None:
+    """The request an event is about, if any: what a request's journey is made of."""
+    found: Any = (
+        getattr(payload, "request", None)
+        or getattr(payload, "match", None)
+        or payload  # funds and coverage events carry request_id themselves
+    )
+    request_id = getattr(found, "request_id", None)
+    return request_id if isinstance(request_id, UUID) else None

@@ -1,0 +1,348 @@
+"""Queries of the notifications schema: the feed, the events, the read models and the alerts.
+
+The feed is read live by id ("everything after the last id I saw"), so its ids must become
+visible in increasing order. A sequence alone does not promise that: two transactions may take
+ids 10 and 11 and commit 11 first, and a reader who saw 11 would never look back for 10. Every
+transaction that adds notifications therefore takes one transaction-scoped advisory lock first
+and keeps it until it commits, so ids are taken and committed one transaction at a time. Adding
+notifications is a few small inserts, so the serialisation costs little; readers never wait.
+"""
+
+from __future__ import annotations
+
+import base64
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from services.notifications.access import Scope
+from services.notifications.alerts import Alert
+from services.notifications.domain import Notice, NoticeFilter, RequestView, Severity
+from services.notifications.notices import RequestFacts
+from services.notifications.store import (
+    AlertRow,
+    DeliveryRow,
+    EventRow,
+    NotificationRow,
+    RequestViewRow,
+    SourceViewRow,
+    SubscriptionRow,
+)
+from shared.events import Envelope
+from shared.events import requests as req
+
+FEED_LOCK = zlib.crc32(b"notifications:feed")
+FEED_CHANNEL = "notifications_feed"
+DELIVERY_CHANNEL = "notifications_deliveries"
+
+
+@dataclass(frozen=True)
+class FeedFilter:
+    """What a feed query or stream asks for, within the caller's scope."""
+
+    audience: str | None = None
+    region: str | None = None
+    state: str | None = None
+    kind: str | None = None
+    min_severity: Severity = Severity.INFO
+    since: datetime | None = None
+    request_id: UUID | None = None
+
+
+def _feed_conditions(scope: Scope, where: FeedFilter) -> list[Any]:
+    n = NotificationRow
+    conditions: list[Any] = []
+    if scope.audiences is not None:
+        conditions.append(col(n.audience).in_(scope.audiences))
+    for column, value in (
+        (n.audience, where.audience),
+        (n.region, where.region),
+        (n.state, where.state),
+        (n.kind, where.kind),
+        (n.request_id, where.request_id),
+    ):
+        if value is not None:
+            conditions.append(col(column) == value)
+    if where.min_severity is not Severity.INFO:
+        conditions.append(col(n.severity).in_(where.min_severity.at_least()))
+    if where.since is not None:
+        conditions.append(col(n.occurred_at) >= where.since)
+    return conditions
+
+
+class FeedRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(
+        self, notices: Sequence[Notice], event_id: UUID, occurred_at: datetime
+    ) -> list[int]:
+        """Store the notices of one event and queue their webhooks."""
+        if not notices:
+            return []
+        await self.session.execute(select(func.pg_advisory_xact_lock(FEED_LOCK)))
+        rows = [
+            {
+                "event_id": event_id,
+                "kind": n.kind,
+                "audience": n.audience,
+                "severity": n.severity.value,
+                "summary": n.summary[:1000],
+                "subject": n.subject[:200],
+                "state": n.state,
+                "region": n.region,
+                "request_id": n.request_id,
+                "occurred_at": occurred_at,
+            }
+            for n in notices
+        ]
+        inserted = await self.session.execute(
+            insert(NotificationRow)
+            .values(rows)
+            .returning(col(NotificationRow.id), col(NotificationRow.audience))
+        )
+        ids = {row.audience: row.id for row in inserted.all() if row.id is not None}
+        await self._queue_deliveries([(ids[n.audience], n) for n in notices])
+        await self.session.execute(select(func.pg_notify(FEED_CHANNEL, "")))
+        return sorted(ids.values())
+
+    async def _queue_deliveries(self, added: list[tuple[int, Notice]]) -> None:
+        audiences = {notice.audience for _, notice in added}
+        subscriptions = (
+            await self.session.scalars(
+                select(SubscriptionRow).where(col(SubscriptionRow.audience).in_(audiences))
+            )
+        ).all()
+        now = datetime.now(UTC)
+        deliveries = [
+            {
+                "id": uuid4(),
+                "subscription_id": s.id,
+                "notification_id": notification_id,
+                "status": "pending" if s.status == "active" else "paused",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for s in subscriptions
+            for notification_id, notice in added
+            if s.audience == notice.audience and subscription_filter(s).accepts(notice)
+        ]
+        if deliveries:
+            await self.session.execute(insert(DeliveryRow).values(deliveries))
+            await self.session.execute(select(func.pg_notify(DELIVERY_CHANNEL, "")))
+
+    async def newest(
+        self, scope: Scope, where: FeedFilter, limit: int, before: int | None
+    ) -> list[NotificationRow]:
+        """Newest first, older than `before` when given: the feed's pages."""
+        query = select(NotificationRow).where(*_feed_conditions(scope, where))
+        if before is not None:
+            query = query.where(col(NotificationRow.id) < before)
+        query = query.order_by(col(NotificationRow.id).desc()).limit(limit)
+        return list((await self.session.scalars(query)).all())
+
+    async def after(
+        self, scope: Scope, where: FeedFilter, after: int, limit: int
+    ) -> list[NotificationRow]:
+        """Oldest first, newer than `after`: what a live stream sends next."""
+        query = (
+            select(NotificationRow)
+            .where(*_feed_conditions(scope, where), col(NotificationRow.id) > after)
+            .order_by(col(NotificationRow.id))
+            .limit(limit)
+        )
+        return list((await self.session.scalars(query)).all())
+
+    async def visible(self, scope: Scope, notification_id: int) -> bool:
+        query = select(func.count()).where(
+            *_feed_conditions(scope, FeedFilter()), col(NotificationRow.id) == notification_id
+        )
+        return bool(await self.session.scalar(query))
+
+    async def last_id(self) -> int:
+        last = await self.session.scalar(select(func.max(NotificationRow.id)))
+        return int(last or 0)
+
+
+def subscription_filter(subscription: SubscriptionRow) -> NoticeFilter:
+    return NoticeFilter(
+        kinds=frozenset(subscription.kinds),
+        regions=frozenset(subscription.regions),
+        min_severity=Severity(subscription.min_severity),
+    )
+
+
+def encode_cursor(notification_id: int) -> str:
+    return base64.urlsafe_b64encode(f"n{notification_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    """Raises ValueError for a cursor this service did not make."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ValueError("invalid cursor") from error
+    if not raw.startswith("n") or not raw[1:].isdigit():
+        raise ValueError("invalid cursor")
+    return int(raw[1:])
+
+
+class EventRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, envelope: Envelope[Any], request_id: UUID | None) -> None:
+        await self.session.execute(
+            insert(EventRow)
+            .values(
+                event_id=envelope.id,
+                type=envelope.type,
+                source=envelope.source,
+                subject=envelope.key[:200],
+                request_id=request_id,
+                occurred_at=envelope.time,
+                data=envelope.payload.model_dump(mode="json"),
+            )
+            .on_conflict_do_nothing()
+        )
+
+    async def journey(self, request_id: UUID) -> list[EventRow]:
+        query = (
+            select(EventRow)
+            .where(col(EventRow.request_id) == request_id)
+            .order_by(col(EventRow.occurred_at), col(EventRow.event_id))
+        )
+        return list((await self.session.scalars(query)).all())
+
+    async def get(self, event_ids: Sequence[UUID]) -> dict[UUID, EventRow]:
+        rows = await self.session.scalars(
+            select(EventRow).where(col(EventRow.event_id).in_(event_ids))
+        )
+        return {row.event_id: row for row in rows}
+
+
+class ViewRepository:
+    """The read models of requests and sources, each row kept at the newest version seen."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def record_request(self, event: req.RequestEvent, at: datetime) -> None:
+        r = event.request
+        values: dict[str, Any] = {
+            "request_id": r.request_id,
+            "state": r.state,
+            "region": r.regional_centre,
+            "status": r.status,
+            "version": r.version,
+            "convention": r.convention,
+            "areas": list(r.areas),
+            "title": r.title,
+            "deadline": r.deadline,
+            "amount": r.amount.value if r.amount else None,
+            "currency": r.amount.currency if r.amount else None,
+            "updated_at": at,
+        }
+        if isinstance(event, req.RequestSubmitted):
+            values["submitted_at"] = at
+        if isinstance(event, req.RequestPublished):
+            values["published_at"] = at
+        t = RequestViewRow.__table__  # type: ignore[attr-defined]
+        statement = insert(t).values(values)
+        changes: dict[str, Any] = {k: statement.excluded[k] for k in values if k != "request_id"}
+        if "submitted_at" in values:  # a resubmission keeps the first submission's time
+            changes["submitted_at"] = func.coalesce(t.c.submitted_at, changes["submitted_at"])
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["request_id"],
+                set_=changes,
+                where=t.c.version < statement.excluded.version,
+            )
+        )
+
+    async def record_source(
+        self, source_id: UUID, version: int, name: str, donor: str | None
+    ) -> None:
+        t = SourceViewRow.__table__  # type: ignore[attr-defined]
+        statement = insert(t).values(source_id=source_id, version=version, name=name, donor=donor)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["source_id"],
+                set_={"version": version, "name": name, "donor": donor},
+                where=t.c.version < statement.excluded.version,
+            )
+        )
+
+    async def request_facts(self, request_id: UUID) -> RequestFacts | None:
+        row = await self.session.get(RequestViewRow, request_id)
+        return (
+            None if row is None else RequestFacts(row.request_id, row.state, row.region, row.title)
+        )
+
+    async def source(self, source_id: UUID) -> SourceViewRow | None:
+        return await self.session.get(SourceViewRow, source_id)
+
+    async def requests(self, states: frozenset[str] | None = None) -> list[RequestView]:
+        query = select(RequestViewRow)
+        if states is not None:
+            query = query.where(col(RequestViewRow.state).in_(states))
+        return [_view(row) for row in (await self.session.scalars(query)).all()]
+
+
+def _view(row: RequestViewRow) -> RequestView:
+    return RequestView(
+        request_id=row.request_id,
+        state=row.state,
+        region=row.region,
+        status=row.status,
+        convention=row.convention,
+        areas=tuple(row.areas),
+        title=row.title,
+        deadline=row.deadline,
+        submitted_at=row.submitted_at,
+        published_at=row.published_at,
+    )
+
+
+class AlertRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def standing(self, states: frozenset[str] | None = None) -> list[AlertRow]:
+        query = select(AlertRow).where(col(AlertRow.cleared_at).is_(None))
+        if states is not None:
+            query = query.where(col(AlertRow.state).in_(states))
+        query = query.order_by(col(AlertRow.raised_at).desc(), col(AlertRow.id))
+        return list((await self.session.scalars(query)).all())
+
+    async def raise_(self, alert: Alert, now: datetime) -> UUID:
+        alert_id = uuid4()
+        self.session.add(
+            AlertRow(
+                id=alert_id,
+                kind=alert.kind.value,
+                subject=alert.subject,
+                severity=alert.severity.value,
+                summary=alert.summary,
+                state=alert.state,
+                region=alert.region,
+                request_id=UUID(alert.request_id) if alert.request_id else None,
+                raised_at=now,
+            )
+        )
+        await self.session.flush()
+        return alert_id
+
+    async def clear(self, alert_id: UUID, now: datetime) -> None:
+        await self.session.execute(
+            update(AlertRow).where(col(AlertRow.id) == alert_id).values(cleared_at=now)
+        )

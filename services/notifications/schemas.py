@@ -1,0 +1,224 @@
+"""What the notifications API accepts and answers, with the limits that keep input sane."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from services.notifications.domain import KINDS, Severity
+from services.notifications.store import (
+    AlertRow,
+    AttemptRow,
+    DeliveryRow,
+    EventRow,
+    NotificationRow,
+    SubscriptionRow,
+)
+from shared.geography import CENTRE_ID
+
+
+class NotificationOut(BaseModel):
+    id: int
+    event_id: UUID
+    type: str
+    audience: str
+    severity: str
+    summary: str
+    subject: str
+    state: str | None
+    region: str | None
+    request_id: UUID | None
+    occurred_at: datetime
+
+    @classmethod
+    def of(cls, row: NotificationRow) -> NotificationOut:
+        return cls(
+            id=row.id or 0,
+            event_id=row.event_id,
+            type=row.kind,
+            audience=row.audience,
+            severity=row.severity,
+            summary=row.summary,
+            subject=row.subject,
+            state=row.state,
+            region=row.region,
+            request_id=row.request_id,
+            occurred_at=row.occurred_at,
+        )
+
+
+class FeedPage(BaseModel):
+    items: list[NotificationOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` for older items; none: last.")
+
+
+class AlertOut(BaseModel):
+    id: UUID
+    type: str
+    subject: str
+    severity: str
+    summary: str
+    state: str
+    region: str | None
+    request_id: UUID | None
+    raised_at: datetime
+
+    @classmethod
+    def of(cls, row: AlertRow) -> AlertOut:
+        return cls(
+            id=row.id,
+            type=row.kind,
+            subject=row.subject,
+            severity=row.severity,
+            summary=row.summary,
+            state=row.state,
+            region=row.region,
+            request_id=row.request_id,
+            raised_at=row.raised_at,
+        )
+
+
+class JourneyStep(BaseModel):
+    event_id: UUID
+    type: str
+    source: str
+    occurred_at: datetime
+    data: dict[str, Any]
+
+    @classmethod
+    def of(cls, row: EventRow) -> JourneyStep:
+        return cls(
+            event_id=row.event_id,
+            type=row.type,
+            source=row.source,
+            occurred_at=row.occurred_at,
+            data=row.data,
+        )
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class SubscriptionIn(Strict):
+    """A webhook: where to, and which of the caller's notifications (every filter must hold)."""
+
+    url: str = Field(min_length=8, max_length=2000, examples=["https://centre.example.org/hooks"])
+    audience: str | None = Field(
+        None, max_length=80, description="Whose notifications; only the caller's own is allowed."
+    )
+    types: list[str] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Notification types, e.g. request.submitted; empty: all.",
+    )
+    regions: list[str] = Field(
+        default_factory=list, max_length=50, description="Regional centre ids; empty: all."
+    )
+    min_severity: Severity = Severity.INFO
+    description: str = Field("", max_length=300)
+
+    @field_validator("types")
+    @classmethod
+    def _known_types(cls, types: list[str]) -> list[str]:
+        unknown = sorted(set(types) - KINDS)
+        if unknown:
+            raise ValueError(
+                f"unknown type {', '.join(unknown)}; known: {', '.join(sorted(KINDS))}"
+            )
+        return sorted(set(types))
+
+    @field_validator("regions")
+    @classmethod
+    def _region_ids(cls, regions: list[str]) -> list[str]:
+        invalid = [r for r in regions if not CENTRE_ID.match(r)]
+        if invalid:
+            raise ValueError(f"not a regional centre id: {', '.join(invalid)}")
+        return sorted(set(regions))
+
+
+class SubscriptionOut(BaseModel):
+    id: UUID
+    audience: str
+    url: str
+    types: list[str]
+    regions: list[str]
+    min_severity: str
+    description: str
+    status: str
+    consecutive_failures: int
+    created_at: datetime
+    paused_at: datetime | None
+
+    @classmethod
+    def of(cls, row: SubscriptionRow) -> SubscriptionOut:
+        return cls(
+            id=row.id,
+            audience=row.audience,
+            url=row.url,
+            types=row.kinds,
+            regions=row.regions,
+            min_severity=row.min_severity,
+            description=row.description,
+            status=row.status,
+            consecutive_failures=row.consecutive_failures,
+            created_at=row.created_at,
+            paused_at=row.paused_at,
+        )
+
+
+class SubscriptionCreated(SubscriptionOut):
+    secret: str = Field(description="The signing secret, shown this once.")
+
+
+class SecretOut(BaseModel):
+    secret: str = Field(description="The new signing secret, shown this once.")
+    previous_valid_until: datetime
+
+
+class ReplayOut(BaseModel):
+    subscription: SubscriptionOut
+    requeued: int
+
+
+class AttemptOut(BaseModel):
+    number: int
+    at: datetime
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+
+    @classmethod
+    def of(cls, row: AttemptRow) -> AttemptOut:
+        return cls(
+            number=row.number,
+            at=row.at,
+            status_code=row.status_code,
+            error=row.error,
+            duration_ms=row.duration_ms,
+        )
+
+
+class DeliveryOut(BaseModel):
+    webhook_id: str
+    notification_id: int
+    status: str
+    attempts: list[AttemptOut]
+    next_attempt_at: datetime | None
+    delivered_at: datetime | None
+    last_error: str | None
+
+    @classmethod
+    def of(cls, row: DeliveryRow, attempts: list[AttemptRow]) -> DeliveryOut:
+        return cls(
+            webhook_id=f"msg_{row.id.hex}",
+            notification_id=row.notification_id,
+            status=row.status,
+            attempts=[AttemptOut.of(a) for a in attempts],
+            next_attempt_at=row.next_attempt_at if row.status == "pending" else None,
+            delivered_at=row.delivered_at,
+            last_error=row.last_error,
+        )

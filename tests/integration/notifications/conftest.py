@@ -1,0 +1,77 @@
+"""The notifications service served on a free port against the real database and broker."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+import pytest
+
+from services.notifications.service import SERVICE as NOTIFICATIONS
+from shared.auth import Principal
+from shared.events import Envelope
+from shared.topics import Stream
+from tests.database import fetch
+from tests.kafka import publish
+from tests.polling import eventually
+from tests.service_api import Api, over_http
+from tests.system import Environment
+
+LAO = Principal.national("LAO")
+KHM = Principal.national("KHM")
+PER = Principal.national("PER")  # no centre covers Peru in the test network
+MNE = Principal.national("MNE")
+SOUTH_EAST_ASIA = Principal.regional("south-eastern-asia")
+BALKANS = Principal.regional("western-balkans")
+SECRETARIAT = Principal.secretariat()
+OPERATOR = Principal.operator()
+NORWAY = Principal.for_donor("norway")
+SWEDEN = Principal.for_donor("sweden")
+EVERYONE = (LAO, KHM, PER, MNE, SOUTH_EAST_ASIA, BALKANS, SECRETARIAT, OPERATOR, NORWAY, SWEDEN)
+
+FAST = {
+    "webhook_allow_private_addresses": True,  # the test receivers listen on 127.0.0.1
+    "webhook_backoff_seconds": 0.05,
+    "webhook_backoff_max_seconds": 0.4,
+    "webhook_poll_seconds": 0.2,
+    "stream_poll_seconds": 0.5,
+    "alert_sweep_seconds": 3600,  # the tests sweep themselves, at the times they choose
+}
+
+
+def notifications(
+    environment: Environment, principals: Iterable[Principal] = EVERYONE, **overrides: Any
+) -> contextlib.AbstractAsyncContextManager[Api]:
+    """The service on a free port, with the tests' fast settings and these `overrides`."""
+    return over_http(NOTIFICATIONS, environment, principals, **{**FAST, **overrides})
+
+
+@pytest.fixture
+async def service(environment: Environment) -> AsyncIterator[Api]:
+    async with notifications(environment) as api:
+        yield api
+
+
+async def deliver(api: Api, stream: Stream, *envelopes: Envelope[Any]) -> None:
+    """Publish events on the tier their service uses and wait until the feed consumer had them."""
+    topics = api.resources.topics
+    topic = topics.national(stream) if stream is Stream.REQUESTS else topics.global_(stream)
+    await publish(api.resources.settings.kafka_bootstrap_servers, topic, *envelopes)
+    wanted = {str(e.id) for e in envelopes}
+    url = api.resources.settings.database_url
+
+    async def handled() -> bool:
+        rows = await fetch(url, "SELECT event_id FROM notifications.inbox WHERE consumer = 'feed'")
+        return wanted <= {str(row["event_id"]) for row in rows}
+
+    await eventually(handled)
+
+
+async def feed(api: Api, who: Principal, **filters: Any) -> list[dict[str, Any]]:
+    response = await api.client.get(
+        "/v1/feed", params={"limit": 500, **filters}, headers=api.headers_for(who)
+    )
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items

@@ -87,13 +87,19 @@ asyncio.run(main(*sys.argv[1:]))
 
 
 def service_process(
-    service: str, environment: Environment, *, api: bool = True, workers: bool = True
+    service: str,
+    environment: Environment,
+    *,
+    api: bool = True,
+    workers: bool = True,
+    **variables: str,
 ) -> ServiceProcess:
-    """A service of the test environment on a free port, logging under test-output/."""
+    """A service of the test environment on a free port, logging under test-output/; `variables`
+    are more settings, as environment variables."""
     role = "all" if api and workers else ("api" if api else "workers")
     return ServiceProcess(
         service,
-        environment.variables(),
+        {**environment.variables(), **variables},
         port=free_port(),
         log_path=OUTPUT / environment.topic_prefix / f"{service}-{role}.log",
         api=api,

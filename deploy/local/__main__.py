@@ -278,9 +278,15 @@ def _watch(processes: list[ServiceProcess]) -> None:
 
 
 def _print_welcome(processes: list[ServiceProcess], state_dir: Path) -> None:
-    lines = ["", "The clearing-house is running:"]
+    lines = ["", "The clearing-house is running (API docs of each service):"]
     lines += [f"  {p.service:<14} {p.url}/docs" for p in processes]
-    lines += [f"  logs           {state_dir / 'logs'}", "Press Ctrl-C to stop everything.", ""]
+    lines += [
+        f"  {'dashboard':<14} {p.url}/dashboard" for p in processes if p.service == "notifications"
+    ]
+    keys = state_dir / "demo-keys.json"
+    if keys.exists():
+        lines.append(f"  {'demo keys':<14} {keys} (operators sign in to the dashboard with theirs)")
+    lines += [f"  {'logs':<14} {state_dir / 'logs'}", "Press Ctrl-C to stop everything.", ""]
     print("\n".join(lines), file=sys.stderr, flush=True)
 
 

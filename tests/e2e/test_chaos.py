@@ -1,0 +1,370 @@
+"""Chaos without loss: requests keep coming while every service is SIGKILLed in turn, the broker
+is restarted and the database is restarted; afterwards every accepted request reached its final
+state, every event was handled exactly once, nothing is missing and nothing was dead-lettered.
+
+Bounded in time and self-stopping: the load runs for `LOAD_SECONDS`, the crasher stops with it,
+and the system then has `SETTLE_SECONDS` to converge.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from deploy.local.processes import ServiceProcess
+from deploy.local.stack import LocalStack
+from shared.topics import SERVICES, Topics
+from tests.database import fetch
+from tests.e2e.story import STATE, Clients, clients, subscribe, system
+from tests.factories import request_body
+from tests.integration.notifications.receiver import Receiver, receiving
+from tests.inventory_factories import source_body, window_body
+from tests.kafka import read_topic
+from tests.polling import eventually
+from tests.system import Environment, running
+
+LOAD_SECONDS = 60.0
+JOURNEYS_PER_SECOND = 0.7
+SETTLE_SECONDS = 240.0
+ASKED = "100000.00"
+EMITTERS = ("requests", "inventory", "matching", "notifications")
+STEPS = (  # each step of a journey, who takes it, and the status it leaves the request in
+    ("submit", "state", "submitted"),
+    ("endorse", "centre", "endorsed"),
+    ("publish", "secretariat", "funded"),  # once published, the donor's acceptances fund it
+)
+
+
+@dataclass(eq=False)
+class Crasher(threading.Thread):
+    """For `LOAD_SECONDS`: SIGKILLs each service in turn at random moments and starts it again;
+    restarts the broker once and the database once, a third and two thirds of the way through."""
+
+    processes: list[ServiceProcess]
+    stack: LocalStack
+    rng: random.Random
+    done: threading.Event = field(default_factory=threading.Event)
+    kills: Counter[str] = field(default_factory=Counter)
+    restarts: Counter[str] = field(default_factory=Counter)
+
+    def __post_init__(self) -> None:
+        super().__init__(daemon=True)
+
+    def run(self) -> None:
+        started, turn = time.monotonic(), 0
+        infrastructure = [(LOAD_SECONDS / 3, "kafka"), (2 * LOAD_SECONDS / 3, "postgres")]
+        while not self.done.wait(self.rng.uniform(1.0, 3.0)):
+            self.revive()
+            if time.monotonic() - started > LOAD_SECONDS:
+                break  # the load's stragglers finish in peace
+            if infrastructure and time.monotonic() - started > infrastructure[0][0]:
+                self.restart(infrastructure.pop(0)[1])
+                continue
+            victim = self.processes[turn % len(self.processes)]
+            turn += 1
+            victim.kill()
+            self.kills[victim.service] += 1
+            time.sleep(self.rng.uniform(0, 1.0))
+            victim.start(wait=False)
+        self.revive()
+
+    def restart(self, server: str) -> None:
+        if server == "kafka":
+            assert self.stack.kafka is not None
+            self.stack.kafka.stop()
+            self.stack.kafka.start(timeout=180)
+        else:
+            assert self.stack.postgres is not None
+            self.stack.postgres.stop()
+            self.stack.postgres.start()
+        self.restarts[server] += 1
+
+    def revive(self) -> None:
+        """A service that died on its own (say, starting while the database was down) is started
+        again, as the orchestrator would."""
+        for process in self.processes:
+            if not process.running:
+                process.start(wait=False)
+
+
+@dataclass
+class Load:
+    """Journeys of requests at a steady rate, each step retried with its Idempotency-Key until
+    the service answers, and a donor accepting whatever is proposed."""
+
+    cast: Clients
+    rng: random.Random
+    reached: dict[str, str] = field(default_factory=dict)
+    retries: int = 0
+    accepted: set[str] = field(default_factory=set)
+
+    async def call(self, service: str, path: str, who: str, key: str, body: Any = None) -> Any:
+        deadline = time.monotonic() + SETTLE_SECONDS
+        while True:
+            try:
+                answer = await self.cast[service].post(
+                    path, json=body, headers=self.cast.as_(who, idempotency_key=key)
+                )
+                if answer.status_code < 500:
+                    return answer
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, f"{path} never answered"
+            self.retries += 1
+            await asyncio.sleep(0.5)
+
+    async def journey(self, number: int) -> None:
+        body = request_body(STATE, amount={"value": ASKED, "currency": "USD"})
+        body["title"] = f"Chaos journey {number}"
+        created = await self.call("requests", "/v1/requests", "state", f"create-{number}", body)
+        assert created.status_code == 201, created.text
+        request_id = created.json()["id"]
+        self.reached[request_id] = "draft"
+        for action, who, status in STEPS:
+            path = f"/v1/requests/{request_id}/{action}"
+            answer = await self.call("requests", path, who, f"{action}-{number}", {})
+            assert answer.status_code == 200, (path, answer.text)
+            self.reached[request_id] = status
+
+    async def run(self, seconds: float) -> None:
+        journeys, number = [], 0
+        started = time.monotonic()
+        while time.monotonic() - started < seconds:
+            journeys.append(asyncio.create_task(self.journey(number)))
+            number += 1
+            await asyncio.sleep(self.rng.expovariate(JOURNEYS_PER_SECOND))
+        await asyncio.gather(*journeys)
+
+    async def accept_until_cancelled(self) -> None:
+        while True:
+            await self.accept_standing()
+            await asyncio.sleep(1)
+
+    async def accept_standing(self) -> None:
+        """Accept every standing proposal; one withdrawn meanwhile answers 409 and is skipped."""
+        try:
+            answer = await self.cast["matching"].get(
+                "/v1/proposals", params={"status": "proposed"}, headers=self.cast.as_("donor")
+            )
+        except httpx.TransportError:
+            return
+        if answer.status_code != 200:
+            return
+        for proposal in answer.json():
+            path = f"/v1/proposals/{proposal['id']}/accept"
+            accepted = await self.call("matching", path, "donor", f"accept-{proposal['id']}")
+            if accepted.status_code == 200:
+                self.accepted.add(proposal["id"])
+
+
+async def test_nothing_accepted_is_lost_or_doubled_through_crashes_and_restarts(
+    stack: LocalStack, environment: Environment
+) -> None:
+    seed = random.randrange(1 << 30)
+    rng = random.Random(seed)
+    processes = system(environment)
+    with running(*processes.values()):
+        async with clients(environment, processes) as cast, receiving(Receiver()) as hook:
+            await subscribe(cast, "secretariat", hook)
+            await register_source(cast)
+            crasher = Crasher(list(processes.values()), stack, rng)
+            load = Load(cast, rng)
+            donor = asyncio.create_task(load.accept_until_cancelled())
+            crasher.start()
+            try:
+                await load.run(LOAD_SECONDS)
+            finally:
+                crasher.done.set()
+                await asyncio.to_thread(crasher.join)
+            checks = Checks(environment)
+            try:
+                funded = await eventually(lambda: all_funded(cast, load), seconds=SETTLE_SECONDS)
+                await eventually(lambda: outboxes_drained(checks), seconds=SETTLE_SECONDS)
+                await eventually(lambda: checks.all_delivered(hook), seconds=SETTLE_SECONDS)
+            except TimeoutError:
+                raise AssertionError(f"not settled: {await checks.stuck(load.reached)}") from None
+            finally:
+                donor.cancel()
+        deadletters = await checks.deadletters()
+
+    expected = Counter(load.reached.values())
+    print(
+        f"seed {seed}; kills {dict(crasher.kills)}; restarts {dict(crasher.restarts)}; "
+        f"{len(load.reached)} requests {dict(expected)}; {load.retries} retried calls; "
+        f"{len(load.accepted)} proposals accepted; {await checks.summary()}; webhook deliveries "
+        f"{len(hook.handled)} handled of {sum(hook.attempts.values())} attempts"
+    )
+    assert all(crasher.kills[service] >= 2 for service in SERVICES), crasher.kills
+    assert crasher.restarts == {"kafka": 1, "postgres": 1}
+    assert funded == {r for r, status in load.reached.items() if status == "funded"}
+    assert await checks.statuses() == load.reached
+    assert await checks.reservations_once() == funded
+    assert await checks.reserved_total() == Decimal(ASKED) * len(funded)
+    assert await checks.unhandled() == {}
+    assert await checks.notified_twice() == 0
+    assert len(hook.handled) == await checks.notified("secretariat")
+    assert Counter(events_delivered(hook).values()) == {1: len(hook.handled)}
+    assert all(all(verified) for _, verified in hook.verified)
+    assert deadletters == {service: 0 for service in SERVICES}
+
+
+def events_delivered(receiver: Receiver) -> Counter[str]:
+    """How many distinct webhook-ids carried each event: a repeat keeps its webhook-id."""
+    return Counter(body["data"]["event"]["id"] for body in receiver.handled.values())
+
+
+async def register_source(cast: Clients) -> None:
+    body = source_body(windows=[window_body("100000000.00")])
+    created = await cast["inventory"].post(
+        "/v1/sources", json=body, headers=cast.as_("donor", idempotency_key="chaos-source")
+    )
+    assert created.status_code == 201, created.text
+
+
+async def all_funded(cast: Clients, load: Load) -> set[str] | None:
+    """The funded requests, once every request that was published is funded."""
+    funded: set[str] = set()
+    params: dict[str, str | int] = {"status": "funded", "limit": 200}
+    while True:
+        try:
+            answer = await cast["requests"].get(
+                "/v1/requests", params=params, headers=cast.as_("state")
+            )
+        except httpx.TransportError:
+            return None
+        if answer.status_code != 200:
+            return None
+        page = answer.json()
+        funded |= {item["id"] for item in page["items"]}
+        if not page["next_cursor"]:
+            break
+        params["cursor"] = page["next_cursor"]
+    published = {r for r, status in load.reached.items() if status == "funded"}
+    return funded if funded >= published else None
+
+
+async def outboxes_drained(checks: Checks) -> bool:
+    unsent = "SELECT count(*) AS n FROM {}.outbox WHERE sent_at IS NULL"
+    return all([(await checks.rows(unsent.format(s)))[0]["n"] == 0 for s in EMITTERS])
+
+
+HANDLED_BY = [  # a consumer, and events it must have handled: every one of them, once
+    ("notifications", "requests.outbox WHERE topic LIKE '%.national.requests'"),
+    ("notifications", "matching.outbox WHERE topic LIKE '%.global.matches'"),
+    ("notifications", "inventory.outbox WHERE topic LIKE '%.global.funds'"),
+    ("matching", "requests.outbox WHERE topic LIKE '%.global.requests'"),
+    (
+        "inventory",
+        "matching.outbox WHERE topic LIKE '%.global.matches' "
+        "AND event_type LIKE '%match.accepted%'",
+    ),
+    (
+        "requests",
+        "inventory.outbox WHERE topic LIKE '%.global.funds' AND event_type LIKE '%funds.reserved%'",
+    ),
+]
+
+
+@dataclass
+class Checks:
+    """What the stores and the topics say once the system has settled."""
+
+    environment: Environment
+
+    async def rows(self, sql: str) -> list[Any]:
+        return await fetch(self.environment.database_url, sql)
+
+    async def statuses(self) -> dict[str, str]:
+        rows = await self.rows("SELECT id, status FROM requests.requests")
+        return {str(r["id"]): r["status"] for r in rows}
+
+    async def stuck(self, reached: dict[str, str]) -> str:
+        """What differs from what was expected, to say why the system did not settle."""
+        actual = await self.statuses()
+        off = Counter((reached[r], actual.get(r)) for r in reached if actual.get(r) != reached[r])
+        matches = await self.rows(
+            "SELECT status, count(*) AS n FROM matching.matches GROUP BY status"
+        )
+        unsent = await self.rows(
+            "SELECT 'requests' AS s, count(*) AS n FROM requests.outbox WHERE sent_at IS NULL "
+            "UNION ALL SELECT 'inventory', count(*) FROM inventory.outbox WHERE sent_at IS NULL "
+            "UNION ALL SELECT 'matching', count(*) FROM matching.outbox WHERE sent_at IS NULL"
+        )
+        return f"(expected, actual) {dict(off)}; matches {matches}; unsent {unsent}"
+
+    async def reservations_once(self) -> set[str]:
+        """Requests with held reservations, checking there is exactly one per accepted match."""
+        held = await self.rows(
+            "SELECT request_id, count(*) AS n FROM inventory.reservations "
+            "WHERE status = 'held' GROUP BY request_id"
+        )
+        assert all(r["n"] == 1 for r in held), held
+        return {str(r["request_id"]) for r in held}
+
+    async def reserved_total(self) -> Decimal:
+        """What the inventory's windows hold as reserved: each reservation counted once."""
+        total = await self.rows(
+            "SELECT coalesce(sum(reserved), 0) AS reserved FROM inventory.windows"
+        )
+        return Decimal(total[0]["reserved"])
+
+    async def unhandled(self) -> dict[str, int]:
+        """Events a consumer should have handled and has not: per consumer, how many."""
+        missing: Counter[str] = Counter()
+        for consumer, emitted in HANDLED_BY:
+            rows = await self.rows(
+                f"SELECT count(*) AS n FROM {emitted} "
+                f"AND event_id NOT IN (SELECT event_id FROM {consumer}.inbox)"
+            )
+            missing[consumer] += rows[0]["n"]
+        return {consumer: n for consumer, n in missing.items() if n}
+
+    async def deadletters(self) -> dict[str, int]:
+        topics = Topics(self.environment.topic_prefix)
+        bootstrap = self.environment.kafka_bootstrap_servers
+        return {
+            service: len(await read_topic(bootstrap, topics.deadletter(service), 1, seconds=3))
+            for service in SERVICES
+        }
+
+    async def notified(self, audience: str) -> int:
+        sql = f"SELECT count(*) AS n FROM notifications.notifications WHERE audience = '{audience}'"
+        count: int = (await self.rows(sql))[0]["n"]
+        return count
+
+    async def notified_twice(self) -> int:
+        """Notifications made more than once for the same event and audience."""
+        twice = await self.rows(
+            "SELECT event_id, audience FROM notifications.notifications "
+            "GROUP BY event_id, audience HAVING count(*) > 1"
+        )
+        return len(twice)
+
+    async def all_delivered(self, receiver: Receiver) -> bool:
+        """Every event was handled by its consumers, and every notification of the secretariat
+        then reached its webhook."""
+        if await self.unhandled():
+            return False
+        return len(receiver.handled) >= await self.notified("secretariat")
+
+    async def summary(self) -> str:
+        counts = {
+            table: (await self.rows(f"SELECT count(*) AS n FROM {table}"))[0]["n"]
+            for table in (
+                "requests.outbox",
+                "inventory.reservations",
+                "matching.matches",
+                "notifications.notifications",
+            )
+        }
+        inbox = "SELECT count(*) AS n FROM {}.inbox"
+        inboxes = {s: (await self.rows(inbox.format(s)))[0]["n"] for s in EMITTERS}
+        return f"rows {counts}; handled events {inboxes}"

@@ -36,6 +36,7 @@ lint: $(INSTALLED)
 bench: setup
 	$(PY) -m bench.intake
 	$(PY) -m bench.allocation
+	$(PY) -m bench.journey
 
 format: $(INSTALLED)
 	$(VENV)/bin/ruff format .

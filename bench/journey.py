@@ -1,0 +1,569 @@
+"""The whole system under a steady load: intake, submit → proposal and submit → operators' feed.
+
+    python -m bench.journey --rates 1,2,5,10 --duration 20 [--compare FILE]
+
+Starts its own Kafka and PostgreSQL (`deploy/local`), a fresh database, the four services as
+`make run` starts them, and a donor's source with room for everything. At each rate (journeys per
+second, offered open loop: a journey starts when it is due, whatever the answers), a journey is a
+request created and submitted by its state, endorsed by its centre and published by the
+secretariat, each step as soon as the last one answered. Measured:
+
+- **intake**: the latency of every one of those POSTs, and how many were answered per second;
+- **to proposal**: from the submit to the matching service's `match.proposed` for the request,
+  read from the global matches topic as a regional centre's system would;
+- **to feed**: from the submit to the operators' live stream (`/v1/stream`) showing it.
+
+Beside them, in the same run and at the same rates, their ceilings on this machine: a bare FastAPI
+endpoint inserting one row with asyncpg (bench/bare_app.py) for intake (offered four times the
+rate: a journey makes four POSTs), and a raw aiokafka produce-then-consume round trip for one
+event hop. CPU (cores busy, on average over the level) and peak memory of each process come from
+/proc. Results are printed and written to bench/results/journey-<time>.json.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import signal
+import time
+from collections import Counter
+from collections.abc import Callable, Coroutine, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import httpx
+import typer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from bench.bare_app import EventLoop
+from bench.intake import REQUEST, RESULTS_DIR, STACK_MARKER
+from bench.procfs import (
+    cpu_seconds_by_pid,
+    machine_busy_seconds,
+    peak_rss_mib,
+    process_trees,
+    reset_peak_rss,
+)
+from bench.report import percentile_ms
+from bench.system import LOG_DIR, bare_server, environment, free_port, fresh_database, local_stack
+from deploy.local import progress
+from deploy.local.__main__ import migrate_all
+from deploy.local.processes import SERVICES, ServiceProcess
+from shared.auth import Principal, issue_key
+from shared.events import decode
+from shared.events.matching import MatchProposed
+from shared.settings import RequestsSettings
+from shared.topics import Stream, Topics, TopicSpec, ensure_topics
+
+CAST = {
+    "state": Principal.national("LAO"),
+    "centre": Principal.regional("south-eastern-asia"),
+    "secretariat": Principal.secretariat(),
+    "operator": Principal.operator(),
+    "donor": Principal.for_donor("norway"),
+}
+STEPS = (("submit", "state"), ("endorse", "centre"), ("publish", "secretariat"))
+POSTS_PER_JOURNEY = 1 + len(STEPS)
+DRAIN_SECONDS = 30.0  # after a level, how long late proposals and feed lines are waited for
+LATENCIES = ("intake", "bare", "proposal", "feed", "kafka")
+
+
+@dataclass
+class Level:
+    """One rate's figures: latencies in milliseconds, resources per process."""
+
+    run: str
+    rate: float
+    seconds: float
+    journeys: int = 0
+    published: int = 0
+    errors: Counter[str] = field(default_factory=Counter)
+    intake_ms: list[float] = field(default_factory=list)
+    bare_ms: list[float] = field(default_factory=list)
+    proposal_ms: list[float] = field(default_factory=list)
+    feed_ms: list[float] = field(default_factory=list)
+    kafka_ms: list[float] = field(default_factory=list)
+    cpu_cores: dict[str, float] = field(default_factory=dict)
+    peak_rss_mib: dict[str, float] = field(default_factory=dict)
+    machine_busy_cores: float = 0.0
+
+    def record(self) -> dict[str, Any]:
+        """What the results file keeps: counts, percentiles and resources, not every sample."""
+        kept = {k: v for k, v in asdict(self).items() if not k.endswith("_ms")}
+        kept["errors"] = dict(self.errors)
+        kept["latency_ms"] = {name: percentiles(getattr(self, f"{name}_ms")) for name in LATENCIES}
+        kept["answered"] = {name: len(getattr(self, f"{name}_ms")) for name in LATENCIES}
+        return kept
+
+
+def percentiles(samples_ms: list[float]) -> dict[str, float | None]:
+    ordered = sorted(ms / 1000 for ms in samples_ms)
+    return {f"p{p}": percentile_ms(ordered, p) for p in (50, 95, 99)}
+
+
+@dataclass
+class System:
+    """The running services, the cast's keys, and when each journey's events showed up."""
+
+    processes: dict[str, ServiceProcess]
+    keys: dict[str, str]
+    topics: Topics
+    bootstrap: str
+    submitted: dict[str, tuple[Level, float]] = field(default_factory=dict)
+    proposed: dict[str, float] = field(default_factory=dict)
+    fed: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def round_trip_topic(self) -> str:
+        return f"{self.topics.prefix}.bench.round-trip"
+
+    def url(self, service: str, path: str) -> str:
+        return f"{self.processes[service].url}{path}"
+
+    def headers(self, who: str, idempotency_key: str | None = None) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {self.keys[who]}"}
+        return {**headers, "Idempotency-Key": idempotency_key} if idempotency_key else headers
+
+    def settle(self, level: Level) -> None:
+        """Turn the arrival times of this level's journeys into latencies."""
+        for request_id, (owner, submitted_at) in self.submitted.items():
+            if owner is not level:
+                continue
+            if request_id in self.proposed:
+                level.proposal_ms.append((self.proposed[request_id] - submitted_at) * 1000)
+            if request_id in self.fed:
+                level.feed_ms.append((self.fed[request_id] - submitted_at) * 1000)
+
+    def waiting(self, level: Level) -> int:
+        mine = [r for r, (owner, _) in self.submitted.items() if owner is level]
+        return sum(r not in self.proposed or r not in self.fed for r in mine)
+
+
+@contextlib.contextmanager
+def four_services(env: dict[str, str]) -> Iterator[dict[str, ServiceProcess]]:
+    """The services as `make run` starts them, each one process with its API and workers."""
+    migrate_all(env)
+    processes = {
+        name: ServiceProcess(name, env, free_port(), LOG_DIR / f"{name}.log") for name in SERVICES
+    }
+    try:
+        for process in processes.values():
+            process.start(wait=False)
+        for process in processes.values():
+            process.wait_ready()
+        yield processes
+    finally:
+        for process in processes.values():
+            process.stop()
+
+
+async def issue_keys(env: dict[str, str], processes: dict[str, ServiceProcess]) -> dict[str, str]:
+    """A key per member of the cast, returned once every service knows every key."""
+    settings = RequestsSettings(
+        kafka_bootstrap_servers=env["KAFKA_BOOTSTRAP_SERVERS"],
+        database_url=env["DATABASE_URL"],
+        topic_prefix=env["TOPIC_PREFIX"],
+    )
+    keys = {who: await issue_key(settings, p, f"bench {who}") for who, p in CAST.items()}
+    async with httpx.AsyncClient(timeout=10) as client:
+        for process in processes.values():
+            for key in keys.values():
+                headers = {"Authorization": f"Bearer {key}"}
+                deadline = time.monotonic() + 60
+                while (await client.get(f"{process.url}/v1/whoami", headers=headers)).is_error:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"{process.service} never took a key in")
+                    await asyncio.sleep(0.2)
+    return keys
+
+
+async def register_source(client: httpx.AsyncClient, system: System) -> None:
+    """A donor window large enough that no journey waits for capacity."""
+    today = date.today()
+    body = {
+        "kind": "donor-state",
+        "name": "Norway: mine action",
+        "donor": "norway",
+        "home_country": "NOR",
+        "supports": [{"convention": "CCM"}],
+        "assistance_types": ["financial", "technical"],
+        "eligibility": {"rule": "developing"},
+        "windows": [
+            {
+                "opens": (today - timedelta(days=30)).isoformat(),
+                "closes": (today + timedelta(days=900)).isoformat(),
+                "currency": "USD",
+                "capacity": "100000000000.00",
+            }
+        ],
+        "contact": {"name": "Mine action desk", "email": "mine.action@example.org"},
+    }
+    answer = await client.post(
+        system.url("inventory", "/v1/sources"),
+        json=body,
+        headers=system.headers("donor", "bench-source"),
+    )
+    answer.raise_for_status()
+
+
+async def watch_proposals(system: System, ready: asyncio.Event) -> None:
+    """Note when each request's first proposal appears on the global matches topic."""
+    consumer = AIOKafkaConsumer(
+        system.topics.global_(Stream.MATCHES),
+        bootstrap_servers=system.bootstrap,
+        auto_offset_reset="latest",
+        group_id=None,
+    )
+    await consumer.start()
+    try:
+        await consumer.seek_to_end()
+        ready.set()
+        async for record in consumer:
+            event = decode(record.value, record.key)
+            if isinstance(event.payload, MatchProposed):
+                system.proposed.setdefault(str(event.payload.match.request_id), time.monotonic())
+    finally:
+        await consumer.stop()
+
+
+async def watch_feed(system: System, ready: asyncio.Event) -> None:
+    """Note when the operators' live stream shows each request's submission."""
+    params = {"type": "request.submitted"}
+    async with (
+        httpx.AsyncClient(timeout=None) as client,
+        client.stream(
+            "GET",
+            system.url("notifications", "/v1/stream"),
+            params=params,
+            headers=system.headers("operator"),
+        ) as stream,
+    ):
+        ready.set()
+        async for line in stream.aiter_lines():
+            if line.startswith("data:"):
+                notification = json.loads(line.removeprefix("data:"))
+                system.fed.setdefault(str(notification["request_id"]), time.monotonic())
+
+
+async def open_loop(
+    rate: float, seconds: float, start: Callable[[int], Coroutine[Any, Any, None]]
+) -> int:
+    """Start `start(n)` when it is due, `rate` times a second for `seconds`; wait for all."""
+    tasks: list[asyncio.Task[None]] = []
+    began, number = time.monotonic(), 0
+    while (due := began + number / rate) < began + seconds:
+        await asyncio.sleep(max(0.0, due - time.monotonic()))
+        tasks.append(asyncio.create_task(start(number)))
+        number += 1
+    await asyncio.gather(*tasks)
+    return number
+
+
+async def drained(done: Callable[[], bool]) -> None:
+    """Until `done()`, or `DRAIN_SECONDS` passed: what is late by then counts as not arrived."""
+    deadline = time.monotonic() + DRAIN_SECONDS
+    while not done() and time.monotonic() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.1)
+
+
+@dataclass
+class Journeys:
+    """Requests from creation to publication, every POST timed."""
+
+    client: httpx.AsyncClient
+    system: System
+    level: Level
+
+    async def one(self, number: int) -> None:
+        body = {**REQUEST, "deadline": (date.today() + timedelta(days=400)).isoformat()}
+        body["title"] = f"Benchmark journey {self.level.rate:g}/{number}"
+        tag = f"{self.level.run}-{self.level.rate:g}-{number}"
+        created = await self.post(("requests", "/v1/requests"), body, "state", f"create-{tag}")
+        if created is None:
+            return
+        submitted_at = 0.0
+        for action, who in STEPS:
+            submitted_at = submitted_at or time.monotonic()
+            path = f"/v1/requests/{created['id']}/{action}"
+            if await self.post(("requests", path), {}, who, f"{action}-{tag}") is None:
+                return
+        self.level.published += 1
+        self.system.submitted[created["id"]] = (self.level, submitted_at)
+
+    async def post(
+        self, where: tuple[str, str], body: dict[str, Any], who: str, key: str
+    ) -> dict[str, Any] | None:
+        started = time.monotonic()
+        try:
+            answer = await self.client.post(
+                self.system.url(*where), json=body, headers=self.system.headers(who, key)
+            )
+        except httpx.HTTPError as error:
+            self.level.errors[type(error).__name__] += 1
+            return None
+        if answer.is_error:
+            self.level.errors[str(answer.status_code)] += 1
+            return None
+        self.level.intake_ms.append((time.monotonic() - started) * 1000)
+        result: dict[str, Any] = answer.json()
+        return result
+
+
+async def bare_ceiling(url: str, level: Level) -> None:
+    """The bare endpoint at the journeys' rate of POSTs: one insert each."""
+    content = json.dumps(REQUEST).encode()
+    async with httpx.AsyncClient(timeout=30) as client:
+
+        async def post(number: int) -> None:
+            started = time.monotonic()
+            try:
+                answer = await client.post(
+                    url, content=content, headers={"Content-Type": "application/json"}
+                )
+            except httpx.HTTPError:
+                return
+            if not answer.is_error:
+                level.bare_ms.append((time.monotonic() - started) * 1000)
+
+        await open_loop(level.rate * POSTS_PER_JOURNEY, level.seconds, post)
+
+
+async def kafka_ceiling(bootstrap: str, topic: str, level: Level) -> None:
+    """A raw aiokafka round trip at the journeys' rate: produce (acks=all), consume, time it."""
+    sent: dict[bytes, float] = {}
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="latest", group_id=None
+    )
+    await producer.start()
+    await consumer.start()
+    try:
+        await consumer.seek_to_end()
+
+        async def consume() -> None:
+            async for record in consumer:
+                if record.key in sent:
+                    level.kafka_ms.append((time.monotonic() - sent[record.key]) * 1000)
+
+        async def produce(number: int) -> None:
+            key = f"{level.run}-{level.rate:g}-{number}".encode()
+            sent[key] = time.monotonic()
+            await producer.send_and_wait(topic, value=json.dumps(REQUEST).encode(), key=key)
+
+        reader = asyncio.create_task(consume())
+        await open_loop(level.rate, level.seconds, produce)
+        await drained(lambda: len(level.kafka_ms) >= len(sent))
+        reader.cancel()
+    finally:
+        await consumer.stop()
+        await producer.stop()
+
+
+class Resources:
+    """CPU and peak memory of each process over one level, from /proc."""
+
+    def __init__(self, pids: dict[str, set[int]]) -> None:
+        self.pids = pids
+        for group in pids.values():
+            for pid in group:
+                with contextlib.suppress(OSError):
+                    reset_peak_rss(pid)
+        self.before = {name: cpu_seconds_by_pid(group) for name, group in pids.items()}
+        self.machine = machine_busy_seconds()
+        self.started = time.monotonic()
+
+    def into(self, level: Level) -> None:
+        seconds = time.monotonic() - self.started
+        for name, group in self.pids.items():
+            now = cpu_seconds_by_pid(group)
+            used = sum(now[pid] - self.before[name][pid] for pid in now if pid in self.before[name])
+            level.cpu_cores[name] = used / seconds
+            level.peak_rss_mib[name] = sum(_peak(pid) for pid in group)
+        level.machine_busy_cores = (machine_busy_seconds() - self.machine) / seconds
+
+
+def _peak(pid: int) -> float:
+    try:
+        return peak_rss_mib(pid)
+    except OSError:
+        return 0.0
+
+
+async def measure(system: System, bare_url: str, rate: float, seconds: float, run: str) -> Level:
+    level = Level(run, rate, seconds)
+    pids = {name: {p.process.pid} for name, p in system.processes.items() if p.process}
+    pids["kafka+postgres"] = process_trees(STACK_MARKER)
+    usage = Resources(pids)
+    async with httpx.AsyncClient(timeout=60) as client:
+        level.journeys = await open_loop(rate, seconds, Journeys(client, system, level).one)
+    await drained(lambda: system.waiting(level) == 0)
+    usage.into(level)
+    system.settle(level)
+    progress(f"  ceilings at {rate:g}/s ...")
+    await bare_ceiling(bare_url, level)
+    await kafka_ceiling(system.bootstrap, system.round_trip_topic, level)
+    return level
+
+
+async def measure_all(
+    env: dict[str, str], processes: dict[str, ServiceProcess], bare_url: str, plan: Plan
+) -> list[Level]:
+    keys = await issue_keys(env, processes)
+    system = System(processes, keys, Topics(env["TOPIC_PREFIX"]), env["KAFKA_BOOTSTRAP_SERVERS"])
+    round_trip = TopicSpec(system.round_trip_topic, 3, 1, retention_ms=3_600_000)
+    await ensure_topics(system.bootstrap, [round_trip])
+    async with httpx.AsyncClient(timeout=30) as client:
+        await register_source(client, system)
+    proposals_ready, feed_ready = asyncio.Event(), asyncio.Event()
+    watchers = [
+        asyncio.create_task(watch_proposals(system, proposals_ready)),
+        asyncio.create_task(watch_feed(system, feed_ready)),
+    ]
+    await asyncio.wait_for(asyncio.gather(proposals_ready.wait(), feed_ready.wait()), 60)
+    levels = []
+    try:
+        for rate in plan.rates:
+            progress(f"{rate:g} journeys/s for {plan.seconds:g} s ...")
+            levels.append(await measure(system, bare_url, rate, plan.seconds, plan.run))
+    finally:
+        for watcher in watchers:
+            watcher.cancel()
+    return levels
+
+
+@dataclass(frozen=True)
+class Plan:
+    rates: list[float]
+    seconds: float
+    run: str
+
+
+def table(levels: list[dict[str, Any]]) -> str:
+    """Latency percentiles of each measure beside its ceiling, and the ratios at p50."""
+    lines = [
+        "rate/s  posts/s   bare/s | intake p50/p95/p99 ms  bare p50/p95/p99 ms | "
+        "proposal p50/p95/p99 ms  feed p50/p95/p99 ms  kafka p50/p95/p99 ms | errors"
+    ]
+    for level in levels:
+        latency, answered = level["latency_ms"], level["answered"]
+        cells = [
+            f"{level['rate']:6g}",
+            f"{answered['intake'] / level['seconds']:8.1f}",
+            f"{answered['bare'] / level['seconds']:8.1f} |",
+            _triple(latency["intake"]),
+            _triple(latency["bare"]) + " |",
+            _triple(latency["proposal"]),
+            _triple(latency["feed"]),
+            _triple(latency["kafka"]) + " |",
+            str(level["errors"] or "-"),
+        ]
+        lines.append(" ".join(cells))
+    return "\n".join(lines)
+
+
+def _triple(figures: dict[str, float | None]) -> str:
+    values = [figures[p] for p in ("p50", "p95", "p99")]
+    text = "/".join("-" if v is None else f"{v:.0f}" for v in values)
+    return f"{text:>20}"
+
+
+def resources(levels: list[dict[str, Any]]) -> str:
+    names = list(levels[0]["cpu_cores"]) if levels else []
+    header = "  ".join(f"{n:>16}" for n in names)
+    lines = [f"rate/s  {header}  machine busy   (CPU cores, peak MiB)"]
+    for level in levels:
+        cells = [f"{level['cpu_cores'][n]:6.2f} {level['peak_rss_mib'][n]:7.0f} MiB" for n in names]
+        busy = f"{level['machine_busy_cores']:14.2f}"
+        lines.append(f"{level['rate']:6g}  " + "  ".join(f"{c:>16}" for c in cells) + busy)
+    return "\n".join(lines)
+
+
+def ratios(levels: list[dict[str, Any]]) -> str:
+    """How far each measure is from its ceiling at p50: ceiling / measure."""
+    lines = ["rate/s  intake vs bare  proposal vs kafka hop  feed vs kafka hop"]
+    for level in levels:
+        latency = level["latency_ms"]
+        cells = [
+            _ratio(latency["bare"]["p50"], latency["intake"]["p50"]),
+            _ratio(latency["kafka"]["p50"], latency["proposal"]["p50"]),
+            _ratio(latency["kafka"]["p50"], latency["feed"]["p50"]),
+        ]
+        lines.append(f"{level['rate']:6g}  " + "  ".join(f"{c:>14}" for c in cells))
+    return "\n".join(lines)
+
+
+def _ratio(ceiling: float | None, measured: float | None) -> str:
+    if not ceiling or not measured:
+        return "-"
+    return f"{ceiling / measured:.0%}"
+
+
+def compare_table(levels: list[dict[str, Any]], earlier: list[dict[str, Any]]) -> str:
+    before = {level["rate"]: level for level in earlier}
+    lines = ["rate/s  intake p50 (earlier)  proposal p50 (earlier)  feed p50 (earlier)"]
+    for level in levels:
+        old = before.get(level["rate"])
+        if old is None:
+            continue
+        cells = [
+            f"{_ms(level, name)} ({_ms(old, name)})" for name in ("intake", "proposal", "feed")
+        ]
+        lines.append(f"{level['rate']:6g}  " + "  ".join(f"{c:>20}" for c in cells))
+    return "\n".join(lines)
+
+
+def _ms(level: dict[str, Any], name: str) -> str:
+    value = level["latency_ms"][name]["p50"]
+    return "-" if value is None else f"{value:.0f} ms"
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def main(
+    rates: str = typer.Option("1,2,5,10", help="Journeys per second, offered open loop."),
+    duration: float = typer.Option(20.0, min=1, help="Seconds of load per rate."),
+    compare: Path | None = typer.Option(None, exists=True, help="An earlier results file."),
+) -> None:
+    """Measure the whole system and its ceilings; print the tables and save the figures."""
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        plan = Plan(
+            [float(r) for r in rates.split(",") if r.strip()],
+            duration,
+            datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"),
+        )
+    except ValueError:
+        raise typer.BadParameter("--rates: comma-separated numbers") from None
+    if not plan.rates or any(rate <= 0 for rate in plan.rates):
+        raise typer.BadParameter("--rates: positive numbers")
+    with local_stack() as stack, fresh_database(stack.database_url) as database_url:
+        env = environment(stack, database_url)
+        with (
+            four_services(env) as processes,
+            bare_server(env, json.dumps(REQUEST).encode(), EventLoop.ASYNCIO) as bare,
+        ):
+            levels = asyncio.run(measure_all(env, processes, bare.endpoint.url, plan))
+    records = [level.record() for level in levels]
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / f"journey-{plan.run}.json"
+    path.write_text(json.dumps(records, indent=2))
+    print(f"\nThe whole system, {plan.seconds:g} s per rate (latencies in ms)\n")
+    print(table(records))
+    print("\nCeiling ÷ measured at p50 (100 %: as fast as the bare ceiling)\n")
+    print(ratios(records))
+    print("\nResources per process over each level\n")
+    print(resources(records))
+    if compare is not None:
+        print(f"\nbeside {compare}\n")
+        print(compare_table(records, json.loads(compare.read_text())))
+    print(f"\nresults: {path}")
+
+
+if __name__ == "__main__":
+    typer.run(main)

@@ -53,6 +53,7 @@ from services.notifications.webhook_repository import (
 from shared.db import asyncpg_dsn, listen
 from shared.runtime import Resources, service_settings
 from shared.settings import NotificationsSettings
+from shared.telemetry import WEBHOOK_DELIVERIES, WEBHOOK_DURATION
 
 log = logging.getLogger(__name__)
 BATCH = 50
@@ -146,6 +147,13 @@ class Outcome:
     def ok(self) -> bool:
         return self.status_code is not None and 200 <= self.status_code < 300
 
+    @property
+    def kind(self) -> str:
+        """The metric's outcome: delivered, rejected (an answer but not 2xx), or unreachable."""
+        if self.ok:
+            return "delivered"
+        return "unreachable" if self.status_code is None else "rejected"
+
 
 def backoff(attempt: int, base: float, cap: float, rng: random.Random) -> float:
     """Exponential backoff with full jitter: anywhere up to base·2^(attempt-1), at most `cap`."""
@@ -198,6 +206,9 @@ class WebhookSender:
         if outgoing is None or outgoing.delivery.status != PENDING:
             return
         outcome = await self._post(client, outgoing)
+        WEBHOOK_DELIVERIES.labels("notifications", outcome.kind).inc()
+        if outcome.status_code is not None:
+            WEBHOOK_DURATION.labels("notifications").observe(outcome.duration_ms / 1000)
         await self._record(delivery_id, outcome)
 
     async def _post(self, client: httpx.AsyncClient, outgoing: Outgoing) -> Outcome:

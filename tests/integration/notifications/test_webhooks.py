@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from shared.auth import Principal
 from shared.events import requests as req
@@ -68,8 +70,19 @@ async def _deliveries(api: Api, who: Principal, subscription_id: str) -> list[di
     return found
 
 
+async def _outcomes(api: Api) -> Counter[str]:
+    """The webhook attempts counted on /metrics, by outcome."""
+    found: Counter[str] = Counter()
+    for family in text_string_to_metric_families((await api.client.get("/metrics")).text):
+        for sample in family.samples:
+            if sample.name == "clearinghouse_webhook_deliveries_total":
+                found[sample.labels["outcome"]] += int(sample.value)
+    return found
+
+
 async def test_retries_keep_the_webhook_id_and_a_valid_signature(patient: Api) -> None:
     script = ["fail", "handle-then-fail"]  # then acknowledged as a repeat
+    counted_before = await _outcomes(patient)
     async with receiving(Receiver(script=script)) as receiver:
         subscription = await _subscribe(
             patient, SOUTH_EAST_ASIA, url=receiver.url, types=["request.submitted"]
@@ -89,7 +102,10 @@ async def test_retries_keep_the_webhook_id_and_a_valid_signature(patient: Api) -
 
         await eventually(all_delivered)
         deliveries = await _deliveries(patient, SOUTH_EAST_ASIA, subscription["id"])
+    counted = await _outcomes(patient)
+    counted.subtract(counted_before)
 
+    assert +counted == {"rejected": 4, "delivered": 2}  # 503 and 500, then 204, twice
     ids = {d["webhook_id"] for d in deliveries}
     assert set(receiver.attempts) == ids
     assert all(count == 3 for count in receiver.attempts.values())

@@ -151,7 +151,7 @@ class MatchingSettings(ServiceSettings):
     proposal_ttl_days: int = Field(30, ge=1, description="A proposal not answered expires.")
     allocation_time_limit_seconds: float = Field(60.0, gt=0)
     allocation_poll_seconds: float = Field(
-        0.5, gt=0, description="How often the allocator looks for requests to update."
+        0.5, gt=0, description="How often the allocator looks without being woken by a NOTIFY."
     )
     full_reallocation_seconds: float = Field(
         3600.0, gt=0, description="How often the whole picture is re-allocated."

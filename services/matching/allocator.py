@@ -9,6 +9,7 @@ happens before the run reads the match or waits and then finds it withdrawn.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import zlib
 from collections import defaultdict
@@ -22,13 +23,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.matching import events, planner, scoring
 from services.matching.domain import COMMITTED, OpenRequest, next_coverage
-from services.matching.store import AllocationQueue, MatchRepository, ReadModel
+from services.matching.store import QUEUE_CHANNEL, AllocationQueue, MatchRepository, ReadModel
+from shared.db import asyncpg_dsn, listen
 from shared.runtime import Resources
 from shared.settings import MatchingSettings
 from shared.telemetry import ALLOCATION_DURATION
 
 log = logging.getLogger(__name__)
 ALLOCATION_LOCK = zlib.crc32(b"matching:allocation")
+MIN_GAP_SECONDS = 0.2
 
 
 def options_of(resources: Resources) -> planner.Options:
@@ -147,11 +150,26 @@ class AllocatorWorker:
         self.poll_seconds = settings.allocation_poll_seconds
         self.full_every = timedelta(seconds=settings.full_reallocation_seconds)
         self.last_full: datetime | None = None
+        self.dsn = asyncpg_dsn(settings.service_database_url)
+        self._wakeup = asyncio.Event()
 
     async def run(self) -> None:
-        while True:
-            await self.step(datetime.now(UTC))
-            await asyncio.sleep(self.poll_seconds)
+        """A step soon after something is queued (a NOTIFY at the queuing commit), and at least
+        every `poll_seconds`, for expiries, the full re-allocation and a lost notification.
+
+        Steps are at least `MIN_GAP_SECONDS` apart, so a burst of changes is taken in one run:
+        a run reads the whole open picture, and one per event would cost more than it saves.
+        """
+        listener = asyncio.create_task(listen(self.dsn, QUEUE_CHANNEL, self._wakeup.set))
+        try:
+            while True:
+                self._wakeup.clear()
+                await self.step(datetime.now(UTC))
+                await asyncio.sleep(min(MIN_GAP_SECONDS, self.poll_seconds))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wakeup.wait(), self.poll_seconds)
+        finally:
+            listener.cancel()
 
     async def step(self, now: datetime) -> dict[str, Any]:
         sessions = self.resources.sessions

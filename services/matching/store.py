@@ -307,6 +307,10 @@ class MatchRepository:
         )
 
 
+QUEUE_CHANNEL = "matching_allocation_queue"
+"""NOTIFY channel that wakes the allocator when requests or sources are queued."""
+
+
 class AllocationQueue:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -316,6 +320,7 @@ class AllocationQueue:
         if rows:
             statement = insert(QueuedChange.__table__).values(rows)  # type: ignore[attr-defined]
             await self.session.execute(statement.on_conflict_do_nothing())
+            await self.session.execute(select(func.pg_notify(QUEUE_CHANNEL, "")))  # at commit
 
     async def take(self) -> dict[str, set[UUID]]:
         """Everything queued, by kind, removed from the queue (committed with the run)."""

@@ -31,6 +31,7 @@ lint: $(INSTALLED)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy shared services deploy
+	$(VENV)/bin/lint-imports
 
 ## bench: every benchmark in bench/, each printing its tables (see bench/README.md)
 bench: setup

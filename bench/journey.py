@@ -52,11 +52,13 @@ from bench.report import percentile_ms
 from bench.system import LOG_DIR, bare_server, environment, free_port, fresh_database, local_stack
 from deploy.local import progress
 from deploy.local.__main__ import migrate_all
-from deploy.local.processes import SERVICES, ServiceProcess
-from shared.auth import Principal, issue_key
+from deploy.local.processes import ServiceProcess
+from services import SERVICES
+from shared.auth import issue_key
+from shared.principal import Principal
 from shared.events import decode
 from shared.events.matching import MatchProposed
-from shared.settings import RequestsSettings
+from services.requests.settings import RequestsSettings
 from shared.topics import Stream, Topics, TopicSpec, ensure_topics
 
 CAST = {

@@ -1,33 +1,27 @@
-"""The AsyncAPI 3 document of every topic, tier, key and event, made from the code's own models.
+"""The AsyncAPI 3 document of topics, tiers, keys and events, made from the code's own models and
+from what each service declares: the payloads it publishes on each stream, and what its
+subscriptions consume.
 
-Served by every service at `/asyncapi.json` and committed as `docs/asyncapi.json`
-(`python -m deploy.local asyncapi`); a test keeps the two equal and validates the document
-against the AsyncAPI 3.0 JSON Schema.
+Each service serves the part it declares at `/asyncapi.json`; the whole system's document, from
+every service's declaration, is committed as `docs/asyncapi.json` (`python -m deploy.local
+asyncapi`); a test keeps the two equal and validates the document against AsyncAPI 3.0's schema.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Protocol
 
 from pydantic.json_schema import models_json_schema
 
-from shared.events import access, inventory, matching, requests
+from shared.events import access
 from shared.events.base import EventPayload
-from shared.topics import GLOBAL_ONLY, Stream
+from shared.topics import GLOBAL_ONLY, Stream, Topics
 
 REF = "#/components/schemas/{model}"
+KERNEL = "the operators' command line"
+"""Who publishes the access stream: API keys are issued and revoked by `deploy.local keys`."""
 
-# Which stream each event travels on, and which service publishes it.
-STREAMS: dict[Stream, tuple[str, tuple[type[EventPayload], ...]]] = {
-    Stream.REQUESTS: ("requests", requests.PAYLOADS),
-    Stream.SOURCES: ("inventory", (inventory.SourceChanged,)),
-    Stream.FUNDS: (
-        "inventory",
-        tuple(p for p in inventory.PAYLOADS if p is not inventory.SourceChanged),
-    ),
-    Stream.MATCHES: ("matching", matching.PAYLOADS),
-    Stream.ACCESS: ("the operators' command line", access.PAYLOADS),
-}
 TIERS = {
     "national": ("{prefix}.national.{stream}", "What national focal points announce."),
     "regional": (
@@ -42,10 +36,33 @@ PARAMETERS = {
 }
 
 
-def document(version: str = "1.0.0") -> dict[str, Any]:
-    payloads = [p for _, classes in STREAMS.values() for p in classes]
+class Subscribes(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def handlers(self) -> Mapping[type[EventPayload], Any]: ...
+    @property
+    def topics(self) -> Callable[[Topics], Sequence[str]]: ...
+
+
+class Declares(Protocol):
+    """What a service definition says about its events (`shared.runtime.ServiceDefinition`)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def publishes(self) -> Mapping[Stream, Sequence[type[EventPayload]]]: ...
+    @property
+    def subscriptions(self) -> Sequence[Subscribes]: ...
+
+
+def document(services: Iterable[Declares], version: str = "1.0.0") -> dict[str, Any]:
+    services = list(services)
+    streams = _publishers(services)
+    payloads = [p for _, classes in streams.values() for p in classes]
     _, definitions = models_json_schema([(p, "validation") for p in payloads], ref_template=REF)
-    channels, operations = _channels_and_operations()
+    channels, operations = _channels_and_operations(streams)
+    operations.update(_receive_operations(services, channels))
     return {
         "asyncapi": "3.0.0",
         "info": {
@@ -75,10 +92,25 @@ def document(version: str = "1.0.0") -> dict[str, Any]:
     }
 
 
-def _channels_and_operations() -> tuple[dict[str, Any], dict[str, Any]]:
+def _publishers(
+    services: list[Declares],
+) -> dict[Stream, tuple[str, tuple[type[EventPayload], ...]]]:
+    """Which stream each event travels on, and who publishes it."""
+    streams = {
+        stream: (service.name, tuple(payloads))
+        for service in services
+        for stream, payloads in service.publishes.items()
+    }
+    streams[Stream.ACCESS] = (KERNEL, access.PAYLOADS)
+    return {stream: streams[stream] for stream in Stream if stream in streams}
+
+
+def _channels_and_operations(
+    streams: Mapping[Stream, tuple[str, tuple[type[EventPayload], ...]]],
+) -> tuple[dict[str, Any], dict[str, Any]]:
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
-    for stream, (publisher, classes) in STREAMS.items():
+    for stream, (publisher, classes) in streams.items():
         tiers = ["global"] if stream in GLOBAL_ONLY else list(TIERS)
         for tier in tiers:
             address, description = TIERS[tier]
@@ -99,6 +131,36 @@ def _channels_and_operations() -> tuple[dict[str, Any], dict[str, Any]]:
                 "messages": [{"$ref": f"#/channels/{name}/messages/{p.__name__}"} for p in classes],
             }
     return channels, operations
+
+
+def _receive_operations(services: list[Declares], channels: Mapping[str, Any]) -> dict[str, Any]:
+    """One operation per service, subscription and channel it reads, with the messages it handles
+    there."""
+    operations: dict[str, Any] = {}
+    for service in services:
+        for subscription in service.subscriptions:
+            for topic in subscription.topics(Topics("{prefix}")):
+                name = _channel_of(topic)
+                handled = [
+                    p.__name__
+                    for p in subscription.handlers
+                    if p.__name__ in channels.get(name, {}).get("messages", {})
+                ]
+                if not handled:
+                    continue
+                operations[f"receive-{name}-{service.name}-{subscription.name}"] = {
+                    "action": "receive",
+                    "summary": f"Consumed by {service.name} ({subscription.name})",
+                    "channel": {"$ref": f"#/channels/{name}"},
+                    "messages": [{"$ref": f"#/channels/{name}/messages/{p}"} for p in handled],
+                }
+    return operations
+
+
+def _channel_of(topic: str) -> str:
+    """`{prefix}.global.requests` is read on the channel `global-requests`."""
+    parts = topic.split(".")
+    return f"{parts[1]}-{parts[-1]}"
 
 
 def _message(payload: type[EventPayload]) -> dict[str, Any]:

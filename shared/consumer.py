@@ -24,16 +24,15 @@ from aiokafka.errors import CommitFailedError, KafkaError
 from sqlalchemy import Column, DateTime, MetaData, PrimaryKeyConstraint, String, Table, Uuid, func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.db import Sessions
 from shared.events import Envelope, EventPayload, MalformedEvent, decode
 from shared.logs import event_id_var
 from shared.telemetry import CONSUMER_LAG, EVENTS_CONSUMED, consuming
+from shared.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[AsyncSession, Envelope[Any]], Awaitable[None]]
+Handler = Callable[[UnitOfWork, Envelope[Any]], Awaitable[None]]
 HandlerMap = Mapping[type[EventPayload], Handler]
 
 
@@ -76,26 +75,24 @@ class Consumer:
         group_id: str,
         bootstrap_servers: str,
         handlers: HandlerMap,
-        sessions: Sessions,
+        unit_of_work: Callable[[], UnitOfWork],
         inbox: Table,
         producer: AIOKafkaProducer,
         deadletter_topic: str,
-        topics: Sequence[str] = (),
-        pattern: str | None = None,
+        topics: Sequence[str],
         retry: RetryPolicy = RetryPolicy(),
     ) -> None:
-        if not topics and not pattern:
-            raise ValueError("a consumer needs topics or a pattern")
+        if not topics:
+            raise ValueError("a consumer needs topics")
         self.name = name
         self.group_id = group_id
         self.bootstrap_servers = bootstrap_servers
         self.handlers = {payload.cloudevent_type(): h for payload, h in handlers.items()}
-        self.sessions = sessions
+        self.unit_of_work = unit_of_work
         self.inbox = inbox
         self.producer = producer
         self.deadletter_topic = deadletter_topic
         self.topics = tuple(topics)
-        self.pattern = pattern
         self.retry = retry
         self.handled = 0
         self.deadlettered = 0
@@ -109,10 +106,7 @@ class Consumer:
             auto_offset_reset="earliest",
             metadata_max_age_ms=10_000,
         )
-        if self.pattern:
-            consumer.subscribe(pattern=self.pattern)
-        else:
-            consumer.subscribe(topics=list(self.topics))
+        consumer.subscribe(topics=list(self.topics))
         try:
             await consumer.start()  # inside: a consumer cancelled while starting is stopped too
             while True:
@@ -168,9 +162,9 @@ class Consumer:
                 await asyncio.sleep(self.retry.delay(failures))
 
     async def _handle_once(self, handler: Handler, envelope: Envelope[Any]) -> bool:
-        """Claim the event in the inbox and handle it, in one transaction; False if seen before."""
-        async with self.sessions.begin() as session:
-            claimed = await session.execute(
+        """Claim the event in the inbox and handle it, in one unit of work; False if seen before."""
+        async with self.unit_of_work() as uow:
+            claimed = await uow.session.execute(
                 insert(self.inbox)
                 .values(consumer=self.name, event_id=envelope.id, event_type=envelope.type)
                 .on_conflict_do_nothing()
@@ -178,7 +172,7 @@ class Consumer:
             )
             if claimed.first() is None:
                 return False  # handled before: a redelivery
-            await handler(session, envelope)
+            await handler(uow, envelope)
         self.handled += 1
         return True
 

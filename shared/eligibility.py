@@ -51,6 +51,18 @@ class Eligibility(BaseModel):
         }.get(self.rule)
         if needed is not None and not needed[1]:
             raise ValueError(f"rule {self.rule} needs a non-empty {needed[0]} list")
+        return self
+
+
+class CheckedEligibility(Eligibility):
+    """Eligibility as the HTTP edge takes it: states and income groups must be known here.
+
+    Events carry the plain `Eligibility`, so a consumer with older reference data still decodes
+    every valid event.
+    """
+
+    @model_validator(mode="after")
+    def _codes_are_known(self) -> CheckedEligibility:
         unknown_states = sorted(set(self.states) - set(countries()))
         if unknown_states:
             raise ValueError(f"unknown states {unknown_states}")

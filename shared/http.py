@@ -15,11 +15,14 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.errors import DomainError
+
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_TYPE_PREFIX = "urn:clearinghouse:problem:"
 REQUEST_ID_HEADER = "X-Request-ID"
+INPUT_PARTS = ("body.", "query.", "path.", "header.")
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
@@ -58,31 +61,6 @@ def problem_responses(descriptions: Mapping[int, str]) -> dict[int | str, dict[s
         status: {"description": text, "content": {PROBLEM_JSON: {}}}
         for status, text in descriptions.items()
     }
-
-
-def etag(version: int) -> str:
-    return f'"{version}"'
-
-
-def check_if_match(version: int, if_match: str | None, *, required: bool, what: str) -> None:
-    """Refuse a write based on an older version of `what` (412), or one that names none (428)."""
-    if if_match is None:
-        if required:
-            raise Problem(
-                428,
-                "If-Match required",
-                "Send the ETag you read as If-Match.",
-                kind="precondition-required",
-            )
-        return
-    if if_match.strip() not in (etag(version), f"W/{etag(version)}", "*"):
-        raise Problem(
-            412,
-            f"{what.capitalize()} changed",
-            f"The {what} is now at version {version}.",
-            kind="stale",
-            current_version=version,
-        )
 
 
 def problem_response(
@@ -125,6 +103,17 @@ async def _on_problem(request: Request, error: Exception) -> JSONResponse:
     )
 
 
+async def _on_domain_error(request: Request, error: Exception) -> JSONResponse:
+    """A domain's `field` names a member of what the caller sent: the body, unless it says."""
+    assert isinstance(error, DomainError)
+    members = error.members
+    if "field" in members and not members["field"].startswith(INPUT_PARTS):
+        members["field"] = f"body.{members['field']}"
+    return problem_response(
+        error.status, error.title, str(error), kind=error.kind, instance=request.url.path, **members
+    )
+
+
 async def _on_validation(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     errors = [
@@ -161,6 +150,7 @@ async def _on_unexpected(request: Request, error: Exception) -> JSONResponse:
 
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _on_problem)
+    app.add_exception_handler(DomainError, _on_domain_error)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(HTTPException, _on_http_error)
     app.add_exception_handler(Exception, _on_unexpected)

@@ -9,9 +9,9 @@ scoped to the caller's API key, and a key reused for a different request is refu
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, Request
+from fastapi import Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from sqlalchemy import (
@@ -28,9 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.auth import PrincipalDep
 from shared.http import Problem
-from shared.runtime import SessionDep
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -106,26 +104,8 @@ class Idempotency:
         return body
 
 
-async def _fingerprint(request: Request) -> str:
+async def fingerprint(request: Request) -> str:
+    """What makes two calls the same call: method, path and body."""
     digest = hashlib.sha256(f"{request.method} {request.url.path}\n".encode())
     digest.update(await request.body())
     return digest.hexdigest()
-
-
-async def idempotency(
-    request: Request, session: SessionDep, principal: PrincipalDep
-) -> Idempotency:
-    key = request.headers.get(HEADER)
-    if key is not None and not 1 <= len(key) <= MAX_KEY_LENGTH:
-        raise Problem(
-            422,
-            "Invalid idempotency key",
-            f"{HEADER} must have 1 to {MAX_KEY_LENGTH} characters.",
-            kind="validation",
-            field=f"header.{HEADER}",
-        )
-    table: Table = request.app.state.definition.idempotency_table
-    return Idempotency(table, session, principal.key_id, key, await _fingerprint(request))
-
-
-IdempotencyDep = Annotated[Idempotency, Depends(idempotency)]

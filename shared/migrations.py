@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
-from alembic import command, context
+from alembic import command, context, op
 from alembic.config import Config
-from sqlalchemy import pool
+from sqlalchemy import MetaData, pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
-from shared.db import asyncpg_dsn
+from shared.db import NAMING_CONVENTION, asyncpg_dsn
+from shared.tables import KernelTables
 
 if TYPE_CHECKING:
     from shared.runtime import ServiceDefinition
@@ -121,3 +122,22 @@ def run_migrations() -> None:
         await engine.dispose()
 
     asyncio.run(run())
+
+
+def create_kernel_tables() -> None:
+    """In a service's first migration: the kernel's tables (outbox, inbox, API keys, idempotency
+    keys) in the schema being migrated, exactly as `shared.tables` declares them."""
+    bind = op.get_bind()
+    for table in _kernel_tables().all:
+        table.create(bind)
+
+
+def drop_kernel_tables() -> None:
+    bind = op.get_bind()
+    for table in reversed(_kernel_tables().all):
+        table.drop(bind)
+
+
+def _kernel_tables() -> KernelTables:
+    schema: str = context.config.attributes["schema"]
+    return KernelTables.on(MetaData(schema=schema, naming_convention=NAMING_CONVENTION))

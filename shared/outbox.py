@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import zlib
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -74,26 +75,31 @@ class Outbox:
         self.table = table
         self.channel = notify_channel(table)
 
-    async def add(self, session: AsyncSession, envelope: Envelope[Any], *topics: str) -> None:
-        """Write the event once per topic; published after the surrounding transaction commits.
+    async def write(
+        self, session: AsyncSession, envelopes: Sequence[tuple[Envelope[Any], Sequence[str]]]
+    ) -> None:
+        """Write each event once per topic; published after the surrounding transaction commits.
 
-        The event carries the current trace context, so its consumers continue the same trace.
+        Each event carries the current trace context, so its consumers continue the same trace.
         """
-        if envelope.traceparent is None:
-            envelope = replace(envelope, traceparent=current_traceparent())
-        message = encode(envelope)
-        headers = {name: value.decode() for name, value in message.headers.items()}
-        rows = [
-            {
-                "event_id": envelope.id,
-                "event_type": envelope.type,
-                "topic": topic,
-                "key": envelope.key,
-                "headers": headers,
-                "value": message.value,
-            }
-            for topic in topics
-        ]
+        traceparent = current_traceparent()
+        rows = []
+        for envelope, topics in envelopes:
+            if envelope.traceparent is None:
+                envelope = replace(envelope, traceparent=traceparent)
+            message = encode(envelope)
+            headers = {name: value.decode() for name, value in message.headers.items()}
+            rows += [
+                {
+                    "event_id": envelope.id,
+                    "event_type": envelope.type,
+                    "topic": topic,
+                    "key": envelope.key,
+                    "headers": headers,
+                    "value": message.value,
+                }
+                for topic in topics
+            ]
         await session.execute(insert(self.table), rows)
         await session.execute(select(func.pg_notify(self.channel, "")))
 

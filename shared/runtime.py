@@ -10,64 +10,73 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import uvicorn
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import MetaData, Table, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared import asyncapi
 from shared.auth import Authenticator, store_issued_key, store_revoked_key, whoami_router
 from shared.consumer import Consumer, HandlerMap, RetryPolicy
 from shared.db import Sessions, asyncpg_dsn, create_engine, session_factory
-from shared.events import Envelope
+from shared.events import Envelope, EventPayload
 from shared.events.access import ApiKeyIssued, ApiKeyRevoked
 from shared.geography import RegionalNetwork, load_network
 from shared.http import RequestIdMiddleware, health_router, install_problem_handlers
 from shared.outbox import Outbox, OutboxRelay
 from shared.settings import ServiceSettings
+from shared.tables import KernelTables
 from shared.telemetry import MetricsMiddleware
 from shared.topics import Stream, Topics, ensure_topics
+from shared.unit_of_work import EventMappingFactory, UnitOfWork
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Subscription:
-    """A consumer group of a service: what it reads and how it handles each event type."""
+    """A consumer group of a service: the topics it reads and its handler of each event type."""
 
     name: str
     handlers: HandlerMap
-    topics: Callable[[Topics], Sequence[str]] = lambda _: ()
-    pattern: Callable[[Topics], str | None] = lambda _: None
+    topics: Callable[[Topics], Sequence[str]]
 
 
 @dataclass(frozen=True)
 class ServiceDefinition:
-    """Everything that makes a service: wired together in the service's `__main__`."""
+    """Everything that makes a service, declared in its `service.py`.
+
+    `events` is the service's event mapping, and `publishes` the payloads it puts on each stream
+    (for the AsyncAPI document); a service that publishes nothing has neither and runs no relay.
+    """
 
     name: str
     settings_type: type[ServiceSettings]
     metadata: MetaData
-    outbox_table: Table
-    inbox_table: Table
-    api_keys_table: Table
-    idempotency_table: Table
+    tables: KernelTables
     migrations: Path
     routers: Callable[[], Sequence[Any]]
-    subscriptions: Callable[[Resources], Sequence[Subscription]] = lambda _: ()
+    events: EventMappingFactory | None = None
+    publishes: Mapping[Stream, Sequence[type[EventPayload]]] = field(default_factory=dict)
+    subscriptions: Sequence[Subscription] = ()
     workers: Callable[[Resources], Sequence[Worker]] = lambda _: ()
     description: str = ""
+
+    @property
+    def source(self) -> str:
+        """The CloudEvents `source` of the events the service publishes."""
+        return f"/clearinghouse/{self.name}"
 
 
 class Worker(Protocol):
@@ -78,16 +87,16 @@ class Worker(Protocol):
 
 @dataclass
 class Resources:
-    """What a running service holds: settings, database, producer, outbox, topics."""
+    """What a running service holds: settings, database, producer, topics, units of work."""
 
     settings: ServiceSettings
     engine: AsyncEngine
     sessions: Sessions
     producer: AIOKafkaProducer
-    outbox: Outbox
     topics: Topics
     network: RegionalNetwork
     authenticator: Authenticator
+    unit_of_work: Callable[[], UnitOfWork]
     workers: list[Any] = field(default_factory=list)
 
     async def check_database(self) -> None:
@@ -118,10 +127,12 @@ async def _start_producer(settings: ServiceSettings) -> AIOKafkaProducer:
 
 
 async def _ensure_topics(
-    settings: ServiceSettings, topics: Topics, network: RegionalNetwork
+    definition: ServiceDefinition, settings: ServiceSettings, topics: Topics, network: RegionalNetwork
 ) -> None:
+    """Every tier's topics (any service may be the first to start) and the service's dead letters."""
     specs = topics.all_specs(
         network.ids,
+        [definition.name],
         partitions=settings.topic_partitions,
         replication_factor=settings.topic_replication_factor,
         retention_ms=settings.topic_retention_ms,
@@ -144,7 +155,7 @@ async def open_resources(
     network = load_network(settings.regional_centres_file)
     engine = create_engine(settings.service_database_url, pool_size=settings.database_pool_size)
     try:
-        await _ensure_topics(settings, topics, network)
+        await _ensure_topics(definition, settings, topics, network)
         producer = await _start_producer(settings)
         sessions = session_factory(engine)
         try:
@@ -153,10 +164,10 @@ async def open_resources(
                 engine=engine,
                 sessions=sessions,
                 producer=producer,
-                outbox=Outbox(definition.outbox_table),
                 topics=topics,
                 network=network,
-                authenticator=Authenticator(definition.api_keys_table, sessions),
+                authenticator=Authenticator(definition.tables.api_keys, sessions),
+                unit_of_work=_units_of_work(definition, sessions, topics, network),
             )
         finally:
             await producer.stop()
@@ -164,18 +175,38 @@ async def open_resources(
         await engine.dispose()
 
 
+def _units_of_work(
+    definition: ServiceDefinition, sessions: Sessions, topics: Topics, network: RegionalNetwork
+) -> Callable[[], UnitOfWork]:
+    """A factory of the service's units of work, with its outbox and event mapping if any."""
+    outbox = Outbox(definition.tables.outbox) if definition.events else None
+    mapping = definition.events(topics, network) if definition.events else None
+
+    def unit_of_work() -> UnitOfWork:
+        return UnitOfWork(
+            sessions, network=network, outbox=outbox, mapping=mapping, source=definition.source
+        )
+
+    return unit_of_work
+
+
 def build_workers(definition: ServiceDefinition, resources: Resources) -> list[Any]:
-    """The outbox relay and one consumer per subscription."""
+    """The outbox relay (for a service that publishes), one consumer per subscription, and the
+    service's own workers."""
     settings = resources.settings
-    relay = OutboxRelay(
-        definition.outbox_table,
-        resources.sessions,
-        resources.producer,
-        listen_dsn=asyncpg_dsn(settings.service_database_url),
-        batch_size=settings.relay_batch_size,
-        idle_poll_seconds=settings.relay_idle_poll_seconds,
-        sent_retention=timedelta(hours=settings.relay_sent_retention_hours),
-    )
+    relays = []
+    if definition.events is not None:
+        relays.append(
+            OutboxRelay(
+                definition.tables.outbox,
+                resources.sessions,
+                resources.producer,
+                listen_dsn=asyncpg_dsn(settings.service_database_url),
+                batch_size=settings.relay_batch_size,
+                idle_poll_seconds=settings.relay_idle_poll_seconds,
+                sent_retention=timedelta(hours=settings.relay_sent_retention_hours),
+            )
+        )
     retry = RetryPolicy(
         settings.consumer_max_attempts,
         settings.consumer_backoff_seconds,
@@ -187,28 +218,31 @@ def build_workers(definition: ServiceDefinition, resources: Resources) -> list[A
             group_id=f"{settings.topic_prefix}.{definition.name}.{subscription.name}",
             bootstrap_servers=settings.kafka_bootstrap_servers,
             handlers=subscription.handlers,
-            sessions=resources.sessions,
-            inbox=definition.inbox_table,
+            unit_of_work=resources.unit_of_work,
+            inbox=definition.tables.inbox,
             producer=resources.producer,
             deadletter_topic=resources.topics.deadletter(definition.name),
             topics=subscription.topics(resources.topics),
-            pattern=subscription.pattern(resources.topics),
             retry=retry,
         )
-        for subscription in (*definition.subscriptions(resources), access_subscription(definition))
+        for subscription in all_subscriptions(definition)
     ]
-    return [relay, *consumers, *definition.workers(resources)]
+    return [*relays, *consumers, *definition.workers(resources)]
 
 
-def access_subscription(definition: ServiceDefinition) -> Subscription:
+def all_subscriptions(definition: ServiceDefinition) -> list[Subscription]:
+    """The service's own subscriptions and the one every service has: its API keys."""
+    return [*definition.subscriptions, access_subscription(definition.tables.api_keys)]
+
+
+def access_subscription(table: Table) -> Subscription:
     """Every service keeps its own table of API keys from the global access topic."""
-    table = definition.api_keys_table
 
-    async def key_issued(session: AsyncSession, envelope: Envelope[ApiKeyIssued]) -> None:
-        await store_issued_key(session, table, envelope.payload)
+    async def key_issued(uow: UnitOfWork, envelope: Envelope[ApiKeyIssued]) -> None:
+        await store_issued_key(uow.session, table, envelope.payload)
 
-    async def key_revoked(session: AsyncSession, envelope: Envelope[ApiKeyRevoked]) -> None:
-        await store_revoked_key(session, table, envelope.payload.key_id)
+    async def key_revoked(uow: UnitOfWork, envelope: Envelope[ApiKeyRevoked]) -> None:
+        await store_revoked_key(uow.session, table, envelope.payload.key_id)
 
     return Subscription(
         name="access",
@@ -290,8 +324,9 @@ async def _metrics(request: Request) -> Response:
 
 
 async def _asyncapi(request: Request) -> Response:
-    """The AsyncAPI document of every topic and event (the same from every service)."""
-    return JSONResponse(asyncapi.document(request.app.version))
+    """The AsyncAPI document of what this service publishes and consumes."""
+    definition: ServiceDefinition = request.app.state.definition
+    return JSONResponse(asyncapi.document([definition], request.app.version))
 
 
 S = TypeVar("S", bound=ServiceSettings)
@@ -310,23 +345,6 @@ def service_settings(resources: Resources, kind: type[S]) -> S:
 def get_app_resources(app: FastAPI) -> Resources:
     resources: Resources = app.state.resources
     return resources
-
-
-async def get_resources(request: Request) -> Resources:
-    """Async, like every dependency here: FastAPI runs a plain `def` one in a worker thread."""
-    return get_app_resources(request.app)
-
-
-ResourcesDep = Annotated[Resources, Depends(get_resources)]
-
-
-async def transaction(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
-    """One transaction per HTTP write, committed before the response is sent."""
-    async with resources.sessions.begin() as session:
-        yield session
-
-
-SessionDep = Annotated[AsyncSession, Depends(transaction, scope="function")]
 
 
 class _Server(uvicorn.Server):

@@ -60,27 +60,6 @@ OUTBOX_BACKLOG = Gauge(
 EVENTS_PUBLISHED = Counter(
     "clearinghouse_events_published", "Outbox rows the relay published", ["service"]
 )
-ALLOCATION_DURATION = Histogram(
-    "clearinghouse_allocation_duration_seconds",
-    "Time one allocation run takes (snapshot, plan, proposals stored), full or incremental",
-    ["run"],
-    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
-)
-# For the notifications service's webhook deliveries: one count per attempt by outcome
-# (delivered, retrying, gave-up), and the time a subscriber's endpoint took to answer.
-WEBHOOK_DELIVERIES = Counter(
-    "clearinghouse_webhook_deliveries",
-    "Webhook delivery attempts, by outcome",
-    ["service", "outcome"],
-)
-WEBHOOK_DURATION = Histogram(
-    "clearinghouse_webhook_duration_seconds",
-    "Time a subscriber's endpoint took to answer a webhook delivery",
-    ["service"],
-    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
-)
-
-
 def configure_tracing(service: str) -> None:
     """Install the process's tracer provider; call once, at process start."""
     provider = TracerProvider(

@@ -27,9 +27,6 @@ from shared.geography import CENTRE_ID
 
 log = logging.getLogger(__name__)
 
-SERVICES = ("requests", "inventory", "matching", "notifications")
-
-
 class Stream(StrEnum):
     REQUESTS = "requests"
     SOURCES = "sources"
@@ -81,20 +78,21 @@ class Topics:
     def all_specs(
         self,
         centres: Iterable[str],
+        services: Iterable[str],
         *,
         partitions: int,
         replication_factor: int,
         retention_ms: int,
         deadletter_retention_ms: int,
     ) -> list[TopicSpec]:
-        """Every topic of the system, for the given regional centres."""
+        """Every tier's topics for the given regional centres, and the services' dead-letter topics."""
         shared_streams = [s for s in Stream if s not in GLOBAL_ONLY]
         names = [self.global_(s) for s in Stream] + [self.national(s) for s in shared_streams]
         names += [self.regional(c, s) for c in sorted(set(centres)) for s in shared_streams]
         specs = [TopicSpec(n, partitions, replication_factor, retention_ms) for n in names]
         specs += [
             TopicSpec(self.deadletter(s), 1, replication_factor, deadletter_retention_ms)
-            for s in SERVICES
+            for s in services
         ]
         return specs
 

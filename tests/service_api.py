@@ -12,7 +12,8 @@ import httpx
 import pytest
 import uvicorn
 
-from shared.auth import Principal, issued_event, new_key, store_issued_key
+from shared.auth import issued_event, new_key, store_issued_key
+from shared.principal import Principal
 from shared.runtime import Resources, ServiceDefinition, create_app, get_app_resources
 from tests.system import Environment, free_port
 
@@ -36,7 +37,7 @@ async def _store_keys(
         for principal in principals:
             key, key_id, secret_hash = new_key()
             event = issued_event(principal, key_id, secret_hash, "test")
-            await store_issued_key(session, definition.api_keys_table, event)
+            await store_issued_key(session, definition.tables.api_keys, event)
             keys[principal] = key
     return lambda p: {"Authorization": f"Bearer {keys[p]}"}
 

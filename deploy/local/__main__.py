@@ -8,6 +8,7 @@ that dies, and on Ctrl-C (or SIGTERM) stops all of it, leaving no process behind
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import signal
 import sys
@@ -24,22 +25,21 @@ from deploy.local.chromium import chromium_executable
 from deploy.local.kafka import KafkaServer
 from deploy.local.kcat import kcat
 from deploy.local.postgres import PostgresServer
-from deploy.local.processes import ROOT, SERVICES, ServiceProcess
+from deploy.local.processes import ROOT, ServiceProcess
+from services import SERVICES
 from deploy.local.stack import LocalStack
-from services.inventory.service import SERVICE as INVENTORY
 from services.matching.rebuild import Progress
 from services.matching.rebuild import rebuild as rebuild_matching
-from services.matching.service import SERVICE as MATCHING
-from services.notifications.service import SERVICE as NOTIFICATIONS
-from services.requests.service import SERVICE as REQUESTS
+from services.matching.settings import MatchingSettings
 from shared import asyncapi, deadletter
-from shared.auth import Principal, Role, issue_key, revoke_key
+from shared.auth import issue_key, revoke_key
 from shared.migrations import upgrade
+from shared.principal import Principal, Role
 from shared.runtime import ServiceDefinition
-from shared.settings import CommonSettings, MatchingSettings
+from shared.settings import CommonSettings
 
 DEFINITIONS: dict[str, ServiceDefinition] = {
-    d.name: d for d in (REQUESTS, INVENTORY, MATCHING, NOTIFICATIONS)
+    name: importlib.import_module(f"services.{name}.service").SERVICE for name in SERVICES
 }
 STATE_DIR = ROOT / ".local" / "run"
 # The services whose tables are a read model built only from events, so can be rebuilt from the
@@ -83,7 +83,7 @@ def migrate_all(overrides: Mapping[str, str]) -> None:
 @app.command("asyncapi")
 def write_asyncapi(path: Path = ROOT / "docs" / "asyncapi.json") -> None:
     """Write the AsyncAPI document of every topic and event (commit it with event changes)."""
-    path.write_text(json.dumps(asyncapi.document(), indent=2) + "\n")
+    path.write_text(json.dumps(asyncapi.document(DEFINITIONS.values()), indent=2) + "\n")
     progress(f"wrote {path}")
 
 

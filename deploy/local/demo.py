@@ -18,7 +18,8 @@ from pathlib import Path
 import httpx
 
 from deploy.local import progress
-from shared.auth import Principal, issue_key
+from shared.auth import issue_key
+from shared.principal import Principal
 from shared.settings import CommonSettings
 
 USERS: dict[str, Principal] = {

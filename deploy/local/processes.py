@@ -14,8 +14,9 @@ from pathlib import Path
 
 import httpx
 
+from services import SERVICES
+
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("requests", "inventory", "matching", "notifications")
 
 
 @dataclass

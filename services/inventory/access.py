@@ -18,7 +18,7 @@ commitments. No source is hidden, so a caller who may not manage one gets 403, n
 from __future__ import annotations
 
 from services.inventory.domain import Profile
-from shared.auth import Principal, Role
+from shared.principal import Principal, Role
 
 
 def may_manage(principal: Principal, profile: Profile) -> bool:

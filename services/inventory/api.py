@@ -16,7 +16,8 @@ from services.inventory.domain import Profile, RuleViolation, Source
 from services.inventory.events import save_and_publish
 from services.inventory.schemas import SearchParams, SourceIn, SourceOut, SourcePage, VersionOut
 from services.inventory.store import SourceRepository
-from shared.auth import Principal, PrincipalDep, Role, forbidden
+from shared.auth import PrincipalDep, forbidden
+from shared.principal import Principal, Role
 from shared.geography import RegionalNetwork
 from shared.http import Problem, check_if_match, etag, problem_responses
 from shared.idempotency import IdempotencyDep

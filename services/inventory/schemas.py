@@ -33,7 +33,7 @@ from services.inventory.domain import (
 from services.inventory.ledger import LedgerEntry, Money, Reservation, attributes
 from services.inventory.ledger_store import BalanceLine
 from services.inventory.search import EligibleState, SourceFilter, WindowFilter
-from shared.eligibility import Eligibility
+from shared.eligibility import CheckedEligibility, Eligibility
 from shared.events.inventory import SourceKind, SourceStatus
 from shared.geography import RegionalNetwork
 from shared.http import Problem
@@ -146,7 +146,7 @@ class SourceIn(Strict):
     home_country: StateCode | None = None
     supports: list[SupportIn] = Field(min_length=1, max_length=10)
     assistance_types: AssistanceTypes
-    eligibility: Eligibility = Field(default_factory=Eligibility)
+    eligibility: CheckedEligibility = Field(default_factory=CheckedEligibility)
     regional_focus: list[str] = Field(
         default_factory=list, max_length=40, description="Regional centre ids; empty: worldwide."
     )

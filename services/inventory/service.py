@@ -6,7 +6,7 @@ from pathlib import Path
 
 from services.inventory import api, handlers, ledger_api, reports, tables
 from shared.runtime import ServiceDefinition
-from shared.settings import InventorySettings
+from services.inventory.settings import InventorySettings
 
 SERVICE = ServiceDefinition(
     name="inventory",

@@ -6,7 +6,7 @@ from services.matching.rebuild import rebuild
 from services.matching.service import SERVICE
 from shared.cli import service_cli
 from shared.logs import configure_logging
-from shared.settings import MatchingSettings
+from services.matching.settings import MatchingSettings
 
 cli = service_cli(SERVICE)
 

@@ -13,7 +13,7 @@ answer it gets 403.
 from __future__ import annotations
 
 from services.matching.domain import Match
-from shared.auth import Principal, Role
+from shared.principal import Principal, Role
 from shared.geography import RegionalNetwork
 
 

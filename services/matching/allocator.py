@@ -26,8 +26,8 @@ from services.matching.domain import COMMITTED, OpenRequest, next_coverage
 from services.matching.store import QUEUE_CHANNEL, AllocationQueue, MatchRepository, ReadModel
 from shared.db import asyncpg_dsn, listen
 from shared.runtime import Resources
-from shared.settings import MatchingSettings
-from shared.telemetry import ALLOCATION_DURATION
+from services.matching.settings import MatchingSettings
+from services.matching.metrics import ALLOCATION_DURATION
 
 log = logging.getLogger(__name__)
 ALLOCATION_LOCK = zlib.crc32(b"matching:allocation")

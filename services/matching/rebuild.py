@@ -22,7 +22,7 @@ from services.matching.handlers import READ_MODEL_HANDLERS
 from services.matching.store import ReadModel
 from shared.db import create_engine, session_factory
 from shared.events import MalformedEvent, decode
-from shared.settings import MatchingSettings
+from services.matching.settings import MatchingSettings
 from shared.topics import Stream, Topics
 
 log = logging.getLogger(__name__)

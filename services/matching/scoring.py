@@ -23,7 +23,7 @@ import numpy as np
 from services.matching.domain import OpenRequest
 from services.matching.rules import supported_areas
 from shared.events.inventory import SourceDetails
-from shared.settings import MatchingSettings
+from services.matching.settings import MatchingSettings
 
 Number = Any
 """A float, or a numpy array of them: every formula works on both."""

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from services.matching import allocator, api, handlers, store
 from shared.runtime import ServiceDefinition
-from shared.settings import MatchingSettings
+from services.matching.settings import MatchingSettings
 
 SERVICE = ServiceDefinition(
     name="matching",

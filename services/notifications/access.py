@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.notifications.domain import OPERATOR, SECRETARIAT, donor, national, regional
-from shared.auth import Principal, Role
+from shared.principal import Principal, Role
 from shared.geography import RegionalNetwork
 
 

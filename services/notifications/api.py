@@ -25,10 +25,11 @@ from services.notifications.repository import (
 )
 from services.notifications.schemas import AlertOut, FeedPage, JourneyStep, NotificationOut
 from services.notifications.store import NotificationRow
-from shared.auth import Principal, PrincipalDep, forbidden
+from shared.auth import PrincipalDep, forbidden
+from shared.principal import Principal
 from shared.http import Problem, problem_responses
 from shared.runtime import Resources, ResourcesDep, SessionDep, service_settings
-from shared.settings import NotificationsSettings
+from services.notifications.settings import NotificationsSettings
 
 router = APIRouter(prefix="/v1", tags=["feed"])
 RETRY_MILLISECONDS = 2000

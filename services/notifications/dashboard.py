@@ -33,10 +33,11 @@ from services.notifications.repository import (
     ViewRepository,
 )
 from services.notifications.store import NotificationRow
-from shared.auth import Authenticator, Principal, Role
+from shared.auth import Authenticator
+from shared.principal import Principal, Role
 from shared.http import Problem
 from shared.runtime import Resources, ResourcesDep, SessionDep, service_settings
-from shared.settings import NotificationsSettings
+from services.notifications.settings import NotificationsSettings
 
 HERE = Path(__file__).parent
 COOKIE = "ch_dashboard"

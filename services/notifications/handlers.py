@@ -42,7 +42,7 @@ from shared.events import access as acc
 from shared.events import inventory as inv
 from shared.events import requests as req
 from shared.runtime import Resources, Subscription, Worker, service_settings
-from shared.settings import NotificationsSettings
+from services.notifications.settings import NotificationsSettings
 from shared.topics import Stream
 
 ALERT_LOCK = zlib.crc32(b"notifications:alerts")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from services.notifications import api, dashboard, handlers, store, subscriptions
 from shared.runtime import ServiceDefinition
-from shared.settings import NotificationsSettings
+from services.notifications.settings import NotificationsSettings
 
 SERVICE = ServiceDefinition(
     name="notifications",

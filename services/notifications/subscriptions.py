@@ -29,11 +29,12 @@ from services.notifications.schemas import (
 from services.notifications.store import SubscriptionRow
 from services.notifications.webhook_repository import ACTIVE, SubscriptionRepository
 from services.notifications.webhooks import new_secret, refused_address
-from shared.auth import Principal, PrincipalDep, forbidden
+from shared.auth import PrincipalDep, forbidden
+from shared.principal import Principal
 from shared.http import Problem
 from shared.idempotency import Idempotency, IdempotencyDep
 from shared.runtime import ResourcesDep, SessionDep, service_settings
-from shared.settings import NotificationsSettings
+from services.notifications.settings import NotificationsSettings
 
 router = APIRouter(prefix="/v1/subscriptions", tags=["webhooks"])
 ROTATION_GRACE = timedelta(hours=24)

@@ -52,8 +52,8 @@ from services.notifications.webhook_repository import (
 )
 from shared.db import asyncpg_dsn, listen
 from shared.runtime import Resources, service_settings
-from shared.settings import NotificationsSettings
-from shared.telemetry import WEBHOOK_DELIVERIES, WEBHOOK_DURATION
+from services.notifications.settings import NotificationsSettings
+from services.notifications.metrics import WEBHOOK_DELIVERIES, WEBHOOK_DURATION
 
 log = logging.getLogger(__name__)
 BATCH = 50

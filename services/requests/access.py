@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from services.requests.domain import AssistanceRequest, Status
 from services.requests.store import RequestFilter
-from shared.auth import Principal, Role
+from shared.principal import Principal, Role
 
 PUBLIC = frozenset(
     {Status.PUBLISHED, Status.PARTLY_MATCHED, Status.MATCHED, Status.FUNDED, Status.COMPLETED}

@@ -25,7 +25,8 @@ from services.requests.schemas import (
     TransitionOut,
 )
 from services.requests.store import RequestFilter, RequestRepository
-from shared.auth import Principal, PrincipalDep, forbidden
+from shared.auth import PrincipalDep, forbidden
+from shared.principal import Principal
 from shared.http import Problem, check_if_match, etag, problem_responses
 from shared.idempotency import Idempotency, IdempotencyDep
 from shared.runtime import Resources, ResourcesDep, SessionDep

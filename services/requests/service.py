@@ -6,7 +6,7 @@ from pathlib import Path
 
 from services.requests import api, handlers, reports, store
 from shared.runtime import ServiceDefinition
-from shared.settings import RequestsSettings
+from services.requests.settings import RequestsSettings
 
 SERVICE = ServiceDefinition(
     name="requests",

@@ -15,10 +15,12 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaConsumer
 
-from deploy.local.processes import SERVICES, ServiceProcess
-from shared.auth import Principal, issue_key
+from deploy.local.processes import ServiceProcess
+from services import SERVICES
+from shared.auth import issue_key
+from shared.principal import Principal
 from shared.events import Envelope, EventPayload, decode
-from shared.settings import RequestsSettings
+from services.requests.settings import RequestsSettings
 from shared.topics import Stream, Topics
 from tests.integration.notifications.receiver import Receiver
 from tests.polling import eventually

@@ -21,7 +21,8 @@ import httpx
 
 from deploy.local.processes import ServiceProcess
 from deploy.local.stack import LocalStack
-from shared.topics import SERVICES, Topics
+from services import SERVICES
+from shared.topics import Topics
 from tests.database import fetch
 from tests.e2e.story import STATE, Clients, clients, subscribe, system
 from tests.factories import request_body

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from deploy.local.processes import SERVICES
+from services import SERVICES
 from tests.system import ROOT, Environment, free_port
 
 WELCOME = "Press Ctrl-C to stop everything."

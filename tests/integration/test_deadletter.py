@@ -7,7 +7,6 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifications.service import SERVICE as NOTIFICATIONS
 from services.notifications.store import NotificationRow
@@ -16,8 +15,9 @@ from shared.consumer import Consumer, RetryPolicy
 from shared.events import Envelope
 from shared.events.requests import RequestSubmitted
 from shared.runtime import Resources, running_service
-from shared.settings import NotificationsSettings
+from services.notifications.settings import NotificationsSettings
 from shared.topics import Stream
+from shared.unit_of_work import UnitOfWork
 from tests.factories import submitted_event
 from tests.kafka import read_topic, send
 from tests.polling import eventually
@@ -81,7 +81,7 @@ async def test_a_handler_that_keeps_failing_is_retried_then_deadlettered(
     handled: list[UUID] = []
     good_handled = asyncio.Event()
 
-    async def flaky(session: AsyncSession, envelope: Envelope[RequestSubmitted]) -> None:
+    async def flaky(uow: UnitOfWork, envelope: Envelope[RequestSubmitted]) -> None:
         if envelope.payload.request.title == "poison":
             attempts.append(envelope.id)
             raise ValueError("cannot handle this one")
@@ -95,8 +95,8 @@ async def test_a_handler_that_keeps_failing_is_retried_then_deadlettered(
             group_id=f"{settings.topic_prefix}.flaky",
             bootstrap_servers=settings.kafka_bootstrap_servers,
             handlers={RequestSubmitted: flaky},
-            sessions=resources.sessions,
-            inbox=NOTIFICATIONS.inbox_table,
+            unit_of_work=resources.unit_of_work,
+            inbox=NOTIFICATIONS.tables.inbox,
             producer=resources.producer,
             deadletter_topic=resources.topics.deadletter("notifications"),
             topics=[topic],
@@ -132,7 +132,7 @@ async def test_a_replay_sends_deadlettered_events_back_once_the_cause_is_fixed(
     broken = True
     handled: list[UUID] = []
 
-    async def fragile(session: AsyncSession, envelope: Envelope[RequestSubmitted]) -> None:
+    async def fragile(uow: UnitOfWork, envelope: Envelope[RequestSubmitted]) -> None:
         if broken:
             raise RuntimeError("the bug before the fix")
         handled.append(envelope.id)
@@ -144,8 +144,8 @@ async def test_a_replay_sends_deadlettered_events_back_once_the_cause_is_fixed(
             group_id=f"{settings.topic_prefix}.fragile",
             bootstrap_servers=settings.kafka_bootstrap_servers,
             handlers={RequestSubmitted: fragile},
-            sessions=resources.sessions,
-            inbox=NOTIFICATIONS.inbox_table,
+            unit_of_work=resources.unit_of_work,
+            inbox=NOTIFICATIONS.tables.inbox,
             producer=resources.producer,
             deadletter_topic=resources.topics.deadletter("notifications"),
             topics=[topic],

@@ -8,8 +8,9 @@ from deploy.local import status
 from deploy.local.__main__ import DEFINITIONS
 from services.requests.service import SERVICE as REQUESTS
 from shared.events import Envelope
+from shared.outbox import Outbox
 from shared.runtime import running_service
-from shared.settings import RequestsSettings
+from services.requests.settings import RequestsSettings
 from shared.topics import Stream
 from tests.factories import submitted_event
 from tests.kafka import publish
@@ -23,7 +24,7 @@ async def test_status_shows_unsent_outbox_rows_and_unprocessed_records(
     async with running_service(REQUESTS, settings, workers=False) as resources:
         topic = resources.topics.national(Stream.REQUESTS)
         async with resources.sessions.begin() as session:  # no relay runs: it stays unsent
-            await resources.outbox.add(session, _event(), topic)
+            await Outbox(REQUESTS.tables.outbox).write(session, [(_event(), [topic])])
         await publish(settings.kafka_bootstrap_servers, topic, _event(), _event(), _event())
         group = f"{settings.topic_prefix}.operator-test"
         reader = AIOKafkaConsumer(

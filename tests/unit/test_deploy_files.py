@@ -17,12 +17,10 @@ import yaml
 from pydantic import AliasChoices
 
 from deploy.local.regional_access import CentreAccess
-from shared.settings import (
-    InventorySettings,
-    MatchingSettings,
-    NotificationsSettings,
-    RequestsSettings,
-)
+from services.inventory.settings import InventorySettings
+from services.matching.settings import MatchingSettings
+from services.notifications.settings import NotificationsSettings
+from services.requests.settings import RequestsSettings
 from shared.topics import Topics
 from tests.system import ROOT
 

@@ -3,7 +3,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from shared.settings import InventorySettings, RequestsSettings
+from services.inventory.settings import InventorySettings
+from services.requests.settings import RequestsSettings
 
 
 def test_common_settings_use_plain_names_and_service_settings_their_prefix(

@@ -2,7 +2,8 @@ import re
 
 import pytest
 
-from shared.topics import SERVICES, Stream, Topics
+from services import SERVICES
+from shared.topics import Stream, Topics
 
 topics = Topics("clearinghouse")
 
@@ -41,7 +42,12 @@ def test_invalid_centre_ids_are_refused(centre: str) -> None:
 
 def test_all_specs_cover_every_tier_and_service() -> None:
     specs = topics.all_specs(
-        ["a", "b"], partitions=3, replication_factor=1, retention_ms=-1, deadletter_retention_ms=9
+        ["a", "b"],
+        SERVICES,
+        partitions=3,
+        replication_factor=1,
+        retention_ms=-1,
+        deadletter_retention_ms=9,
     )
     names = {spec.name for spec in specs}
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.inventory.service import SERVICE as INVENTORY
-from shared.auth import Principal
+from shared.principal import Principal
 from tests.service_api import api_fixtures
 
 NORWAY = Principal.for_donor("norway")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.auth import Principal
+from shared.principal import Principal
 from tests.integration.inventory.conftest import NORWAY
 from tests.inventory_factories import act_body, source_body
 from tests.service_api import Api

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import uuid4
 
-from shared.auth import Principal
+from shared.principal import Principal
 from tests.integration.inventory.conftest import (
     BALKANS,
     EVERYONE,

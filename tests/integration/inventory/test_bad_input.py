@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import uuid4
 
-from shared.auth import Principal
+from shared.principal import Principal
 from tests.database import fetch
 from tests.integration.inventory.conftest import JAPAN, NORWAY
 from tests.integration.inventory.flows import record, register

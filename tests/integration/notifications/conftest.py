@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from services.notifications.service import SERVICE as NOTIFICATIONS
-from shared.auth import Principal
+from shared.principal import Principal
 from shared.events import Envelope
 from shared.topics import Stream
 from tests.database import fetch

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 from services.notifications.handlers import AlertSweep
-from shared.auth import Principal
+from shared.principal import Principal
 from shared.events import requests as req
 from shared.topics import Stream
 from tests.factories import envelope, request_event

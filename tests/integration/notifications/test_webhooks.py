@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from shared.auth import Principal
+from shared.principal import Principal
 from shared.events import requests as req
 from shared.topics import Stream
 from tests.database import fetch

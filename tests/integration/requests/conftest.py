@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.requests.service import SERVICE as REQUESTS
-from shared.auth import Principal
+from shared.principal import Principal
 from tests.service_api import api_fixtures
 
 LAO = Principal.national("LAO")

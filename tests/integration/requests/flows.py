@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.auth import Principal
+from shared.principal import Principal
 from tests.factories import request_body
 from tests.integration.requests.conftest import LAO, SECRETARIAT, SOUTH_EAST_ASIA
 from tests.service_api import Api

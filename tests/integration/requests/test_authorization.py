@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from shared.auth import Principal
+from shared.principal import Principal
 from tests.database import fetch
 from tests.factories import request_body
 from tests.integration.requests.conftest import (

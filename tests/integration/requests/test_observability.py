@@ -11,7 +11,6 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.requests.service import SERVICE as REQUESTS
 from shared.consumer import Consumer
@@ -19,6 +18,7 @@ from shared.events import Envelope
 from shared.events.envelope import decode
 from shared.events.requests import RequestSubmitted
 from shared.topics import Stream
+from shared.unit_of_work import UnitOfWork
 from tests.integration.requests.conftest import LAO
 from tests.integration.requests.flows import act, create
 from tests.kafka import read_topic
@@ -52,7 +52,7 @@ async def test_a_submission_and_its_handling_share_one_trace(
     resources = live_api.resources
     topic = resources.topics.national(Stream.REQUESTS)
 
-    async def on_submitted(session: AsyncSession, envelope: Envelope[RequestSubmitted]) -> None:
+    async def on_submitted(uow: UnitOfWork, envelope: Envelope[RequestSubmitted]) -> None:
         pass
 
     async def consumed() -> bool:
@@ -63,8 +63,8 @@ async def test_a_submission_and_its_handling_share_one_trace(
         group_id=f"{resources.settings.topic_prefix}.trace-test",
         bootstrap_servers=resources.settings.kafka_bootstrap_servers,
         handlers={RequestSubmitted: on_submitted},
-        sessions=resources.sessions,
-        inbox=REQUESTS.inbox_table,
+        unit_of_work=resources.unit_of_work,
+        inbox=REQUESTS.tables.inbox,
         producer=resources.producer,
         deadletter_topic=resources.topics.deadletter("requests"),
         topics=[topic],

@@ -1,0 +1,13 @@
+"""The inventory service's own settings, on the shared base; environment prefix `INVENTORY_`."""
+
+from __future__ import annotations
+
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import Port, ServiceSettings
+
+
+class InventorySettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="INVENTORY_")
+    service_name: str = "inventory"
+    port: Port = 8102

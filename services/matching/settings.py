@@ -1,0 +1,43 @@
+"""The matching service's own settings, on the shared base; environment prefix `MATCHING_`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import Port, ServiceSettings
+
+
+Weight = Annotated[float, Field(ge=0, le=100)]
+
+
+class MatchingSettings(ServiceSettings):
+    """Matching's own settings: the weights of the score and how allocation runs."""
+
+    model_config = SettingsConfigDict(env_prefix="MATCHING_")
+    service_name: str = "matching"
+    port: Port = 8103
+    weight_thematic_fit: Weight = 1.0
+    weight_regional_focus: Weight = 1.0
+    weight_urgency: Weight = 1.0
+    weight_waiting: Weight = 1.0
+    weight_neglect: Weight = 2.0
+    urgency_horizon_days: int = Field(
+        365, ge=1, description="A deadline this far away or further scores no urgency."
+    )
+    waiting_horizon_days: int = Field(
+        180, ge=1, description="A request waiting this long since publication scores in full."
+    )
+    candidates_per_request: int = Field(
+        20, ge=1, le=500, description="Best-scoring eligible windows kept per request."
+    )
+    proposal_ttl_days: int = Field(30, ge=1, description="A proposal not answered expires.")
+    allocation_time_limit_seconds: float = Field(60.0, gt=0)
+    allocation_poll_seconds: float = Field(
+        0.5, gt=0, description="How often the allocator looks without being woken by a NOTIFY."
+    )
+    full_reallocation_seconds: float = Field(
+        3600.0, gt=0, description="How often the whole picture is re-allocated."
+    )

@@ -17,7 +17,7 @@ import hashlib
 import hmac
 import secrets
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Annotated, Any
 

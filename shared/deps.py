@@ -34,9 +34,7 @@ async def unit_of_work(resources: ResourcesDep) -> AsyncIterator[UnitOfWork]:
 UnitOfWorkDep = Annotated[UnitOfWork, Depends(unit_of_work, scope="function")]
 
 
-async def idempotency(
-    request: Request, uow: UnitOfWorkDep, principal: PrincipalDep
-) -> Idempotency:
+async def idempotency(request: Request, uow: UnitOfWorkDep, principal: PrincipalDep) -> Idempotency:
     key = request.headers.get(HEADER)
     if key is not None and not 1 <= len(key) <= MAX_KEY_LENGTH:
         raise Problem(

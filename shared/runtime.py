@@ -127,9 +127,12 @@ async def _start_producer(settings: ServiceSettings) -> AIOKafkaProducer:
 
 
 async def _ensure_topics(
-    definition: ServiceDefinition, settings: ServiceSettings, topics: Topics, network: RegionalNetwork
+    definition: ServiceDefinition,
+    settings: ServiceSettings,
+    topics: Topics,
+    network: RegionalNetwork,
 ) -> None:
-    """Every tier's topics (any service may be the first to start) and the service's dead letters."""
+    """Every tier's topics (any service may start first) and the service's dead letters."""
     specs = topics.all_specs(
         network.ids,
         [definition.name],

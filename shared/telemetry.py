@@ -60,6 +60,8 @@ OUTBOX_BACKLOG = Gauge(
 EVENTS_PUBLISHED = Counter(
     "clearinghouse_events_published", "Outbox rows the relay published", ["service"]
 )
+
+
 def configure_tracing(service: str) -> None:
     """Install the process's tracer provider; call once, at process start."""
     provider = TracerProvider(

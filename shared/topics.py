@@ -27,6 +27,7 @@ from shared.geography import CENTRE_ID
 
 log = logging.getLogger(__name__)
 
+
 class Stream(StrEnum):
     REQUESTS = "requests"
     SOURCES = "sources"
@@ -85,7 +86,7 @@ class Topics:
         retention_ms: int,
         deadletter_retention_ms: int,
     ) -> list[TopicSpec]:
-        """Every tier's topics for the given regional centres, and the services' dead-letter topics."""
+        """Every tier's topics for these regional centres, and these services' dead letters."""
         shared_streams = [s for s in Stream if s not in GLOBAL_ONLY]
         names = [self.global_(s) for s in Stream] + [self.national(s) for s in shared_streams]
         names += [self.regional(c, s) for c in sorted(set(centres)) for s in shared_streams]

@@ -14,7 +14,7 @@ consumers and workers open a unit of work, call a use case, and leave.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
@@ -113,8 +113,9 @@ class UnitOfWork:
             if self._mapping is None or self._outbox is None:
                 raise RuntimeError(f"{type(aggregate).__name__} recorded events nobody publishes")
             for message in self._mapping.messages(aggregate, recorded):
-                when = {"time": message.time} if message.time is not None else {}
-                envelope = Envelope(message.payload, message.key, self._source, **when)
+                envelope = Envelope(message.payload, message.key, self._source)
+                if message.time is not None:
+                    envelope = replace(envelope, time=message.time)
                 envelopes.append((envelope, message.topics))
         if envelopes:
             assert self._outbox is not None

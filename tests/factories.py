@@ -7,11 +7,12 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
-from services.requests.domain import AssistanceRequest, Contact, Evidence, Money, Need, Urgency
-from services.requests.events import details
+from services.requests.adapters.events import details
+from services.requests.domain.model import AssistanceRequest, Evidence, Need, Urgency
 from shared.events import Envelope, EventPayload
 from shared.events.matching import Match
 from shared.events.requests import RequestEvent, RequestSubmitted
+from shared.values import Contact, Money
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 

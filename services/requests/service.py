@@ -4,21 +4,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.requests import api, handlers, reports, store
-from shared.runtime import ServiceDefinition
+from services.requests.adapters.events import RequestEvents
+from services.requests.adapters.tables import TABLES, metadata
+from services.requests.api import reports, routes
+from services.requests.app.handlers import SUBSCRIPTIONS
+from services.requests.app.workers import workers
 from services.requests.settings import RequestsSettings
+from shared.events import requests as request_events
+from shared.runtime import ServiceDefinition
+from shared.topics import Stream
 
 SERVICE = ServiceDefinition(
     name="requests",
     settings_type=RequestsSettings,
-    metadata=store.metadata,
-    outbox_table=store.outbox,
-    inbox_table=store.inbox,
-    api_keys_table=store.api_keys,
-    idempotency_table=store.idempotency,
+    metadata=metadata,
+    tables=TABLES,
     migrations=Path(__file__).parent / "migrations",
-    routers=lambda: [api.router, reports.router],
-    subscriptions=handlers.subscriptions,
-    workers=handlers.workers,
+    routers=lambda: [routes.router, reports.router],
+    events=RequestEvents,
+    publishes={Stream.REQUESTS: request_events.PAYLOADS},
+    subscriptions=SUBSCRIPTIONS,
+    workers=workers,
     description="Assistance requests from national focal points, reviewed regionally.",
 )

@@ -38,7 +38,10 @@ def validator() -> Draft7Validator:
 
 
 def test_the_document_is_valid_asyncapi_3(validator: Draft7Validator) -> None:
-    errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(document(DEFINITIONS.values()))]
+    errors = [
+        f"{list(e.absolute_path)}: {e.message}"
+        for e in validator.iter_errors(document(DEFINITIONS.values()))
+    ]
 
     assert errors == []
 
@@ -60,4 +63,6 @@ def test_every_event_type_is_described_with_its_cloudevents_type() -> None:
 def test_the_committed_document_is_the_generated_one() -> None:
     committed = json.loads((ROOT / "docs" / "asyncapi.json").read_text())
 
-    assert committed == document(DEFINITIONS.values()), "run `python -m deploy.local asyncapi` and commit"
+    assert committed == document(DEFINITIONS.values()), (
+        "run `python -m deploy.local asyncapi` and commit"
+    )

@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from services.inventory.service import SERVICE as INVENTORY
-from services.requests.events import details
+from services.requests.adapters.events import details
 from shared.consumer import Consumer
 from shared.events import Envelope
 from shared.events.inventory import (

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
-from services.requests.handlers import ExpirySweep
+from services.requests.app.workers import ExpirySweep
 from shared.events import Envelope
 from shared.events.inventory import FundsReserved
 from shared.events.matching import RequestCoverageChanged

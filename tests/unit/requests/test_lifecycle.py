@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.requests.domain import AssistanceRequest, RuleViolation, Status
+from services.requests.domain.model import AssistanceRequest, LifecycleRefused, Status
 from tests.factories import NOW, draft_request, need
 
 LATER = NOW + timedelta(hours=1)
@@ -82,7 +82,7 @@ def test_illegal_transitions_are_refused_and_change_nothing(steps, illegal, rule
         step(request)
     before = (request.status, request.version, len(request.history), len(request.events))
 
-    with pytest.raises(RuleViolation) as refused:
+    with pytest.raises(LifecycleRefused) as refused:
         illegal(request)
 
     assert refused.value.rule == rule
@@ -92,7 +92,7 @@ def test_illegal_transitions_are_refused_and_change_nothing(steps, illegal, rule
 def test_a_request_cannot_be_submitted_or_published_past_its_deadline() -> None:
     request = draft_request(deadline=NOW.date())
 
-    with pytest.raises(RuleViolation, match="deadline"):
+    with pytest.raises(LifecycleRefused, match="deadline"):
         request.submit("national:LAO", NOW)
 
 

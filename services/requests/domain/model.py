@@ -1,5 +1,5 @@
 """The assistance request and its lifecycle. No I/O: methods check the rules, change state and
-record domain events; the caller stores the request and publishes the events.
+record domain events; the unit of work stores the request and publishes the events.
 
     draft ──submit──▶ submitted ──endorse──▶ endorsed ──publish──▶ published
       ▲                  │                      │                    │ coverage
@@ -17,6 +17,9 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID, uuid4
+
+from shared.errors import Conflict
+from shared.values import Contact, Money
 
 
 class Status(StrEnum):
@@ -56,18 +59,10 @@ class Urgency(StrEnum):
     CRITICAL = "critical"
 
 
-class RuleViolation(Exception):
-    """A change the lifecycle does not allow; `rule` names the rule for the caller."""
+class LifecycleRefused(Conflict):
+    """A change the lifecycle does not allow now; `rule` names the rule for the caller."""
 
-    def __init__(self, rule: str, message: str) -> None:
-        super().__init__(message)
-        self.rule = rule
-
-
-@dataclass(frozen=True)
-class Money:
-    value: Decimal
-    currency: str
+    kind = "lifecycle"
 
 
 @dataclass(frozen=True)
@@ -78,14 +73,6 @@ class Evidence:
     description: str
     reference: str | None = None
     date: date | None = None
-
-
-@dataclass(frozen=True)
-class Contact:
-    name: str
-    email: str
-    phone: str | None = None
-    organisation: str | None = None
 
 
 @dataclass(frozen=True)
@@ -262,7 +249,7 @@ class AssistanceRequest:
     @staticmethod
     def _require(condition: bool, rule: str, message: str) -> None:
         if not condition:
-            raise RuleViolation(rule, message)
+            raise LifecycleRefused(message, rule=rule)
 
     def _record(
         self,

@@ -1,127 +1,42 @@
-"""The requests schema: tables and the queries on them. Nothing else in the service touches SQL."""
+"""The repository of requests: the only code of the service that reads or writes their rows."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from datetime import date, datetime
-from decimal import Decimal
+from dataclasses import asdict
+from datetime import date
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    Date,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    Numeric,
-    String,
-    Text,
-    select,
-    update,
-)
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import Field, SQLModel, col
+from sqlmodel import col
 
-from services.requests.domain import (
+from services.requests.adapters.tables import HistoryRow, RequestRow
+from services.requests.domain.model import (
     AssistanceRequest,
-    Contact,
     Evidence,
-    Money,
     Need,
     Status,
     Transition,
     Urgency,
 )
-from shared.auth import api_keys_table
-from shared.consumer import inbox_table
-from shared.db import schema_registry
-from shared.idempotency import idempotency_table
-from shared.outbox import outbox_table
+from services.requests.domain.policy import RequestFilter
+from services.requests.metrics import TRANSITIONS
 from shared.pagination import newest_first
-
-SCHEMA = "requests"
-_registry = schema_registry(SCHEMA)
-metadata = _registry.metadata
-MONEY = Numeric(20, 2)
-
-
-class Table(SQLModel, registry=_registry):
-    """Base of the tables of this schema."""
-
-
-class RequestRow(Table, table=True):
-    __tablename__ = "requests"
-    __table_args__ = (
-        Index("ix_requests_areas", "areas", postgresql_using="gin"),
-        Index("ix_requests_created_at_id", "created_at", "id"),
-    )
-
-    id: UUID = Field(primary_key=True)
-    state: str = Field(max_length=3, index=True)
-    regional_centre: str | None = Field(default=None, max_length=63, index=True)
-    status: str = Field(max_length=20, index=True)
-    version: int
-    convention: str = Field(max_length=40, index=True)
-    areas: list[str] = Field(sa_column=Column(ARRAY(String(80)), nullable=False))
-    assistance_types: list[str] = Field(sa_column=Column(ARRAY(String(40)), nullable=False))
-    title: str = Field(max_length=300)
-    description: str = Field(sa_column=Column(Text, nullable=False))
-    evidence: list[dict[str, Any]] = Field(sa_column=Column(JSONB, nullable=False))
-    amount: Decimal | None = Field(default=None, sa_column=Column(MONEY))
-    currency: str | None = Field(default=None, max_length=3)
-    deadline: date = Field(sa_column=Column(Date, nullable=False, index=True))
-    deadline_reason: str | None = Field(default=None, max_length=300)
-    urgency: str = Field(max_length=20)
-    contact: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
-    matched_amount: Decimal = Field(sa_column=Column(MONEY, nullable=False))
-    reserved_amount: Decimal = Field(sa_column=Column(MONEY, nullable=False))
-    coverage_sequence: int = Field(sa_column=Column(Integer, nullable=False))
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-
-
-class HistoryRow(Table, table=True):
-    __tablename__ = "request_history"
-
-    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
-    request_id: UUID = Field(
-        sa_column=Column(ForeignKey(f"{SCHEMA}.requests.id"), nullable=False, index=True)
-    )
-    action: str = Field(max_length=20)
-    from_status: str | None = Field(default=None, max_length=20)
-    to_status: str = Field(max_length=20)
-    actor: str = Field(max_length=120)
-    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    reason: str | None = Field(default=None, max_length=2000)
-
-
-outbox = outbox_table(metadata)
-inbox = inbox_table(metadata)
-api_keys = api_keys_table(metadata)
-idempotency = idempotency_table(metadata)
-
-
-@dataclass(frozen=True)
-class RequestFilter:
-    """What a list of requests may be narrowed to; None means any."""
-
-    states: frozenset[str] | None = None
-    regional_centre: str | None = None
-    convention: str | None = None
-    area: str | None = None
-    statuses: frozenset[str] | None = None
-    deadline_before: date | None = None
+from shared.unit_of_work import UnitOfWork
+from shared.values import Contact, Money
 
 
 class RequestRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    """Requests loaded or added here are tracked by the unit of work, which publishes their
+    events when it commits."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.session: AsyncSession = uow.session
 
     async def add(self, request: AssistanceRequest) -> None:
+        self.uow.track(request)
         self.session.add(_to_row(request))
         await self.session.flush()  # the row first: its history refers to it
         self._add_history(request)
@@ -131,7 +46,7 @@ class RequestRepository:
         if for_update:
             query = query.with_for_update()
         row = (await self.session.scalars(query)).first()
-        return None if row is None else _from_row(row)
+        return None if row is None else self.uow.track(_from_row(row))
 
     async def save(self, request: AssistanceRequest) -> None:
         """Write a loaded request's new state and the history its new events describe."""
@@ -142,8 +57,11 @@ class RequestRepository:
         self._add_history(request)
 
     def _add_history(self, request: AssistanceRequest) -> None:
+        """The transitions the request recorded since it was loaded: save it once per unit of
+        work, as every use case does."""
         for event in request.events:
             t = event.transition
+            TRANSITIONS.labels(t.action).inc()
             self.session.add(
                 HistoryRow(
                     request_id=request.id,

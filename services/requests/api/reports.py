@@ -12,13 +12,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from services.requests.access import visible
-from services.requests.domain import Status
-from services.requests.store import RequestFilter, RequestRepository
+from services.requests.adapters.repository import RequestRepository
+from services.requests.domain.model import Status
+from services.requests.domain.policy import RequestFilter, visible
 from shared.auth import PrincipalDep
+from shared.deps import UnitOfWorkDep
 from shared.geography import countries
 from shared.reports import Format, answer
-from shared.runtime import SessionDep
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
@@ -59,8 +59,8 @@ class DeadlineAtRisk(BaseModel):
     response_model=list[Count],
     summary="Counts by convention, area, assistance type, status, region and state",
 )
-async def summary(session: SessionDep, principal: PrincipalDep, format: Format = "json") -> Any:
-    requests = await RequestRepository(session).all_matching(visible(principal))
+async def summary(uow: UnitOfWorkDep, principal: PrincipalDep, format: Format = "json") -> Any:
+    requests = await RequestRepository(uow).all_matching(visible(principal))
     counters: dict[str, Counter[str]] = {
         d: Counter() for d in ("convention", "area", "assistance_type", "status", "region", "state")
     }
@@ -85,7 +85,7 @@ async def summary(session: SessionDep, principal: PrincipalDep, format: Format =
     summary="Which states request assistance for each obligation",
 )
 async def states_by_obligation(
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     principal: PrincipalDep,
     convention: str | None = None,
     format: Format = "json",
@@ -97,7 +97,7 @@ async def states_by_obligation(
         convention=convention,
         statuses=REQUESTING & (scope.statuses or REQUESTING),
     )
-    requests = await RequestRepository(session).all_matching(where)
+    requests = await RequestRepository(uow).all_matching(where)
     states: dict[tuple[str, str], set[str]] = {}
     for r in requests:
         for area in r.need.areas:
@@ -118,7 +118,7 @@ async def states_by_obligation(
     summary="Requests past or near their deadline with no match yet",
 )
 async def deadlines(
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     principal: PrincipalDep,
     within_days: Annotated[int, Query(ge=0, le=3650)] = 90,
     format: Format = "json",
@@ -131,7 +131,7 @@ async def deadlines(
         statuses=UNMATCHED & (scope.statuses or UNMATCHED),
         deadline_before=today + timedelta(days=within_days + 1),
     )
-    requests = await RequestRepository(session).all_matching(where)
+    requests = await RequestRepository(uow).all_matching(where)
     rows = [
         DeadlineAtRisk(
             request_id=str(r.id),

@@ -12,15 +12,28 @@ do the action gets 403.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
-from services.requests.domain import AssistanceRequest, Status
-from services.requests.store import RequestFilter
+from services.requests.domain.model import AssistanceRequest, Status
 from shared.principal import Principal, Role
 
 PUBLIC = frozenset(
     {Status.PUBLISHED, Status.PARTLY_MATCHED, Status.MATCHED, Status.FUNDED, Status.COMPLETED}
 )
+
+
+@dataclass(frozen=True)
+class RequestFilter:
+    """What a list of requests may be narrowed to; None means any."""
+
+    states: frozenset[str] | None = None
+    regional_centre: str | None = None
+    convention: str | None = None
+    area: str | None = None
+    statuses: frozenset[str] | None = None
+    deadline_before: date | None = None
 
 
 class Action(StrEnum):
@@ -74,3 +87,26 @@ def visible(principal: Principal) -> RequestFilter:
         case Role.DONOR:
             return RequestFilter(statuses=frozenset(s.value for s in PUBLIC))
     return RequestFilter()
+
+
+def narrow(scope: RequestFilter, asked: RequestFilter) -> RequestFilter | None:
+    """What the caller asked for, within what it may see; None when the two do not meet."""
+    states = _meet(scope.states, asked.states)
+    statuses = _meet(scope.statuses, asked.statuses)
+    centres = {c for c in (scope.regional_centre, asked.regional_centre) if c is not None}
+    if states == frozenset() or statuses == frozenset() or len(centres) > 1:
+        return None
+    return RequestFilter(
+        states=states,
+        regional_centre=next(iter(centres), None),
+        convention=asked.convention,
+        area=asked.area,
+        statuses=statuses,
+        deadline_before=asked.deadline_before,
+    )
+
+
+def _meet(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
+    if a is None or b is None:
+        return a if b is None else b
+    return a & b

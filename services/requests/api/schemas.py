@@ -10,11 +10,9 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
-from services.requests.domain import (
+from services.requests.domain.model import (
     AssistanceRequest,
-    Contact,
     Evidence,
-    Money,
     Need,
     Transition,
     Urgency,
@@ -28,6 +26,7 @@ from shared.schemas import (
     Strict,
     areas_of,
 )
+from shared.values import Contact, Money
 
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 

@@ -1,4 +1,5 @@
-"""Domain events of a request told to the other services: the one translation to shared.events.
+"""Domain events of a request told to the other services: the one translation to shared.events,
+which the unit of work asks for when it commits.
 
 Routing by tier: every change is announced on the national topic and, when a centre reviews the
 request, on that centre's topic; it reaches the global topic once the request is endorsed (or at
@@ -7,17 +8,14 @@ once, when no centre reviews the request), where matching and the secretariat pi
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from services.requests.domain import ON_GLOBAL_TIER, AssistanceRequest, Changed
-from shared.events import Envelope
+from services.requests.domain.model import ON_GLOBAL_TIER, AssistanceRequest, Changed
 from shared.events import requests as contract
-from shared.outbox import Outbox
+from shared.geography import RegionalNetwork
 from shared.topics import Stream, Topics
-
-SOURCE = "/clearinghouse/requests"
+from shared.unit_of_work import Message
 
 EVENT_OF_ACTION: dict[str, type[contract.RequestEvent]] = {
     "submit": contract.RequestSubmitted,
@@ -71,22 +69,24 @@ def topics_for(request: AssistanceRequest, event: Changed, topics: Topics) -> li
     return names
 
 
-async def publish(
-    session: AsyncSession, outbox: Outbox, topics: Topics, request: AssistanceRequest
-) -> None:
-    """Put the request's new domain events in the outbox, each on the topics of its tier."""
-    snapshot = details(request)
-    for event in request.events:
-        event_type = EVENT_OF_ACTION.get(event.transition.action)
-        if event_type is None:
-            continue  # creating and amending a draft concern the state alone
-        t = event.transition
-        payload = event_type(
-            request=snapshot,
-            from_status=t.from_status.value if t.from_status else None,
-            actor=t.actor,
-            reason=t.reason,
-        )
-        envelope = Envelope(payload=payload, key=str(request.id), source=SOURCE, time=t.at)
-        await outbox.add(session, envelope, *topics_for(request, event, topics))
-    request.events.clear()
+class RequestEvents:
+    """The requests service's event mapping (see `shared.unit_of_work`)."""
+
+    def __init__(self, topics: Topics, network: RegionalNetwork) -> None:
+        self.topics = topics
+
+    def messages(self, request: AssistanceRequest, events: Sequence[Changed]) -> Iterator[Message]:
+        """Each status change as its event, on the topics of its tier."""
+        snapshot = details(request)
+        for event in events:
+            event_type = EVENT_OF_ACTION.get(event.transition.action)
+            if event_type is None:
+                continue  # creating and amending a draft concern the state alone
+            t = event.transition
+            payload = event_type(
+                request=snapshot,
+                from_status=t.from_status.value if t.from_status else None,
+                actor=t.actor,
+                reason=t.reason,
+            )
+            yield Message(payload, str(request.id), topics_for(request, event, self.topics), t.at)

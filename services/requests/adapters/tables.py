@@ -1,0 +1,84 @@
+"""The requests schema: its tables (schema = service name) and the kernel's."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlmodel import Field, SQLModel
+
+from shared.db import schema_registry
+from shared.tables import KernelTables
+
+SCHEMA = "requests"
+_registry = schema_registry(SCHEMA)
+metadata = _registry.metadata
+MONEY = Numeric(20, 2)
+
+
+class Table(SQLModel, registry=_registry):
+    """Base of the tables of this schema."""
+
+
+class RequestRow(Table, table=True):
+    __tablename__ = "requests"
+    __table_args__ = (
+        Index("ix_requests_areas", "areas", postgresql_using="gin"),
+        Index("ix_requests_created_at_id", "created_at", "id"),
+    )
+
+    id: UUID = Field(primary_key=True)
+    state: str = Field(max_length=3, index=True)
+    regional_centre: str | None = Field(default=None, max_length=63, index=True)
+    status: str = Field(max_length=20, index=True)
+    version: int
+    convention: str = Field(max_length=40, index=True)
+    areas: list[str] = Field(sa_column=Column(ARRAY(String(80)), nullable=False))
+    assistance_types: list[str] = Field(sa_column=Column(ARRAY(String(40)), nullable=False))
+    title: str = Field(max_length=300)
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    evidence: list[dict[str, Any]] = Field(sa_column=Column(JSONB, nullable=False))
+    amount: Decimal | None = Field(default=None, sa_column=Column(MONEY))
+    currency: str | None = Field(default=None, max_length=3)
+    deadline: date = Field(sa_column=Column(Date, nullable=False, index=True))
+    deadline_reason: str | None = Field(default=None, max_length=300)
+    urgency: str = Field(max_length=20)
+    contact: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+    matched_amount: Decimal = Field(sa_column=Column(MONEY, nullable=False))
+    reserved_amount: Decimal = Field(sa_column=Column(MONEY, nullable=False))
+    coverage_sequence: int = Field(sa_column=Column(Integer, nullable=False))
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class HistoryRow(Table, table=True):
+    __tablename__ = "request_history"
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
+    request_id: UUID = Field(
+        sa_column=Column(ForeignKey(f"{SCHEMA}.requests.id"), nullable=False, index=True)
+    )
+    action: str = Field(max_length=20)
+    from_status: str | None = Field(default=None, max_length=20)
+    to_status: str = Field(max_length=20)
+    actor: str = Field(max_length=120)
+    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+TABLES = KernelTables.on(metadata)

@@ -1,0 +1,286 @@
+"""HTTP routes for partner systems: parse, call a use case, answer. Errors map themselves."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Header, Query, Response, status
+from fastapi.responses import JSONResponse
+
+from services.requests.adapters.repository import RequestRepository
+from services.requests.api.schemas import (
+    NeedIn,
+    NewRequest,
+    ReasonIn,
+    RequestOut,
+    RequestPage,
+    ReturnIn,
+    TransitionOut,
+)
+from services.requests.app import commands
+from services.requests.app.commands import Change, visible_request
+from services.requests.domain.model import AssistanceRequest, Status
+from services.requests.domain.policy import Action, RequestFilter, narrow, visible
+from shared.auth import PrincipalDep
+from shared.deps import IdempotencyDep, UnitOfWorkDep
+from shared.http import problem_responses
+from shared.idempotency import Idempotency
+from shared.principal import Principal
+from shared.unit_of_work import UnitOfWork
+from shared.versioning import etag
+
+router = APIRouter(prefix="/v1/requests", tags=["requests"])
+IfMatch = Annotated[str | None, Header(description="The ETag of the version you last read.")]
+PROBLEMS = problem_responses(
+    {
+        401: "No valid API key",
+        403: "The caller may not do this",
+        404: "No such request visible to the caller",
+        409: "The lifecycle does not allow this now",
+        412: "The request changed since the caller read it",
+        422: "Invalid input; the problem names the field",
+    }
+)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RequestOut,
+    responses=PROBLEMS,
+    summary="Create a draft request for the caller's state",
+)
+async def create_request(
+    body: NewRequest,
+    response: Response,
+    uow: UnitOfWorkDep,
+    principal: PrincipalDep,
+    idempotency: IdempotencyDep,
+) -> Any:
+    if (replay := await idempotency.replay()) is not None:
+        return replay
+    request = await commands.create_request(uow, principal, body.state, body.to_need(), _now())
+    response.headers["ETag"] = etag(request.version)
+    response.headers["Location"] = f"/v1/requests/{request.id}"
+    return await idempotency.remember(201, RequestOut.of(request))
+
+
+@router.get("", response_model=RequestPage, responses=PROBLEMS, summary="List requests")
+async def list_requests(
+    uow: UnitOfWorkDep,
+    principal: PrincipalDep,
+    state: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
+    region: Annotated[str | None, Query(description="Regional centre id")] = None,
+    convention: str | None = None,
+    area: str | None = None,
+    status_: Annotated[Status | None, Query(alias="status")] = None,
+    deadline_before: date | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> RequestPage:
+    asked = RequestFilter(
+        states=frozenset({state}) if state else None,
+        regional_centre=region,
+        convention=convention,
+        area=area,
+        statuses=frozenset({status_.value}) if status_ else None,
+        deadline_before=deadline_before,
+    )
+    where = narrow(visible(principal), asked)
+    if where is None:
+        return RequestPage(items=[], next_cursor=None)
+    requests, next_cursor = await RequestRepository(uow).page(where, limit, cursor)
+    return RequestPage(items=[RequestOut.of(r) for r in requests], next_cursor=next_cursor)
+
+
+@router.get("/{request_id}", response_model=RequestOut, responses=PROBLEMS)
+async def get_request(
+    request_id: UUID, response: Response, uow: UnitOfWorkDep, principal: PrincipalDep
+) -> RequestOut:
+    request = await visible_request(RequestRepository(uow), principal, request_id)
+    response.headers["ETag"] = etag(request.version)
+    return RequestOut.of(request)
+
+
+@router.get(
+    "/{request_id}/history",
+    response_model=list[TransitionOut],
+    responses=PROBLEMS,
+    summary="Every transition: who, when, from what to what, and why",
+)
+async def get_history(
+    request_id: UUID, uow: UnitOfWorkDep, principal: PrincipalDep
+) -> list[TransitionOut]:
+    repository = RequestRepository(uow)
+    await visible_request(repository, principal, request_id)
+    return [TransitionOut.of(t) for t in await repository.history(request_id)]
+
+
+@router.put(
+    "/{request_id}",
+    response_model=RequestOut,
+    responses={**PROBLEMS, 428: {}},
+    summary="Amend a draft or returned request (If-Match required)",
+)
+async def amend_request(
+    request_id: UUID,
+    body: NeedIn,
+    response: Response,
+    uow: UnitOfWorkDep,
+    principal: PrincipalDep,
+    if_match: IfMatch = None,
+) -> RequestOut:
+    request = await commands.amend_request(
+        uow, principal, request_id, body.to_need(), if_match, _now()
+    )
+    response.headers["ETag"] = etag(request.version)
+    return RequestOut.of(request)
+
+
+async def _lifecycle(
+    uow: UnitOfWork,
+    principal: Principal,
+    idempotency: Idempotency,
+    if_match: str | None,
+    request_id: UUID,
+    action: Action,
+    change: Change,
+) -> Any:
+    """A lifecycle route's answer: the replayed one, or the changed request with its ETag."""
+    if (replay := await idempotency.replay()) is not None:
+        return replay
+    request = await commands.change_request(
+        uow, principal, request_id, action, change, if_match, _now()
+    )
+    body = await idempotency.remember(200, RequestOut.of(request))
+    return JSONResponse(body.model_dump(mode="json"), headers={"ETag": etag(request.version)})
+
+
+@router.post(
+    "/{request_id}/submit",
+    response_model=RequestOut,
+    responses=PROBLEMS,
+    summary="Submit a draft or returned request for regional review",
+)
+async def submit_request(
+    request_id: UUID,
+    uow: UnitOfWorkDep,
+    principal: PrincipalDep,
+    idempotency: IdempotencyDep,
+    if_match: IfMatch = None,
+) -> Any:
+    return await _lifecycle(
+        uow, principal, idempotency, if_match, request_id, Action.SUBMIT, AssistanceRequest.submit
+    )
+
+
+@router.post(
+    "/{request_id}/withdraw",
+    response_model=RequestOut,
+    responses=PROBLEMS,
+    summary="Withdraw an open request (its state)",
+)
+async def withdraw_request(
+    request_id: UUID,
+    body: ReasonIn,
+    uow: UnitOfWorkDep,
+    principal: PrincipalDep,
+    idempotency: IdempotencyDep,
+    if_match: IfMatch = None,
+) -> Any:
+    def change(r: AssistanceRequest, who: str, now: datetime) -> None:
+        r.withdraw(who, now, body.reason)
+
+    return await _lifecycle(
+        uow, principal, idempotency, if_match, request_id, Action.WITHDRAW, change
+    )
+
+
+@router.post(
+    "/{request_id}/endorse",
+    response_model=RequestOut,
+    responses=PROBLEMS,
+    summary="Endorse a submitted request (its regional centre, or the secretariat)",
+)
+async def endorse_request(
+    request_id: UUID,
+    body: ReasonIn,
+    uow: UnitOfWorkDep,
+    principal: PrincipalDep,
+    idempotency: IdempotencyDep,
+    if_match: IfMatch = None,
+) -> Any:
+    def change(r: AssistanceRequest, who: str, now: datetime) -> None:
+        r.endorse(who, now, body.reason)
+
+    return await _lifecycle(
+        uow, principal, idempotency, if_match, request_id, Action.REVIEW, change
+    )
+
+
+@router.post(
+    "/{request_id}/return",
+    response_model=RequestOut,
+    responses=PROBLEMS,
+    summary="Return a request to its state for amendment, saying why",
+)
+async def return_request(
+    request_id: UUID,
+    body: ReturnIn,
+    uow: UnitOfWorkDep,
+    principal: PrincipalDep,
+    idempotency: IdempotencyDep,
+    if_match: IfMatch = None,
+) -> Any:
+    def change(r: AssistanceRequest, who: str, now: datetime) -> None:
+        r.return_for_amendment(who, now, body.reason)
+
+    return await _lifecycle(
+        uow, principal, idempotency, if_match, request_id, Action.REVIEW, change
+    )
+
+
+@router.post(
+    "/{request_id}/publish",
+    response_model=RequestOut,
+    responses=PROBLEMS,
+    summary="Publish an endorsed request to matching (the secretariat)",
+)
+async def publish_request(
+    request_id: UUID,
+    uow: UnitOfWorkDep,
+    principal: PrincipalDep,
+    idempotency: IdempotencyDep,
+    if_match: IfMatch = None,
+) -> Any:
+    return await _lifecycle(
+        uow, principal, idempotency, if_match, request_id, Action.PUBLISH, AssistanceRequest.publish
+    )
+
+
+@router.post(
+    "/{request_id}/complete",
+    response_model=RequestOut,
+    responses=PROBLEMS,
+    summary="Mark a funded request completed",
+)
+async def complete_request(
+    request_id: UUID,
+    body: ReasonIn,
+    uow: UnitOfWorkDep,
+    principal: PrincipalDep,
+    idempotency: IdempotencyDep,
+    if_match: IfMatch = None,
+) -> Any:
+    def change(r: AssistanceRequest, who: str, now: datetime) -> None:
+        r.complete(who, now, body.reason)
+
+    return await _lifecycle(
+        uow, principal, idempotency, if_match, request_id, Action.COMPLETE, change
+    )

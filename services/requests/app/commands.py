@@ -1,0 +1,142 @@
+"""The requests service's use cases. Each takes the unit of work it runs in and the principal who
+acts, checks the policy, changes the request through its own methods and saves it; the unit of
+work publishes the events when the caller's boundary (a route, a consumer, a worker) commits it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from uuid import UUID
+
+from services.requests.adapters.repository import RequestRepository
+from services.requests.domain.model import CLOSED, AssistanceRequest, Need, Status
+from services.requests.domain.policy import Action, can_see, may
+from shared.errors import Forbidden, NotFound
+from shared.principal import Principal
+from shared.unit_of_work import UnitOfWork
+from shared.versioning import check_if_match
+
+log = logging.getLogger(__name__)
+
+Change = Callable[[AssistanceRequest, str, datetime], None]
+"""One lifecycle method of the request, given who acts and when."""
+
+OPEN = frozenset(s.value for s in Status if s not in CLOSED | {Status.FUNDED})
+
+
+async def visible_request(
+    repository: RequestRepository, principal: Principal, request_id: UUID, *, lock: bool = False
+) -> AssistanceRequest:
+    """The request, if the principal may see it; otherwise it does not exist for them."""
+    request = await repository.get(request_id, for_update=lock)
+    if request is None or not can_see(principal, request):
+        raise NotFound(f"No request {request_id}.")
+    return request
+
+
+def _authorise(principal: Principal, action: Action, request: AssistanceRequest) -> None:
+    if not may(principal, action, request.state, request.regional_centre):
+        raise Forbidden(f"{principal.label} may not {action} this request.")
+
+
+async def create_request(
+    uow: UnitOfWork, principal: Principal, state: str, need: Need, now: datetime
+) -> AssistanceRequest:
+    """A draft for `state`, reviewed by the centre that covers it (if any)."""
+    centre = uow.network.centre_of(state)
+    centre_id = centre.id if centre else None
+    if not may(principal, Action.CREATE, state, centre_id):
+        raise Forbidden(f"{principal.label} may not create requests for {state}.")
+    request = AssistanceRequest.draft(state, need, centre_id, principal.label, now)
+    await RequestRepository(uow).add(request)
+    return request
+
+
+async def amend_request(
+    uow: UnitOfWork,
+    principal: Principal,
+    request_id: UUID,
+    need: Need,
+    if_match: str | None,
+    now: datetime,
+) -> AssistanceRequest:
+    """Replace what a draft or returned request asks; only against the version last read."""
+    repository = RequestRepository(uow)
+    request = await visible_request(repository, principal, request_id, lock=True)
+    _authorise(principal, Action.AMEND, request)
+    check_if_match(request.version, if_match, required=True, what="request")
+    request.amend(need, principal.label, now)
+    await repository.save(request)
+    return request
+
+
+async def change_request(
+    uow: UnitOfWork,
+    principal: Principal,
+    request_id: UUID,
+    action: Action,
+    change: Change,
+    if_match: str | None,
+    now: datetime,
+) -> AssistanceRequest:
+    """One lifecycle change (submit, endorse, return, publish, withdraw, complete)."""
+    repository = RequestRepository(uow)
+    request = await visible_request(repository, principal, request_id, lock=True)
+    _authorise(principal, action, request)
+    check_if_match(request.version, if_match, required=False, what="request")
+    change(request, principal.label, now)
+    await repository.save(request)
+    return request
+
+
+async def record_coverage(
+    uow: UnitOfWork,
+    request_id: UUID,
+    sequence: int,
+    matched: Decimal,
+    fully_matched: bool,
+    now: datetime,
+) -> None:
+    """Matching's latest view of how much of the request is covered."""
+    repository = RequestRepository(uow)
+    request = await repository.get(request_id, for_update=True)
+    if request is None:
+        log.warning("coverage of unknown request %s ignored", request_id)
+        return
+    if request.record_coverage(sequence, matched, fully_matched, "matching", now):
+        await repository.save(request)
+
+
+async def record_reservation(
+    uow: UnitOfWork, request_id: UUID, amount: Decimal, currency: str, now: datetime
+) -> None:
+    """Funds the inventory reserved for the request; in another currency they are not counted."""
+    repository = RequestRepository(uow)
+    request = await repository.get(request_id, for_update=True)
+    if request is None:
+        log.warning("reservation for unknown request %s ignored", request_id)
+        return
+    asked = request.need.amount
+    if asked is not None and asked.currency != currency:
+        log.warning(
+            "reservation in %s for request %s in %s ignored", currency, request_id, asked.currency
+        )
+        return
+    request.record_reservation(amount, "inventory", now)
+    await repository.save(request)
+
+
+async def requests_due_to_expire(uow: UnitOfWork, today: date) -> list[UUID]:
+    return await RequestRepository(uow).ids_due_to_expire(today, OPEN)
+
+
+async def expire_if_due(uow: UnitOfWork, request_id: UUID, now: datetime) -> bool:
+    """Expire the request if it is still open past its deadline; True when it did."""
+    repository = RequestRepository(uow)
+    request = await repository.get(request_id, for_update=True)
+    if request is None or not request.expire_if_due(now.date(), now):
+        return False
+    await repository.save(request)
+    return True

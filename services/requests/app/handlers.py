@@ -1,0 +1,32 @@
+"""The events the requests service consumes, each with its handler: decode, call a use case."""
+
+from __future__ import annotations
+
+from services.requests.app.commands import record_coverage, record_reservation
+from shared.events import Envelope
+from shared.events.inventory import FundsReserved
+from shared.events.matching import RequestCoverageChanged
+from shared.runtime import Subscription
+from shared.topics import Stream
+from shared.unit_of_work import UnitOfWork
+
+
+async def coverage_changed(uow: UnitOfWork, envelope: Envelope[RequestCoverageChanged]) -> None:
+    c = envelope.payload
+    await record_coverage(
+        uow, c.request_id, c.sequence, c.matched_amount, c.fully_matched, envelope.time
+    )
+
+
+async def funds_reserved(uow: UnitOfWork, envelope: Envelope[FundsReserved]) -> None:
+    funds = envelope.payload
+    await record_reservation(uow, funds.request_id, funds.amount, funds.currency, envelope.time)
+
+
+SUBSCRIPTIONS = [
+    Subscription(
+        name="progress",
+        handlers={RequestCoverageChanged: coverage_changed, FundsReserved: funds_reserved},
+        topics=lambda topics: [topics.global_(Stream.MATCHES), topics.global_(Stream.FUNDS)],
+    )
+]

@@ -54,11 +54,11 @@ from deploy.local import progress
 from deploy.local.__main__ import migrate_all
 from deploy.local.processes import ServiceProcess
 from services import SERVICES
+from services.requests.settings import RequestsSettings
 from shared.auth import issue_key
-from shared.principal import Principal
 from shared.events import decode
 from shared.events.matching import MatchProposed
-from services.requests.settings import RequestsSettings
+from shared.principal import Principal
 from shared.topics import Stream, Topics, TopicSpec, ensure_topics
 
 CAST = {

@@ -27,9 +27,9 @@ from bench.load import Endpoint
 from deploy.local.__main__ import migrate_all
 from deploy.local.processes import ROOT, ServiceProcess
 from deploy.local.stack import LocalStack
+from services.requests.settings import RequestsSettings
 from shared.auth import issue_key
 from shared.principal import Principal
-from services.requests.settings import RequestsSettings
 
 STATE_DIR = ROOT / ".local" / "bench-stack"
 LOG_DIR = STATE_DIR / "logs"

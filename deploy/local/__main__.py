@@ -26,8 +26,8 @@ from deploy.local.kafka import KafkaServer
 from deploy.local.kcat import kcat
 from deploy.local.postgres import PostgresServer
 from deploy.local.processes import ROOT, ServiceProcess
-from services import SERVICES
 from deploy.local.stack import LocalStack
+from services import SERVICES
 from services.matching.rebuild import Progress
 from services.matching.rebuild import rebuild as rebuild_matching
 from services.matching.settings import MatchingSettings
@@ -37,6 +37,7 @@ from shared.migrations import upgrade
 from shared.principal import Principal, Role
 from shared.runtime import ServiceDefinition
 from shared.settings import CommonSettings
+
 
 def _definition(name: str) -> ServiceDefinition | None:  # TRANSITIONAL-SHAPE: revert at merge
     try:

@@ -14,8 +14,6 @@ from pathlib import Path
 
 import httpx
 
-from services import SERVICES
-
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -17,10 +17,10 @@ from aiokafka import AIOKafkaConsumer
 
 from deploy.local.processes import ServiceProcess
 from services import SERVICES
-from shared.auth import issue_key
-from shared.principal import Principal
-from shared.events import Envelope, EventPayload, decode
 from services.requests.settings import RequestsSettings
+from shared.auth import issue_key
+from shared.events import Envelope, EventPayload, decode
+from shared.principal import Principal
 from shared.topics import Stream, Topics
 from tests.integration.notifications.receiver import Receiver
 from tests.polling import eventually

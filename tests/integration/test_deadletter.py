@@ -9,13 +9,13 @@ from uuid import UUID
 from sqlalchemy import select
 
 from services.notifications.service import SERVICE as NOTIFICATIONS
+from services.notifications.settings import NotificationsSettings
 from services.notifications.store import NotificationRow
 from shared import deadletter
-from shared.consumer import Consumer, RetryPolicy
+from shared.consumer import Consumer, HandlerMap, RetryPolicy
 from shared.events import Envelope
 from shared.events.requests import RequestSubmitted
 from shared.runtime import Resources, running_service
-from services.notifications.settings import NotificationsSettings
 from shared.topics import Stream
 from shared.unit_of_work import UnitOfWork
 from tests.factories import submitted_event
@@ -39,6 +39,25 @@ async def notified(resources: Resources, event_id: UUID, *, seconds: float = 30)
             if found is not None:
                 return True
             await asyncio.sleep(0.2)
+
+
+def _consumer(
+    resources: Resources, name: str, handlers: HandlerMap, *, max_attempts: int
+) -> Consumer:
+    """A consumer of the global requests topic in the notifications service's schema."""
+    settings = resources.settings
+    return Consumer(
+        name=name,
+        group_id=f"{settings.topic_prefix}.{name}",
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        handlers=handlers,
+        unit_of_work=resources.unit_of_work,
+        inbox=NOTIFICATIONS.tables.inbox,
+        producer=resources.producer,
+        deadletter_topic=resources.topics.deadletter("notifications"),
+        topics=[resources.topics.global_(Stream.REQUESTS)],
+        retry=RetryPolicy(max_attempts=max_attempts, backoff_seconds=0.05),
+    )
 
 
 def headers_of(record: Any) -> dict[str, str]:
@@ -90,18 +109,7 @@ async def test_a_handler_that_keeps_failing_is_retried_then_deadlettered(
 
     async with running_service(NOTIFICATIONS, settings, workers=False) as resources:
         topic = resources.topics.global_(Stream.REQUESTS)
-        consumer = Consumer(
-            name="flaky",
-            group_id=f"{settings.topic_prefix}.flaky",
-            bootstrap_servers=settings.kafka_bootstrap_servers,
-            handlers={RequestSubmitted: flaky},
-            unit_of_work=resources.unit_of_work,
-            inbox=NOTIFICATIONS.tables.inbox,
-            producer=resources.producer,
-            deadletter_topic=resources.topics.deadletter("notifications"),
-            topics=[topic],
-            retry=RetryPolicy(max_attempts=3, backoff_seconds=0.05),
-        )
+        consumer = _consumer(resources, "flaky", {RequestSubmitted: flaky}, max_attempts=3)
         good = submitted()
         # One key, so one partition: the poison comes first, and the good event only after it
         # was dead-lettered. On two partitions the good one could be handled first.
@@ -139,18 +147,7 @@ async def test_a_replay_sends_deadlettered_events_back_once_the_cause_is_fixed(
 
     async with running_service(NOTIFICATIONS, settings, workers=False) as resources:
         topic = resources.topics.global_(Stream.REQUESTS)
-        consumer = Consumer(
-            name="fragile",
-            group_id=f"{settings.topic_prefix}.fragile",
-            bootstrap_servers=settings.kafka_bootstrap_servers,
-            handlers={RequestSubmitted: fragile},
-            unit_of_work=resources.unit_of_work,
-            inbox=NOTIFICATIONS.tables.inbox,
-            producer=resources.producer,
-            deadletter_topic=resources.topics.deadletter("notifications"),
-            topics=[topic],
-            retry=RetryPolicy(max_attempts=2, backoff_seconds=0.05),
-        )
+        consumer = _consumer(resources, "fragile", {RequestSubmitted: fragile}, max_attempts=2)
         event = submitted()
         await send(resources.producer, topic, event)
         task = asyncio.create_task(consumer.run())

@@ -7,10 +7,10 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from deploy.local import status
 from deploy.local.__main__ import DEFINITIONS
 from services.requests.service import SERVICE as REQUESTS
+from services.requests.settings import RequestsSettings
 from shared.events import Envelope
 from shared.outbox import Outbox
 from shared.runtime import running_service
-from services.requests.settings import RequestsSettings
 from shared.topics import Stream
 from tests.factories import submitted_event
 from tests.kafka import publish

@@ -12,9 +12,9 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
 from deploy.local.processes import ServiceProcess
+from services.requests.settings import RequestsSettings
 from shared.auth import issue_key
 from shared.principal import Principal
-from services.requests.settings import RequestsSettings
 from tests.database import query
 from tests.factories import request_body
 from tests.system import Environment, running, service_process

@@ -10,13 +10,13 @@ from typing import Any, TypeVar
 import pytest
 
 from services.matching.service import SERVICE as MATCHING
+from services.matching.settings import MatchingSettings
 from services.matching.store import ReadModel
-from shared.principal import Principal
 from shared.events import Envelope, EventPayload, encode
 from shared.events.inventory import SourceChanged, SourceDetails
 from shared.events.requests import RequestDetails, RequestPublished
+from shared.principal import Principal
 from shared.runtime import Resources
-from services.matching.settings import MatchingSettings
 from tests.factories import NOW
 from tests.service_api import Api, in_process_api
 from tests.system import Environment

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 
 from shared.auth import PrincipalDep
 from shared.http import Problem
@@ -34,8 +34,22 @@ async def unit_of_work(resources: ResourcesDep) -> AsyncIterator[UnitOfWork]:
 UnitOfWorkDep = Annotated[UnitOfWork, Depends(unit_of_work, scope="function")]
 
 
-async def idempotency(request: Request, uow: UnitOfWorkDep, principal: PrincipalDep) -> Idempotency:
-    key = request.headers.get(HEADER)
+async def idempotency(
+    request: Request,
+    uow: UnitOfWorkDep,
+    principal: PrincipalDep,
+    key: Annotated[
+        str | None,
+        Header(
+            alias=HEADER,
+            description=(
+                "Any unique string of up to 200 characters: a retry with the same key gets the "
+                "first call's answer and changes nothing."
+            ),
+        ),
+    ] = None,
+) -> Idempotency:
+    """Declared as a header of every write that takes it, so the OpenAPI document says so."""
     if key is not None and not 1 <= len(key) <= MAX_KEY_LENGTH:
         raise Problem(
             422,

@@ -1,7 +1,11 @@
-"""Every service's OpenAPI document is valid OpenAPI 3.1 and documents its problems."""
+"""Every service's OpenAPI document is valid OpenAPI 3.1, documents its problems and the
+Idempotency-Key its writes take; its API docs are served without a network."""
 
 from __future__ import annotations
 
+import re
+
+import httpx
 import pytest
 from openapi_spec_validator import validate
 
@@ -25,3 +29,46 @@ def test_a_broken_document_is_caught() -> None:
 
     with pytest.raises(Exception, match="is not of type 'object'"):
         validate(document)
+
+
+@pytest.mark.parametrize("definition", DEFINITIONS.values(), ids=list(DEFINITIONS))
+def test_every_post_documents_the_idempotency_key_it_honours(
+    definition: ServiceDefinition,
+) -> None:
+    """A partner system reading the OpenAPI learns that its retries are safe."""
+    document = create_app(definition, definition.settings_type()).openapi()
+    posts = {
+        path: operations["post"]
+        for path, operations in document["paths"].items()
+        if path.startswith("/v1/") and "post" in operations
+    }
+    undocumented = [
+        path
+        for path, operation in posts.items()
+        if not any(
+            parameter["in"] == "header" and parameter["name"] == "Idempotency-Key"
+            for parameter in operation.get("parameters", [])
+        )
+    ]
+
+    assert posts
+    assert undocumented == []
+
+
+async def test_the_api_docs_need_no_network() -> None:
+    """Swagger UI and ReDoc, and their scripts, come from the service itself."""
+    app = create_app(DEFINITIONS["requests"], DEFINITIONS["requests"].settings_type())
+    transport = httpx.ASGITransport(app=app)  # no lifespan: the pages need no broker or database
+    async with httpx.AsyncClient(transport=transport, base_url="http://requests") as client:
+        pages = {path: await client.get(path) for path in ("/docs", "/redoc")}
+        scripts = [
+            src
+            for page in pages.values()
+            for src in re.findall(r'<script src="([^"]+)"', page.text)
+        ]
+        fetched = {src: (await client.get(src)).status_code for src in scripts}
+
+    assert {path: page.status_code for path, page in pages.items()} == {"/docs": 200, "/redoc": 200}
+    assert scripts
+    assert all(src.startswith("/") for src in scripts), scripts
+    assert set(fetched.values()) == {200}

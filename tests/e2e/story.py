@@ -6,7 +6,6 @@ API key of its own, and a regional centre's subscription to its region's topics.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -162,8 +161,3 @@ async def subscribe(cast: Clients, who: str, receiver: Receiver) -> None:
 def hooked(receiver: Receiver) -> set[str]:
     """The notification types a receiver handled."""
     return {body["type"] for body in receiver.handled.values()}
-
-
-async def settle(seconds: float) -> None:
-    """Leave time for something that must NOT happen to show itself."""
-    await asyncio.sleep(seconds)

@@ -44,4 +44,7 @@ format: $(INSTALLED)
 	$(VENV)/bin/ruff check --fix .
 
 clean:
+	for marker in .local/*/postgres/postgres-server-dir; do \
+		if [ -f "$$marker" ]; then rm -rf "$$(cat "$$marker")"; fi; \
+	done
 	rm -rf .local test-output

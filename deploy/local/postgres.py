@@ -2,13 +2,19 @@
 
 The server listens on 127.0.0.1 only and trusts every connection there (see `_initdb`). Data is
 written with fsync on: the chaos tests SIGKILL it and committed rows must survive.
+
+Run as root, the server runs as the `postgres` user, which must be able to reach its files. When
+the state dir is out of its reach (a clone under /root, or any 0700 directory), the data and the
+socket live in a directory of their own under /var/tmp, named after the state dir.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import pwd
+import shutil
 import signal
 import subprocess
 import time
@@ -34,6 +40,9 @@ SERVER_SETTINGS = {
     "full_page_writes": "on",
 }
 DEBIAN_BINARIES = Path("/usr/lib/postgresql")
+SHARED_STATE = Path("/var/tmp")
+SERVER_DIR_MARKER = "postgres-server-dir"
+"""A file in the state dir naming the server dir it uses, when that is elsewhere."""
 
 # Idempotent, so it runs on every start; `\gexec` executes the generated statement, which lets
 # CREATE DATABASE (not allowed inside a DO block) be conditional too.
@@ -66,13 +75,21 @@ class PostgresServer:
     def running(self) -> bool:
         return self._process.running
 
+    @functools.cached_property
+    def _server_dir(self) -> Path:
+        """Where the server's own files live: the state dir, if the server's user can reach it."""
+        if self._os_user is None or self._first_unreachable(self.state_dir) is None:
+            return self.state_dir
+        digest = hashlib.sha256(str(self.state_dir.resolve()).encode()).hexdigest()[:16]
+        return SHARED_STATE / f"clearinghouse-postgres-{digest}"
+
     @property
     def _data_dir(self) -> Path:
-        return self.state_dir / "data"
+        return self._server_dir / "data"
 
     @property
     def _socket_dir(self) -> Path:
-        return self.state_dir / "run"
+        return self._server_dir / "run"
 
     def install(self) -> None:
         """Make sure PostgreSQL's server binaries exist, installing them with apt if needed."""
@@ -90,7 +107,7 @@ class PostgresServer:
         self._remove_stale_pid_file()
         progress(f"starting postgres on 127.0.0.1:{self.port} ...")
         started = time.monotonic()
-        self._process.launch(self._server_argv(), cwd=self.state_dir, user=self._os_user)
+        self._process.launch(self._server_argv(), cwd=self._server_dir, user=self._os_user)
         self._process.wait_until(self._accepting, started + timeout, "connections")
         self._psql(BOOTSTRAP_SQL)
         progress(f"postgres ready in {time.monotonic() - started:.1f}s")
@@ -103,23 +120,34 @@ class PostgresServer:
         """SIGKILL the postmaster and its backends, as a crash would; `start()` recovers."""
         self._process.kill()
 
+    def forget(self) -> None:
+        """Stop the server and remove its data, wherever it lives."""
+        self.stop()
+        shutil.rmtree(self._server_dir, ignore_errors=True)
+
     def restart(self) -> None:
         self.stop()
         self.start()
 
     def _prepare_state_dir(self) -> None:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        if self._server_dir != self.state_dir:
+            self._claim_server_dir()
         self._socket_dir.mkdir(parents=True, exist_ok=True)
         if self._os_user is None:
             return
-        for path in (self.state_dir, self._socket_dir):
+        for path in (self._server_dir, self._socket_dir):
             os.chown(path, *_uid_gid(self._os_user))
-        blocked = self._first_unreachable(self.state_dir)
-        if blocked is not None:
-            raise ServerError(
-                f"the `{self._os_user}` user cannot reach {self.state_dir}: {blocked} is not "
-                "searchable by it (e.g. under /root, or a 0700 pytest temp dir); use a state "
-                "dir under /tmp or the work tree"
-            )
+            path.chmod(0o700)
+
+    def _claim_server_dir(self) -> None:
+        """A state dir made afresh starts with a fresh server dir, as it would hold the data."""
+        marker = self.state_dir / SERVER_DIR_MARKER
+        if not marker.exists():
+            subprocess.run(["pkill", "-KILL", "-f", f"{self._server_dir}/"], check=False)
+            shutil.rmtree(self._server_dir, ignore_errors=True)
+            marker.write_text(f"{self._server_dir}\n")
+        self._server_dir.mkdir(parents=True, exist_ok=True)
 
     def _first_unreachable(self, path: Path) -> Path | None:
         """The first directory on the way to `path` that the server's OS user cannot enter."""
@@ -193,7 +221,7 @@ class PostgresServer:
             input=stdin,
             capture_output=True,
             text=True,
-            cwd=self.state_dir,
+            cwd=self._server_dir,
             check=False,
             **as_user(self._os_user),
         )

@@ -13,6 +13,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import DomainError
@@ -23,6 +24,7 @@ PROBLEM_JSON = "application/problem+json"
 PROBLEM_TYPE_PREFIX = "urn:clearinghouse:problem:"
 REQUEST_ID_HEADER = "X-Request-ID"
 INPUT_PARTS = ("body.", "query.", "path.", "header.")
+HTTP_KINDS = {400: "bad-request", 404: "not-found", 405: "method-not-allowed"}
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
@@ -132,13 +134,29 @@ async def _on_validation(request: Request, error: Exception) -> JSONResponse:
 
 
 async def _on_http_error(request: Request, error: Exception) -> JSONResponse:
+    """Errors of the framework itself (no such route, method not allowed, unreadable body) get a
+    problem type of their own too; their headers (such as `Allow` on a 405) are kept."""
     assert isinstance(error, HTTPException)
+    headers = dict(error.headers or {})
+    if error.status_code == 405:
+        headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
     return problem_response(
         error.status_code,
         str(error.detail),
+        kind=HTTP_KINDS.get(error.status_code, f"http-{error.status_code}"),
         instance=request.url.path,
-        headers=error.headers,
+        headers=headers,
     )
+
+
+def _allowed_methods(request: Request) -> str | None:
+    """Every method the documented routes of this path take (the router names only the first
+    route's, and one path often has a GET route and a POST route)."""
+    app: FastAPI = request.app
+    for template, operations in app.openapi()["paths"].items():
+        if compile_path(template)[0].fullmatch(request.url.path):
+            return ", ".join(sorted(method.upper() for method in operations))
+    return None
 
 
 async def _on_unexpected(request: Request, error: Exception) -> JSONResponse:

@@ -67,3 +67,24 @@ async def test_probes_and_openapi_answer(api: Api) -> None:
     assert ready.status_code == 200
     assert ready.json() == {"status": "ready", "checks": {"database": "ok", "broker": "ok"}}
     assert "/v1/requests" in openapi.json()["paths"]
+
+
+async def test_the_framework_s_own_errors_are_typed_problems(api: Api) -> None:
+    """An unknown path, a wrong method and an unreadable body: each a problem of its own type,
+    and a 405 says which methods are allowed."""
+    unknown = await api.client.get("/v1/nothing-here", headers=api.headers_for(LAO))
+    wrong_method = await api.client.delete("/v1/requests", headers=api.headers_for(LAO))
+    unreadable = await api.client.post(
+        "/v1/requests",
+        content=b"{not json",
+        headers={**api.headers_for(LAO), "Content-Type": "application/json"},
+    )
+
+    assert unknown.status_code == 404
+    assert unknown.json()["type"] == "urn:clearinghouse:problem:not-found"
+    assert wrong_method.status_code == 405
+    assert wrong_method.json()["type"] == "urn:clearinghouse:problem:method-not-allowed"
+    assert set(wrong_method.headers["allow"].replace(" ", "").split(",")) == {"GET", "POST"}
+    assert unreadable.status_code in (400, 422)
+    assert unreadable.headers["content-type"] == "application/problem+json"
+    assert unreadable.json()["type"].startswith("urn:clearinghouse:problem:")

@@ -25,6 +25,7 @@ from sqlalchemy import Column, DateTime, MetaData, PrimaryKeyConstraint, String,
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+from shared.db import is_transient_conflict
 from shared.events import Envelope, EventPayload, MalformedEvent, decode
 from shared.logs import event_id_var
 from shared.telemetry import CONSUMER_LAG, EVENTS_CONSUMED, consuming
@@ -59,7 +60,10 @@ class RetryPolicy:
 
 
 def _is_infrastructure_failure(error: BaseException) -> bool:
-    """The database or network is away: retry without limit rather than dead-letter the event."""
+    """The database or network is away, or the transaction lost a lock race: retry without limit
+    rather than dead-letter the event."""
+    if is_transient_conflict(error):
+        return True
     if isinstance(error, (OperationalError, InterfaceError, OSError, ConnectionError)):
         return True
     return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
@@ -151,7 +155,9 @@ class Consumer:
                 raise
             except Exception as error:
                 if _is_infrastructure_failure(error):
-                    log.warning("%s: database unavailable, waiting: %s", self.name, error)
+                    log.warning(
+                        "%s: database unavailable or lock race lost, retrying: %s", self.name, error
+                    )
                     await asyncio.sleep(self.retry.backoff_max_seconds / 5)
                     continue
                 failures += 1

@@ -30,6 +30,15 @@ NAMING_CONVENTION = {
 Sessions = async_sessionmaker[AsyncSession]
 
 
+TRANSIENT_CONFLICTS = frozenset({"40P01", "40001"})
+"""SQLSTATEs of a transaction that lost a deadlock or a serialization race: run it again."""
+
+
+def is_transient_conflict(error: BaseException) -> bool:
+    """PostgreSQL gave up this transaction to let a concurrent one finish; a retry succeeds."""
+    return getattr(getattr(error, "orig", None), "sqlstate", None) in TRANSIENT_CONFLICTS
+
+
 def schema_registry(schema: str) -> registry:
     """The SQLModel registry of one service: every table it declares lives in `schema`."""
     return registry(metadata=MetaData(schema=schema, naming_convention=NAMING_CONVENTION))

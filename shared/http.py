@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.db import is_transient_conflict
 from shared.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -172,6 +173,61 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(HTTPException, _on_http_error)
     app.add_exception_handler(Exception, _on_unexpected)
+
+
+class RetryConflictsMiddleware:
+    """Runs a call again when its transaction lost a deadlock or serialization race, up to
+    `attempts` times, instead of answering 500: the loser's unit of work rolled back whole, so
+    a second run is as if the first never happened. Only before the answer has started."""
+
+    def __init__(self, app: ASGIApp, attempts: int = 5) -> None:
+        self.app = app
+        self.attempts = attempts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        body = await _read_body(receive)
+        for attempt in range(1, self.attempts + 1):
+            started = False
+
+            async def send_tracking(message: Message) -> None:
+                nonlocal started
+                started = True
+                await send(message)
+
+            try:
+                await self.app(scope, _replay(body, receive), send_tracking)
+                return
+            except Exception as error:
+                if started or attempt == self.attempts or not is_transient_conflict(error):
+                    raise
+                log.info("%s %s lost a lock race; running it again", scope["method"], scope["path"])
+                await asyncio.sleep(0.01 * attempt)
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """The buffered body once, then the client's own messages (such as its disconnect)."""
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replayed
 
 
 class RequestIdMiddleware:

@@ -34,7 +34,12 @@ from shared.db import Sessions, asyncpg_dsn, create_engine, session_factory
 from shared.events import Envelope, EventPayload
 from shared.events.access import ApiKeyIssued, ApiKeyRevoked
 from shared.geography import RegionalNetwork, load_network
-from shared.http import RequestIdMiddleware, health_router, install_problem_handlers
+from shared.http import (
+    RequestIdMiddleware,
+    RetryConflictsMiddleware,
+    health_router,
+    install_problem_handlers,
+)
 from shared.outbox import Outbox, OutboxRelay
 from shared.settings import ServiceSettings
 from shared.tables import KernelTables
@@ -305,6 +310,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_problem_handlers(app)
+    app.add_middleware(RetryConflictsMiddleware)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(MetricsMiddleware, service=definition.name)
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")

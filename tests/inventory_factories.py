@@ -7,10 +7,11 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
-from services.inventory.domain import Contact, Profile, Requirements, Source, Support, WindowTerms
-from services.inventory.ledger import Acceptance
+from services.inventory.domain.ledger import Acceptance
+from services.inventory.domain.model import Profile, Requirements, Source, Support, WindowTerms
 from shared.eligibility import Eligibility, EligibilityRule
 from shared.events.inventory import SourceKind
+from shared.values import Contact
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 TODAY = NOW.date()

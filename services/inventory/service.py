@@ -4,20 +4,29 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.inventory import api, handlers, ledger_api, reports, tables
-from shared.runtime import ServiceDefinition
+from services.inventory.adapters.events import InventoryEvents
+from services.inventory.adapters.tables import TABLES, metadata
+from services.inventory.api import ledger, reports, routes
+from services.inventory.app.handlers import SUBSCRIPTIONS
 from services.inventory.settings import InventorySettings
+from shared.events import inventory as inventory_events
+from shared.runtime import ServiceDefinition
+from shared.topics import Stream
 
 SERVICE = ServiceDefinition(
     name="inventory",
     settings_type=InventorySettings,
-    metadata=tables.metadata,
-    outbox_table=tables.outbox,
-    inbox_table=tables.inbox,
-    api_keys_table=tables.api_keys,
-    idempotency_table=tables.idempotency,
+    metadata=metadata,
+    tables=TABLES,
     migrations=Path(__file__).parent / "migrations",
-    routers=lambda: [api.router, ledger_api.router, reports.router],
-    subscriptions=handlers.subscriptions,
+    routers=lambda: [routes.router, ledger.router, reports.router],
+    events=InventoryEvents,
+    publishes={
+        Stream.SOURCES: (inventory_events.SourceChanged,),
+        Stream.FUNDS: tuple(
+            p for p in inventory_events.PAYLOADS if p is not inventory_events.SourceChanged
+        ),
+    },
+    subscriptions=SUBSCRIPTIONS,
     description="Sources of assistance and the ledger of what they pledge, commit and disburse.",
 )

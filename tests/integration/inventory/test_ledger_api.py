@@ -12,8 +12,8 @@ from uuid import UUID, uuid4
 import asyncpg
 import pytest
 
-from services.inventory.handlers import reserve
-from services.inventory.ledger import Acceptance
+from services.inventory.app.commands import reserve
+from services.inventory.domain.ledger import Acceptance
 from tests.database import fetch
 from tests.integration.inventory.conftest import NORWAY, OPERATOR, SECRETARIAT
 from tests.integration.inventory.flows import get, record, register
@@ -126,8 +126,8 @@ async def test_a_held_reservation_is_converted_into_a_commitment(api: Api) -> No
         currency="USD",
         accepted_by="donor:norway",
     )
-    async with api.resources.sessions.begin() as session:
-        await reserve(session, api.resources, acceptance, datetime.now(UTC))
+    async with api.resources.unit_of_work() as uow:
+        await reserve(uow, acceptance, datetime.now(UTC))
     held = await get(api, "/v1/reservations", OPERATOR, request_id=str(request))
 
     async def convert() -> Any:

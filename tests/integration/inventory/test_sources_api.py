@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from services.inventory.search import EligibleState, SourceFilter
-from services.inventory.store import SourceRepository
+from services.inventory.adapters.repository import SourceRepository
+from services.inventory.adapters.search import EligibleState, SourceFilter
 from shared.eligibility import Eligibility, is_eligible
 from shared.geography import countries
 from tests.database import fetch
@@ -178,8 +178,8 @@ async def test_the_eligibility_search_agrees_with_the_shared_rule_for_every_stat
         await register(api, SECRETARIAT, name=f"Eligibility {rule['rule']}", eligibility=rule)
 
     network = api.resources.network
-    async with api.resources.sessions() as session:
-        repository = SourceRepository(session)
+    async with api.resources.unit_of_work() as uow:
+        repository = SourceRepository(uow)
         for state in countries():
             where = SourceFilter(eligible=EligibleState.of(state, network))
             found = {s.profile.eligibility.rule.value for s in await repository.all_matching(where)}

@@ -12,8 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.inventory.domain import EntryRecorded, RuleViolation, Source
-from services.inventory.ledger import (
+from services.inventory.domain.ledger import (
     Act,
     Balance,
     Correction,
@@ -22,6 +21,8 @@ from services.inventory.ledger import (
     Money,
     Original,
 )
+from services.inventory.domain.model import EntryRecorded, Source
+from shared.errors import DomainError
 from tests.inventory_factories import NOW, TODAY, registered, terms
 
 REQUEST = uuid4()
@@ -45,7 +46,7 @@ def record(
 
 
 def refusal(call: Any) -> str:
-    with pytest.raises(RuleViolation) as refused:
+    with pytest.raises(DomainError) as refused:
         call()
     return refused.value.rule
 
@@ -263,7 +264,7 @@ def test_no_sequence_of_acts_overdraws_a_window_or_disburses_what_is_not_committ
                 model.correct(index, amount)
             elif amount > 0:
                 model.apply(kinds[step], REQUESTS[index % 3], amount)
-        except RuleViolation:
+        except DomainError:
             pass
         window = model.source.windows[0]
         assert Decimal(0) <= window.committed <= window.capacity

@@ -9,9 +9,10 @@ from uuid import uuid4
 
 import pytest
 
-from services.inventory.domain import ReservationMade, RuleViolation, Source
-from services.inventory.ledger import ReservationStatus
+from services.inventory.domain.ledger import ReservationStatus
+from services.inventory.domain.model import ReservationMade, Source
 from shared.eligibility import Eligibility, EligibilityRule
+from shared.errors import DomainError
 from shared.events.inventory import ReservationFailure as Failure
 from shared.geography import load_network
 from tests.inventory_factories import NOW, TODAY, acceptance, registered, terms
@@ -125,7 +126,7 @@ def test_a_held_reservation_converts_into_a_commitment_once() -> None:
     )
     assert (entry.reservation_id, entry.request_id) == (reservation.id, reservation.request_id)
     assert reservation.status is ReservationStatus.CONVERTED
-    with pytest.raises(RuleViolation, match="converted"):
+    with pytest.raises(DomainError, match="converted"):
         source.convert(reservation, TODAY, None, "donor:norway", NOW)
 
 

@@ -7,9 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from services.inventory.domain import Edited, RuleViolation, Source, WindowTerms
-from services.inventory.ledger import Act, Balance, EntryKind, Money
+from services.inventory.domain.ledger import Act, Balance, EntryKind
+from services.inventory.domain.model import Edited, Source, WindowTerms
+from shared.errors import DomainError
 from shared.events.inventory import SourceStatus
+from shared.values import Money
 from tests.inventory_factories import NOW, TODAY, profile, registered, terms
 
 LATER = NOW + timedelta(hours=1)
@@ -49,7 +51,7 @@ def test_registering_makes_version_one_with_new_windows() -> None:
 def test_registration_refuses_inconsistent_terms(
     windows: list[WindowTerms], changes: dict[str, object], rule: str
 ) -> None:
-    with pytest.raises(RuleViolation) as refused:
+    with pytest.raises(DomainError) as refused:
         Source.register(profile(**changes), windows, "donor:norway", NOW)
 
     assert refused.value.rule == rule
@@ -91,7 +93,7 @@ def test_an_update_cannot_undo_what_the_ledger_holds(edit: object, rule: str) ->
     source = registered()
     commit(source, "250000.00")
 
-    with pytest.raises(RuleViolation) as refused:
+    with pytest.raises(DomainError) as refused:
         source.update(profile(), edit(source.windows[0].id), "donor:norway", LATER)  # type: ignore[operator]
 
     assert refused.value.rule == rule
@@ -102,13 +104,13 @@ def test_pause_resume_close_and_what_each_status_refuses() -> None:
     source = registered()
 
     source.pause("secretariat", NOW)
-    with pytest.raises(RuleViolation, match="cannot be paused"):
+    with pytest.raises(DomainError, match="cannot be paused"):
         source.pause("secretariat", NOW)
     source.resume("secretariat", NOW)
-    with pytest.raises(RuleViolation) as not_paused:
+    with pytest.raises(DomainError) as not_paused:
         source.resume("secretariat", NOW)
     source.close("secretariat", LATER)
-    with pytest.raises(RuleViolation) as closed:
+    with pytest.raises(DomainError) as closed:
         source.update(profile(), [kept(source.windows[0].id)], "secretariat", LATER)
 
     assert not_paused.value.rule == "not-paused"

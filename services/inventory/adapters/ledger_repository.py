@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.inventory.ledger import (
+from services.inventory.adapters.tables import BalanceRow, EntryRow, ReservationRow, WindowRow
+from services.inventory.domain.ledger import (
     ZERO,
     Balance,
     EntryKind,
@@ -25,7 +26,6 @@ from services.inventory.ledger import (
     attributes,
     field_names,
 )
-from services.inventory.tables import BalanceRow, EntryRow, ReservationRow, WindowRow
 from shared.events.inventory import ReservationFailure
 from shared.pagination import newest_first
 

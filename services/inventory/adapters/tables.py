@@ -1,4 +1,5 @@
-"""The inventory schema's tables. `store` and `ledger_store` are the only modules that query them.
+"""The inventory schema's tables. The repositories beside this module are the only code that
+queries them.
 
 The ledger's invariants hold in the database itself, whatever the code above it does: a window's
 running totals change only by increments (`committed = committed + x`) under CHECK constraints
@@ -33,12 +34,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field, SQLModel
 
-from services.inventory.ledger import ZERO
-from shared.auth import api_keys_table
-from shared.consumer import inbox_table
+from services.inventory.domain.ledger import ZERO
 from shared.db import schema_registry
-from shared.idempotency import idempotency_table
-from shared.outbox import outbox_table
+from shared.tables import KernelTables
 
 SCHEMA = "inventory"
 _registry = schema_registry(SCHEMA)
@@ -220,7 +218,4 @@ class VersionRow(Table, table=True):
     document: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
 
 
-outbox = outbox_table(metadata)
-inbox = inbox_table(metadata)
-api_keys = api_keys_table(metadata)
-idempotency = idempotency_table(metadata)
+TABLES = KernelTables.on(metadata)

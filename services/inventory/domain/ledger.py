@@ -21,6 +21,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from shared.events.inventory import ReservationFailure
+from shared.values import Money
 
 ZERO = Decimal("0.00")
 
@@ -39,12 +40,6 @@ class EntryKind(StrEnum):
     PLEDGED = "pledged"
     COMMITTED = "committed"
     DISBURSED = "disbursed"
-
-
-@dataclass(frozen=True)
-class Money:
-    value: Decimal
-    currency: str
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ commitments. No source is hidden, so a caller who may not manage one gets 403, n
 
 from __future__ import annotations
 
-from services.inventory.domain import Profile
+from services.inventory.domain.model import Profile
 from shared.principal import Principal, Role
 
 
@@ -37,4 +37,12 @@ def donor_for_new_source(principal: Principal, stated: str | None) -> str | None
     """The donor of a source a principal registers: a donor's own id unless it names one."""
     if principal.role is Role.DONOR and stated is None:
         return principal.donor
+    return stated
+
+
+def donor_on_update(principal: Principal, stated: str | None, current: str | None) -> str | None:
+    """The donor a source keeps when edited: only the secretariat may take a source's donor away;
+    anyone else who names none keeps the one it has."""
+    if principal.role is not Role.SECRETARIAT and stated is None:
+        return current
     return stated

@@ -21,8 +21,10 @@ from pydantic import (
     field_validator,
 )
 
-from services.inventory.domain import (
-    Contact,
+from services.inventory.adapters.ledger_repository import BalanceLine
+from services.inventory.adapters.search import EligibleState, SourceFilter, WindowFilter
+from services.inventory.domain.ledger import LedgerEntry, Reservation, attributes
+from services.inventory.domain.model import (
     Profile,
     Requirements,
     Source,
@@ -30,9 +32,6 @@ from services.inventory.domain import (
     Window,
     WindowTerms,
 )
-from services.inventory.ledger import LedgerEntry, Money, Reservation, attributes
-from services.inventory.ledger_store import BalanceLine
-from services.inventory.search import EligibleState, SourceFilter, WindowFilter
 from shared.eligibility import CheckedEligibility, Eligibility
 from shared.events.inventory import SourceKind, SourceStatus
 from shared.geography import RegionalNetwork
@@ -54,6 +53,7 @@ from shared.schemas import (
     known_state,
 )
 from shared.taxonomy import taxonomy
+from shared.values import Contact, Money
 
 DONOR_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 Note = Annotated[str | None, Field(max_length=2000)]

@@ -1,4 +1,7 @@
-"""Sources: storing them with what their domain events say happened, loading them, searching."""
+"""Sources: storing them with what their domain events say happened, loading them, searching.
+
+Sources loaded or added here are tracked by the unit of work, which publishes their events when
+it commits; save a source once per unit of work, as every use case does."""
 
 from __future__ import annotations
 
@@ -12,8 +15,23 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.inventory.domain import (
-    Contact,
+from services.inventory.adapters.search import SourceFilter, conditions
+from services.inventory.adapters.tables import (
+    BalanceRow,
+    EntryRow,
+    ReservationRow,
+    SourceRow,
+    VersionRow,
+    WindowRow,
+)
+from services.inventory.domain.ledger import (
+    LedgerEntry,
+    Reservation,
+    ReservationStatus,
+    attributes,
+    field_names,
+)
+from services.inventory.domain.model import (
     DomainEvent,
     Edited,
     EntryRecorded,
@@ -23,32 +41,21 @@ from services.inventory.domain import (
     ReservationSettled,
     Source,
     Support,
+    UnknownSourceAnswer,
     Window,
 )
-from services.inventory.ledger import (
-    LedgerEntry,
-    Reservation,
-    ReservationStatus,
-    attributes,
-    field_names,
-)
-from services.inventory.search import SourceFilter, conditions
-from services.inventory.tables import (
-    BalanceRow,
-    EntryRow,
-    ReservationRow,
-    SourceRow,
-    VersionRow,
-    WindowRow,
-)
+from services.inventory.metrics import LEDGER_ENTRIES
 from shared.eligibility import Eligibility
 from shared.events.inventory import SourceKind, SourceStatus
 from shared.pagination import newest_first
+from shared.unit_of_work import UnitOfWork
+from shared.values import Contact
 
 
 class SourceRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.session: AsyncSession = uow.session
 
     async def get(self, source_id: UUID, *, for_update: bool = False) -> Source | None:
         """The source; `for_update` locks it, which every change of it or its ledger does first."""
@@ -58,9 +65,10 @@ class SourceRepository:
         row = (await self.session.scalars(query)).first()
         if row is None:
             return None
-        return _from_row(row, await self._windows([source_id]))
+        return self.uow.track(_from_row(row, await self._windows([source_id])))
 
     async def add(self, source: Source) -> None:
+        self.uow.track(source)
         self.session.add(_to_row(source))
         await self.session.flush()  # the source first: its windows and versions refer to it
         await self.save(source)
@@ -70,6 +78,11 @@ class SourceRepository:
         if any(isinstance(event, Edited) for event in source.events):
             await self._save_terms(source)
         await self.record(source.events)
+
+    async def record_answer(self, answer: UnknownSourceAnswer) -> None:
+        """Store and tell the answer to a match about an unknown source."""
+        self.uow.track(answer)
+        await self.record(answer.events)
 
     async def search(
         self, where: SourceFilter, limit: int, after: str | None
@@ -143,6 +156,7 @@ class SourceRepository:
             match event:
                 case EntryRecorded(entry=entry):
                     await self._add_entry(entry)
+                    LEDGER_ENTRIES.labels(entry.kind.value).inc()
                     moves[entry.window_id][entry.kind.value] += entry.amount
                 case ReservationMade(reservation=reservation):
                     self.session.add(_reservation_row(reservation))

@@ -1,5 +1,5 @@
 """A source of assistance and what is recorded against its funding windows. No I/O: methods check
-the rules, change the source and record domain events; the caller stores the source and
+the rules, change the source and record domain events; the unit of work stores the source and
 publishes the events.
 
     active ⇄ paused           pause, resume
@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from uuid import UUID, uuid4
 
-from services.inventory.ledger import (
+from services.inventory.domain.ledger import (
     ZERO,
     Acceptance,
     Act,
@@ -30,24 +30,48 @@ from services.inventory.ledger import (
     Correction,
     EntryKind,
     LedgerEntry,
-    Money,
     Original,
     Refusal,
     Reservation,
     ReservationStatus,
 )
 from shared.eligibility import Eligibility, is_eligible
+from shared.errors import Conflict, DomainError, Invalid
 from shared.events.inventory import ReservationFailure, SourceKind, SourceStatus
 from shared.geography import RegionalNetwork
+from shared.values import Contact, Money
+
+STATE_RULES = frozenset(
+    {
+        "source-closed",
+        "source-not-active",
+        "not-active",
+        "not-paused",
+        "window-in-use",
+        "capacity-below-use",
+        "capacity-exceeded",
+        "exceeds-commitment",
+        "below-disbursed",
+        "correction-below-zero",
+        "not-held",
+    }
+)
+"""Rules that the source's status or its ledger stand behind (409); the others judge the input
+(422)."""
 
 
-class RuleViolation(Exception):
-    """A change the rules do not allow; `rule` names the rule, `field` the input at fault."""
+class SourceConflict(Conflict):
+    """The source's status or its ledger does not allow this now."""
 
-    def __init__(self, rule: str, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.rule = rule
-        self.field = field
+
+class InvalidTerms(Invalid):
+    """The terms, amounts or dates given break a rule; `field` names the input at fault."""
+
+
+def refusal(rule: str, message: str, field: str | None = None) -> DomainError:
+    """The typed error of a broken rule: a conflict or invalid input, by the rule's nature."""
+    kind = SourceConflict if rule in STATE_RULES else InvalidTerms
+    return kind(message, rule=rule, field=field)
 
 
 @dataclass(frozen=True)
@@ -66,14 +90,6 @@ class Requirements:
     proposal_languages: tuple[str, ...] = ()
     documents: tuple[str, ...] = ()
     notes: str | None = None
-
-
-@dataclass(frozen=True)
-class Contact:
-    name: str
-    email: str
-    phone: str | None = None
-    organisation: str | None = None
 
 
 @dataclass(frozen=True)
@@ -161,6 +177,19 @@ DomainEvent = Edited | EntryRecorded | ReservationMade | ReservationSettled
 
 
 @dataclass
+class UnknownSourceAnswer:
+    """The answer to an accepted match about a source the inventory does not have: refused,
+    recorded and told like any other answer, though no source records it."""
+
+    reservation: Reservation
+    events: list[DomainEvent] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, refused: Reservation) -> UnknownSourceAnswer:
+        return cls(refused, [ReservationMade(refused)])
+
+
+@dataclass
 class Source:
     profile: Profile
     windows: list[Window]
@@ -204,9 +233,7 @@ class Source:
     def window(self, window_id: UUID | None) -> Window:
         found = next((w for w in self.windows if w.id == window_id), None)
         if found is None:
-            raise RuleViolation(
-                "unknown-window", f"the source has no window {window_id}", "window_id"
-            )
+            raise refusal("unknown-window", f"the source has no window {window_id}", "window_id")
         return found
 
     def record(self, act: Act, balance: Balance, actor: str, now: datetime) -> LedgerEntry:
@@ -364,7 +391,7 @@ class Source:
             raise Refusal(ReservationFailure.INVALID_AMOUNT, f"{amount} is not an amount to hold")
         try:
             self._require_grant_limits(amount)
-        except RuleViolation as violation:
+        except (SourceConflict, InvalidTerms) as violation:
             raise Refusal(ReservationFailure.INVALID_AMOUNT, str(violation)) from violation
 
     def _named_window(self, acceptance: Acceptance, today: date) -> Window:
@@ -556,4 +583,4 @@ def _require_past(day: date, now: datetime) -> None:
 
 def _require(condition: bool, rule: str, message: str, field: str | None = None) -> None:
     if not condition:
-        raise RuleViolation(rule, message, field)
+        raise refusal(rule, message, field)

@@ -17,14 +17,14 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from services.inventory.domain import Source
-from services.inventory.ledger import ZERO
-from services.inventory.search import SourceFilter
-from services.inventory.store import SourceRepository
+from services.inventory.adapters.repository import SourceRepository
+from services.inventory.adapters.search import SourceFilter
+from services.inventory.domain.ledger import ZERO
+from services.inventory.domain.model import Source
 from shared.auth import PrincipalDep
+from shared.deps import UnitOfWorkDep
 from shared.events.inventory import SourceStatus
 from shared.reports import Format, answer
-from shared.runtime import SessionDep
 from shared.taxonomy import taxonomy
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
@@ -92,12 +92,12 @@ def capacity_rows(sources: list[Source], today: date, currency: str | None) -> l
     summary="Capacity, commitments and what is available, by convention, area and region",
 )
 async def capacity(
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     principal: PrincipalDep,
     currency: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$", description="ISO 4217")] = None,
     format: Format = "json",
 ) -> Any:
     active = SourceFilter(statuses=frozenset({SourceStatus.ACTIVE.value}))
-    sources = await SourceRepository(session).all_matching(active)
+    sources = await SourceRepository(uow).all_matching(active)
     rows = capacity_rows(sources, datetime.now(UTC).date(), currency)
     return answer(rows, CapacityRow, format)

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import and_, exists, false, or_, true
 from sqlmodel import col
 
-from services.inventory.tables import SourceRow, WindowRow
+from services.inventory.adapters.tables import SourceRow, WindowRow
 from shared.eligibility import EligibilityRule, is_developing
 from shared.geography import RegionalNetwork, countries
 

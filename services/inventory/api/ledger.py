@@ -1,0 +1,237 @@
+"""HTTP routes for the ledger: pledges, commitments, disbursements, corrections, reservations.
+
+Every write locks the source first (`app.commands.write_ledger`), so writes on one source happen
+one after the other, each seeing what the one before it left; the rules are then checked against
+those figures.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from services.inventory.adapters.ledger_repository import EntryFilter, LedgerRepository
+from services.inventory.adapters.repository import SourceRepository
+from services.inventory.api.routes import PROBLEMS, now
+from services.inventory.api.schemas import (
+    ActIn,
+    BalanceOut,
+    ConversionIn,
+    CorrectionIn,
+    EntryOut,
+    EntryPage,
+    RequestLedgerOut,
+    ReservationOut,
+    SourceLedgerOut,
+    WindowOut,
+)
+from services.inventory.app import commands
+from services.inventory.app.commands import source_or_404
+from services.inventory.domain.ledger import (
+    Act,
+    Correction,
+    EntryKind,
+    LedgerEntry,
+    ReservationStatus,
+)
+from shared.auth import PrincipalDep
+from shared.deps import IdempotencyDep, UnitOfWorkDep
+from shared.errors import NotFound
+from shared.idempotency import Idempotency
+from shared.values import Money
+
+router = APIRouter(prefix="/v1", tags=["ledger"])
+
+
+async def _created(idempotency: Idempotency, entry: LedgerEntry) -> JSONResponse:
+    """The entry a write recorded, remembered for its idempotency key."""
+    body = await idempotency.remember(201, EntryOut.of(entry))
+    return JSONResponse(
+        body.model_dump(mode="json"), 201, headers={"Location": f"/v1/ledger/entries/{entry.id}"}
+    )
+
+
+def _act_route(kind: EntryKind, path: str, summary: str) -> None:
+    """POST /v1/sources/{source_id}/<path>: record an act of this kind."""
+
+    async def record_act(
+        source_id: UUID,
+        body: ActIn,
+        uow: UnitOfWorkDep,
+        principal: PrincipalDep,
+        idempotency: IdempotencyDep,
+    ) -> Any:
+        if (replay := await idempotency.replay()) is not None:
+            return replay
+        money = Money(body.amount.value, body.amount.currency)
+        act = Act(kind, body.window_id, body.request_id, money, body.date, body.note)
+        entry = await commands.record_act(uow, principal, source_id, act, now())
+        return await _created(idempotency, entry)
+
+    router.post(
+        f"/sources/{{source_id}}/{path}",
+        status_code=201,
+        response_model=EntryOut,
+        responses=PROBLEMS,
+        summary=summary,
+        name=f"record_{kind.value}",
+    )(record_act)
+
+
+_act_route(
+    EntryKind.PLEDGED, "pledges", "Record a pledge: an announced intention, which limits nothing"
+)
+_act_route(
+    EntryKind.COMMITTED,
+    "commitments",
+    "Record a commitment, within what the window has available",
+)
+_act_route(
+    EntryKind.DISBURSED,
+    "disbursements",
+    "Record a disbursement, within what is committed to the same request",
+)
+
+
+@router.post(
+    "/ledger/entries/{entry_id}/corrections",
+    status_code=201,
+    response_model=EntryOut,
+    responses=PROBLEMS,
+    summary="Correct an entry with a new entry carrying the difference",
+)
+async def correct_entry(
+    entry_id: UUID,
+    body: CorrectionIn,
+    uow: UnitOfWorkDep,
+    principal: PrincipalDep,
+    idempotency: IdempotencyDep,
+) -> Any:
+    if (replay := await idempotency.replay()) is not None:
+        return replay
+    correction = Correction(body.amount.money(), body.date, body.reason)
+    entry = await commands.correct_entry(uow, principal, entry_id, correction, now())
+    return await _created(idempotency, entry)
+
+
+@router.post(
+    "/reservations/{reservation_id}/commitment",
+    status_code=201,
+    response_model=EntryOut,
+    responses=PROBLEMS,
+    summary="Convert a held reservation into a commitment for its request",
+)
+async def convert_reservation(
+    reservation_id: UUID,
+    body: ConversionIn,
+    uow: UnitOfWorkDep,
+    principal: PrincipalDep,
+    idempotency: IdempotencyDep,
+) -> Any:
+    if (replay := await idempotency.replay()) is not None:
+        return replay
+    entry = await commands.convert_reservation(
+        uow, principal, reservation_id, body.date, body.note, now()
+    )
+    return await _created(idempotency, entry)
+
+
+@router.get("/ledger/entries/{entry_id}", response_model=EntryOut, responses=PROBLEMS)
+async def get_entry(entry_id: UUID, uow: UnitOfWorkDep, principal: PrincipalDep) -> EntryOut:
+    entry = await LedgerRepository(uow.session).entry(entry_id)
+    if entry is None:
+        raise NotFound(f"No ledger entry {entry_id}.")
+    return EntryOut.of(entry)
+
+
+@router.get(
+    "/ledger/entries",
+    response_model=EntryPage,
+    responses=PROBLEMS,
+    summary="Ledger entries, newest recorded first",
+)
+async def list_entries(
+    uow: UnitOfWorkDep,
+    principal: PrincipalDep,
+    source_id: UUID | None = None,
+    request_id: UUID | None = None,
+    window_id: UUID | None = None,
+    kind: EntryKind | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> EntryPage:
+    where = EntryFilter(source_id, request_id, window_id, kind)
+    entries, next_cursor = await LedgerRepository(uow.session).entries(where, limit, cursor)
+    return EntryPage(items=[EntryOut.of(e) for e in entries], next_cursor=next_cursor)
+
+
+@router.get(
+    "/sources/{source_id}/ledger",
+    response_model=SourceLedgerOut,
+    responses=PROBLEMS,
+    summary="A source's windows with their totals, and what each holds for each request",
+)
+async def source_ledger(
+    source_id: UUID, uow: UnitOfWorkDep, principal: PrincipalDep
+) -> SourceLedgerOut:
+    source = await source_or_404(SourceRepository(uow), source_id)
+    balances = await LedgerRepository(uow.session).balances(source_id=source_id)
+    return SourceLedgerOut(
+        source_id=source_id,
+        windows=[WindowOut.of(w) for w in source.windows],
+        balances=[BalanceOut.of(b) for b in balances],
+    )
+
+
+@router.get(
+    "/ledger/requests/{request_id}",
+    response_model=RequestLedgerOut,
+    responses=PROBLEMS,
+    summary="What every source pledged, committed, reserved and disbursed for one request",
+)
+async def request_ledger(
+    request_id: UUID, uow: UnitOfWorkDep, principal: PrincipalDep
+) -> RequestLedgerOut:
+    ledger = LedgerRepository(uow.session)
+    balances = await ledger.balances(request_id=request_id)
+    reservations = await ledger.reservations(request_id=request_id)
+    return RequestLedgerOut(
+        request_id=request_id,
+        balances=[BalanceOut.of(b) for b in balances],
+        reservations=[ReservationOut.of(r) for r in reservations],
+    )
+
+
+@router.get("/reservations/{reservation_id}", response_model=ReservationOut, responses=PROBLEMS)
+async def get_reservation(
+    reservation_id: UUID, uow: UnitOfWorkDep, principal: PrincipalDep
+) -> ReservationOut:
+    reservation = await LedgerRepository(uow.session).reservation(reservation_id)
+    if reservation is None:
+        raise NotFound(f"No reservation {reservation_id}.")
+    return ReservationOut.of(reservation)
+
+
+@router.get(
+    "/reservations",
+    response_model=list[ReservationOut],
+    responses=PROBLEMS,
+    summary="Answers to accepted matches, oldest first",
+)
+async def list_reservations(
+    uow: UnitOfWorkDep,
+    principal: PrincipalDep,
+    source_id: UUID | None = None,
+    request_id: UUID | None = None,
+    status: ReservationStatus | None = None,
+) -> list[ReservationOut]:
+    asked = {
+        "source_id": source_id,
+        "request_id": request_id,
+        "status": status.value if status else None,
+    }
+    where = {name: value for name, value in asked.items() if value is not None}
+    return [ReservationOut.of(r) for r in await LedgerRepository(uow.session).reservations(**where)]

@@ -1,0 +1,1 @@
+"""Use cases, event handlers: each takes a unit of work and never commits it."""

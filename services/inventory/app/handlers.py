@@ -1,0 +1,54 @@
+"""The events the inventory consumes, each with its handler: decode, call a use case.
+
+- `match.accepted`: reserve the accepted amount on the source's window, or say why not
+  (`commands.reserve`: exactly one answer per match).
+- `request.withdrawn`, `request.expired`: a request that closed no longer needs what was held for
+  it; its held reservations are released, and the windows get the amounts back.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from services.inventory.app.commands import release_for, reserve
+from services.inventory.domain.ledger import Acceptance
+from shared.events import Envelope
+from shared.events.matching import MatchAccepted
+from shared.events.requests import RequestEvent, RequestExpired, RequestWithdrawn
+from shared.runtime import Subscription
+from shared.topics import Stream
+from shared.unit_of_work import UnitOfWork
+
+
+async def match_accepted(uow: UnitOfWork, envelope: Envelope[MatchAccepted]) -> None:
+    match = envelope.payload.match
+    acceptance = Acceptance(
+        match_id=match.match_id,
+        request_id=match.request_id,
+        state=match.state,
+        source_id=match.source_id,
+        window_id=match.window_id,
+        amount=match.amount,
+        currency=match.currency,
+        accepted_by=envelope.payload.accepted_by,
+    )
+    await reserve(uow, acceptance, datetime.now(UTC))
+
+
+async def request_closed(uow: UnitOfWork, envelope: Envelope[RequestEvent]) -> None:
+    request = envelope.payload.request
+    actor = f"requests:{request.status}"
+    await release_for(uow, request.request_id, actor, datetime.now(UTC))
+
+
+SUBSCRIPTIONS = [
+    Subscription(
+        name="reservations",
+        handlers={
+            MatchAccepted: match_accepted,
+            RequestWithdrawn: request_closed,
+            RequestExpired: request_closed,
+        },
+        topics=lambda topics: [topics.global_(Stream.MATCHES), topics.global_(Stream.REQUESTS)],
+    )
+]

@@ -1,0 +1,1 @@
+"""Sources of assistance, their windows and ledger, and who may manage them. No I/O."""

@@ -8,14 +8,14 @@ from uuid import UUID
 
 from sqlalchemy import select
 
+from services.notifications.adapters.tables import NotificationRow
 from services.notifications.service import SERVICE as NOTIFICATIONS
-from services.notifications.store import NotificationRow
+from services.notifications.settings import NotificationsSettings
 from shared import deadletter
 from shared.consumer import Consumer, RetryPolicy
 from shared.events import Envelope
 from shared.events.requests import RequestSubmitted
 from shared.runtime import Resources, running_service
-from services.notifications.settings import NotificationsSettings
 from shared.topics import Stream
 from shared.unit_of_work import UnitOfWork
 from tests.factories import submitted_event

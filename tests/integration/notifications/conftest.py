@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from services.notifications.service import SERVICE as NOTIFICATIONS
-from shared.principal import Principal
 from shared.events import Envelope
+from shared.principal import Principal
 from shared.topics import Stream
 from tests.database import fetch
 from tests.kafka import publish

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from shared.principal import Principal
 from shared.events import requests as req
+from shared.principal import Principal
 from shared.topics import Stream
 from tests.database import fetch
 from tests.factories import envelope, request_event

@@ -244,12 +244,6 @@ class EventRepository:
         )
         return list((await self.session.scalars(query)).all())
 
-    async def get(self, event_ids: Sequence[UUID]) -> dict[UUID, EventRow]:
-        rows = await self.session.scalars(
-            select(EventRow).where(col(EventRow.event_id).in_(event_ids))
-        )
-        return {row.event_id: row for row in rows}
-
 
 class ViewRepository:
     """The read models of requests and sources, each row kept at the newest version seen."""

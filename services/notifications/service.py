@@ -1,24 +1,27 @@
-"""The one place that wires the notifications service together."""
+"""The one place that wires the notifications service together.
+
+It publishes nothing (`events=None`): no outbox relay runs, and its units of work only commit.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from services.notifications import api, dashboard, handlers, store, subscriptions
-from shared.runtime import ServiceDefinition
+from services.notifications.adapters import tables
+from services.notifications.api import dashboard, routes, subscriptions
+from services.notifications.app import handlers, workers
 from services.notifications.settings import NotificationsSettings
+from shared.runtime import ServiceDefinition
 
 SERVICE = ServiceDefinition(
     name="notifications",
     settings_type=NotificationsSettings,
-    metadata=store.metadata,
-    outbox_table=store.outbox,
-    inbox_table=store.inbox,
-    api_keys_table=store.api_keys,
-    idempotency_table=store.idempotency,
+    metadata=tables.metadata,
+    tables=tables.TABLES,
     migrations=Path(__file__).parent / "migrations",
-    routers=lambda: [api.router, subscriptions.router, dashboard.router],
-    subscriptions=handlers.subscriptions,
-    workers=handlers.workers,
+    routers=lambda: [routes.router, subscriptions.router, dashboard.router],
+    events=None,
+    subscriptions=handlers.SUBSCRIPTIONS,
+    workers=workers.workers,
     description="The operators' feed, webhooks and alerts.",
 )

@@ -1,7 +1,6 @@
-"""The notifications service's own settings, on the shared base; environment prefix `NOTIFICATIONS_`."""
+"""The notifications service's own settings, on the shared base; env prefix `NOTIFICATIONS_`."""
 
 from __future__ import annotations
-
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict

@@ -8,9 +8,9 @@ from uuid import UUID
 
 from sqlalchemy import select
 
+from services.notifications.adapters.tables import NotificationRow
 from services.notifications.service import SERVICE as NOTIFICATIONS
 from services.notifications.settings import NotificationsSettings
-from services.notifications.store import NotificationRow
 from shared import deadletter
 from shared.consumer import Consumer, HandlerMap, RetryPolicy
 from shared.events import Envelope

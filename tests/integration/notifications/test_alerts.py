@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
-from services.notifications.handlers import AlertSweep
+from services.notifications.app.workers import AlertSweep
 from shared.events import requests as req
 from shared.principal import Principal
 from shared.topics import Stream

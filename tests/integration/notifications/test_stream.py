@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from uuid import uuid4
 
-from services.notifications.domain import OPERATOR, Notice, Severity
-from services.notifications.repository import FeedRepository
+from services.notifications.adapters.repository import FeedRepository
+from services.notifications.domain.model import OPERATOR, Notice, Severity
 from shared.events import requests as req
 from shared.topics import Stream
 from tests.database import fetch
@@ -75,20 +75,20 @@ async def test_a_stream_without_last_event_id_starts_with_what_comes_next(servic
 
 async def test_ids_are_committed_in_order_so_a_stream_never_skips_one(service: Api) -> None:
     """A second writer waits for the first to commit before it takes an id."""
-    sessions = service.resources.sessions
+    units_of_work = service.resources.unit_of_work
     opened = asyncio.Event()
     reading = asyncio.create_task(
         read_events(service.client, 2, headers=service.headers_for(SECRETARIAT), opened=opened)
     )
     await opened.wait()
 
-    first = sessions.begin()
-    session_a = await first.__aenter__()
-    [id_a] = await FeedRepository(session_a).add([_notice("first")], uuid4(), NOW)
+    first = units_of_work()
+    uow_a = await first.__aenter__()
+    [id_a] = await FeedRepository(uow_a).add([_notice("first")], uuid4(), NOW)
 
     async def second_writer() -> list[int]:
-        async with sessions.begin() as session_b:
-            return await FeedRepository(session_b).add([_notice("second")], uuid4(), NOW)
+        async with units_of_work() as uow_b:
+            return await FeedRepository(uow_b).add([_notice("second")], uuid4(), NOW)
 
     writer_b = asyncio.create_task(second_writer())
     await _wait_for_lock_waiters(service, 1)  # B is blocked behind A, holding no id yet

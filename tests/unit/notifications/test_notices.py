@@ -6,8 +6,8 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID, uuid4
 
-from services.notifications.domain import Notice, Severity
-from services.notifications.notices import Known, RequestFacts, notices_for
+from services.notifications.domain.model import Notice, Severity
+from services.notifications.domain.notices import Known, RequestFacts, notices_for
 from shared.eligibility import Eligibility
 from shared.events import inventory as inv
 from shared.events import matching as mat

@@ -8,8 +8,8 @@ from uuid import uuid4
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.notifications.alerts import Thresholds, due_alerts
-from services.notifications.domain import (
+from services.notifications.domain.alerts import Thresholds, due_alerts
+from services.notifications.domain.model import (
     KINDS,
     Notice,
     NoticeFilter,

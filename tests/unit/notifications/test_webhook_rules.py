@@ -9,13 +9,8 @@ from uuid import uuid4
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from services.notifications.webhooks import (
-    backoff,
-    new_secret,
-    refused_address,
-    signed_headers,
-    webhook_id,
-)
+from services.notifications.adapters.webhook_client import refused_address
+from services.notifications.domain.webhooks import backoff, new_secret, signed_headers, webhook_id
 
 
 def test_every_valid_secret_signs_and_the_library_verifies_each() -> None:

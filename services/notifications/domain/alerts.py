@@ -10,12 +10,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from uuid import UUID
 
-from services.notifications.domain import (
+from services.notifications.domain.model import (
+    ALERT_CLEARED,
+    OPERATOR,
+    SECRETARIAT,
     UNMATCHED,
     AlertKind,
+    Notice,
     RequestView,
     Severity,
+    national,
+    regional,
     waiting_states,
 )
 from shared.geography import countries
@@ -113,3 +120,23 @@ def _about(request: RequestView, kind: AlertKind, severity: Severity, what: str)
 def _name(state: str) -> str:
     country = countries().get(state)
     return country.name if country else state
+
+
+def alert_notices(alert: Alert, *, cleared: bool) -> list[Notice]:
+    """An alert is told to its state, its centre, the secretariat and the operators."""
+    audiences = [national(alert.state), SECRETARIAT, OPERATOR]
+    if alert.region:
+        audiences.append(regional(alert.region))
+    return [
+        Notice(
+            audience,
+            ALERT_CLEARED if cleared else alert.kind.value,
+            Severity.INFO if cleared else alert.severity,
+            f"Cleared: {alert.summary}" if cleared else alert.summary,
+            alert.subject,
+            alert.state,
+            alert.region,
+            UUID(alert.request_id) if alert.request_id else None,
+        )
+        for audience in audiences
+    ]

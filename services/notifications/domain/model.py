@@ -4,6 +4,9 @@ A notification is one line of the feed for one audience: a state's focal point, 
 centre, the secretariat, a donor, or the operators who watch everything. One event usually yields
 several, one per audience that should hear of it, each with its own severity: the audience that
 has to act on the event gets a warning, the others information.
+
+The service publishes no events of its own, so nothing here records any: its changes are stored
+rows (notifications, alerts, subscriptions, deliveries) and the unit of work only commits them.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from uuid import UUID
 
+from shared.errors import Invalid, NotFound
 from shared.events import ALL_PAYLOADS
 from shared.events.access import PAYLOADS as ACCESS_PAYLOADS
 
@@ -175,3 +179,23 @@ class NoticeFilter:
             and (not self.regions or notice.region in self.regions)
             and notice.severity.rank >= self.min_severity.rank
         )
+
+
+class SubscriptionNotFound(NotFound):
+    """Another principal's subscription answers as if it did not exist."""
+
+    title = "Subscription not found"
+
+
+class RequestNotFound(NotFound):
+    title = "Request not found"
+
+
+class UrlRefused(Invalid):
+    """A webhook URL that may not be called: not http(s), no host, or a non-public address."""
+
+    title = "URL not accepted"
+
+
+class UnknownRegion(Invalid):
+    title = "Unknown region"

@@ -1,4 +1,5 @@
-"""The notifications schema: its tables. The queries on them live in `repository.py`."""
+"""The notifications schema: its tables and the kernel's. The queries on them live in
+`repository.py` and `webhook_repository.py`."""
 
 from __future__ import annotations
 
@@ -25,11 +26,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field, SQLModel
 
-from shared.auth import api_keys_table
-from shared.consumer import inbox_table
 from shared.db import schema_registry
-from shared.idempotency import idempotency_table
-from shared.outbox import outbox_table
+from shared.tables import KernelTables
 
 SCHEMA = "notifications"
 _registry = schema_registry(SCHEMA)
@@ -224,7 +222,4 @@ class AttemptRow(Table, table=True):
     duration_ms: int
 
 
-outbox = outbox_table(metadata)
-inbox = inbox_table(metadata)
-api_keys = api_keys_table(metadata)
-idempotency = idempotency_table(metadata)
+TABLES = KernelTables.on(metadata)

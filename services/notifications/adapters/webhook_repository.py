@@ -1,4 +1,8 @@
-"""Queries of webhook subscriptions, their secrets, deliveries and attempts."""
+"""Queries of webhook subscriptions, their secrets, deliveries and attempts.
+
+Deliveries are rows queued in the same transaction as their notification, so none is lost; any
+copy of the service may send them: a sender leases the rows it works on.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,10 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.notifications.repository import DELIVERY_CHANNEL
-from services.notifications.store import (
+from services.notifications.adapters.repository import DELIVERY_CHANNEL
+from services.notifications.adapters.tables import (
     AttemptRow,
     DeliveryRow,
     EventRow,
@@ -19,9 +22,8 @@ from services.notifications.store import (
     SecretRow,
     SubscriptionRow,
 )
-
-PENDING, DELIVERED, PAUSED, FAILED = "pending", "delivered", "paused", "failed"
-ACTIVE = "active"
+from services.notifications.domain.webhooks import ACTIVE, FAILED, PAUSED, PENDING, Outcome
+from shared.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -36,8 +38,8 @@ class Outgoing:
 
 
 class SubscriptionRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.session = uow.session
 
     async def add(self, subscription: SubscriptionRow, secret: str, now: datetime) -> None:
         self.session.add(subscription)
@@ -150,8 +152,9 @@ class SubscriptionRepository:
 
 
 class DeliveryRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.session = uow.session
+        self.subscriptions = SubscriptionRepository(uow)
 
     async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[UUID]:
         """Lease due deliveries to this sender; another copy skips them until the lease ends."""
@@ -181,7 +184,7 @@ class DeliveryRepository:
         if subscription is None or notification is None:
             return None
         event = await self.session.get(EventRow, notification.event_id)
-        secrets = await SubscriptionRepository(self.session).secrets(subscription.id, now)
+        secrets = await self.subscriptions.secrets(subscription.id, now)
         return Outgoing(delivery, subscription, notification, event, secrets)
 
     async def locked(self, delivery_id: UUID) -> tuple[DeliveryRow, SubscriptionRow] | None:
@@ -189,10 +192,21 @@ class DeliveryRepository:
         delivery = await self.session.get(DeliveryRow, delivery_id, with_for_update=True)
         if delivery is None:
             return None
-        subscription = await SubscriptionRepository(self.session).get(
-            delivery.subscription_id, lock=True
-        )
+        subscription = await self.subscriptions.get(delivery.subscription_id, lock=True)
         return None if subscription is None else (delivery, subscription)
 
-    def add_attempt(self, attempt: AttemptRow) -> None:
-        self.session.add(attempt)
+    async def add_attempt(self, delivery_id: UUID, outcome: Outcome, at: datetime) -> None:
+        """Record an attempt, numbered after the delivery's earlier ones."""
+        earlier = await self.session.scalar(
+            select(func.count()).where(col(AttemptRow.delivery_id) == delivery_id)
+        )
+        self.session.add(
+            AttemptRow(
+                delivery_id=delivery_id,
+                number=(earlier or 0) + 1,
+                at=at,
+                status_code=outcome.status_code,
+                error=outcome.error,
+                duration_ms=outcome.duration_ms,
+            )
+        )

@@ -1,5 +1,9 @@
 """Queries of the notifications schema: the feed, the events, the read models and the alerts.
 
+The repositories work on a unit of work's session. Nothing this service stores records domain
+events (it publishes none), so they track nothing; `FeedReader` reads the feed from any session,
+as a live stream does between its units of work.
+
 The feed is read live by id ("everything after the last id I saw"), so its ids must become
 visible in increasing order. A sequence alone does not promise that: two transactions may take
 ids 10 and 11 and commit 11 first, and a reader who saw 11 would never look back for 10. Every
@@ -23,11 +27,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.notifications.access import Scope
-from services.notifications.alerts import Alert
-from services.notifications.domain import Notice, NoticeFilter, RequestView, Severity
-from services.notifications.notices import RequestFacts
-from services.notifications.store import (
+from services.notifications.adapters.tables import (
     AlertRow,
     DeliveryRow,
     EventRow,
@@ -36,10 +36,22 @@ from services.notifications.store import (
     SourceViewRow,
     SubscriptionRow,
 )
+from services.notifications.domain.alerts import Alert
+from services.notifications.domain.model import (
+    AlertKind,
+    Notice,
+    NoticeFilter,
+    RequestView,
+    Severity,
+)
+from services.notifications.domain.notices import RequestFacts
+from services.notifications.domain.policy import Scope
 from shared.events import Envelope
 from shared.events import requests as req
+from shared.unit_of_work import UnitOfWork
 
 FEED_LOCK = zlib.crc32(b"notifications:feed")
+ALERT_LOCK = zlib.crc32(b"notifications:alerts")
 FEED_CHANNEL = "notifications_feed"
 DELIVERY_CHANNEL = "notifications_deliveries"
 
@@ -79,8 +91,10 @@ def _feed_conditions(scope: Scope, where: FeedFilter) -> list[Any]:
 
 
 class FeedRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    """Stores notifications (in commit order, see above) and queues their webhooks."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.session = uow.session
 
     async def add(
         self, notices: Sequence[Notice], event_id: UUID, occurred_at: datetime
@@ -140,6 +154,13 @@ class FeedRepository:
             await self.session.execute(insert(DeliveryRow).values(deliveries))
             await self.session.execute(select(func.pg_notify(DELIVERY_CHANNEL, "")))
 
+
+class FeedReader:
+    """Pages and live reads of the feed, within a caller's scope."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
     async def newest(
         self, scope: Scope, where: FeedFilter, limit: int, before: int | None
     ) -> list[NotificationRow]:
@@ -197,8 +218,8 @@ def decode_cursor(cursor: str) -> int:
 
 
 class EventRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.session = uow.session
 
     async def add(self, envelope: Envelope[Any], request_id: UUID | None) -> None:
         await self.session.execute(
@@ -223,18 +244,12 @@ class EventRepository:
         )
         return list((await self.session.scalars(query)).all())
 
-    async def get(self, event_ids: Sequence[UUID]) -> dict[UUID, EventRow]:
-        rows = await self.session.scalars(
-            select(EventRow).where(col(EventRow.event_id).in_(event_ids))
-        )
-        return {row.event_id: row for row in rows}
-
 
 class ViewRepository:
     """The read models of requests and sources, each row kept at the newest version seen."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.session = uow.session
 
     async def record_request(self, event: req.RequestEvent, at: datetime) -> None:
         r = event.request
@@ -314,8 +329,12 @@ def _view(row: RequestViewRow) -> RequestView:
 
 
 class AlertRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.session = uow.session
+
+    async def lock(self) -> None:
+        """Take turns with other sweeps until this unit of work ends."""
+        await self.session.execute(select(func.pg_advisory_xact_lock(ALERT_LOCK)))
 
     async def standing(self, states: frozenset[str] | None = None) -> list[AlertRow]:
         query = select(AlertRow).where(col(AlertRow.cleared_at).is_(None))
@@ -342,7 +361,23 @@ class AlertRepository:
         await self.session.flush()
         return alert_id
 
+    async def standing_alerts(self) -> dict[tuple[str, str], tuple[UUID, Alert]]:
+        """Every standing alert by (kind, subject), with its id."""
+        return {(row.kind, row.subject): (row.id, _alert(row)) for row in await self.standing()}
+
     async def clear(self, alert_id: UUID, now: datetime) -> None:
         await self.session.execute(
             update(AlertRow).where(col(AlertRow.id) == alert_id).values(cleared_at=now)
         )
+
+
+def _alert(row: AlertRow) -> Alert:
+    return Alert(
+        AlertKind(row.kind),
+        row.subject,
+        Severity(row.severity),
+        row.summary,
+        row.state,
+        row.region,
+        str(row.request_id) if row.request_id else None,
+    )

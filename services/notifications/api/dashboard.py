@@ -22,24 +22,31 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 from sse_starlette import EventSourceResponse
 
-from services.notifications.access import scope_of
-from services.notifications.api import FeedQuery, FeedQueryDep, event_stream, starting_point
-from services.notifications.domain import OPERATOR, overview
-from services.notifications.repository import (
+from services.notifications.adapters.repository import (
     AlertRepository,
     EventRepository,
     FeedFilter,
-    FeedRepository,
+    FeedReader,
     ViewRepository,
 )
-from services.notifications.store import NotificationRow
-from shared.auth import Authenticator
-from shared.principal import Principal, Role
-from shared.http import Problem
-from shared.runtime import Resources, ResourcesDep, SessionDep, service_settings
+from services.notifications.adapters.tables import NotificationRow
+from services.notifications.api.routes import (
+    FeedQuery,
+    FeedQueryDep,
+    event_stream,
+    starting_point,
+)
+from services.notifications.domain.model import OPERATOR, overview
+from services.notifications.domain.policy import scope_of
 from services.notifications.settings import NotificationsSettings
+from shared.auth import Authenticator
+from shared.deps import ResourcesDep, UnitOfWorkDep
+from shared.http import Problem
+from shared.principal import Principal, Role
+from shared.runtime import Resources, service_settings
+from shared.unit_of_work import UnitOfWork
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).parent.parent  # the service's templates/ and static/
 COOKIE = "ch_dashboard"
 COOKIE_SECONDS = 8 * 3600
 SIGNED_IN_ROLES = frozenset({Role.OPERATOR, Role.SECRETARIAT})
@@ -123,13 +130,13 @@ async def sign_out() -> Response:
 
 @router.get("")
 async def dashboard(
-    request: Request, query: FeedQueryDep, session: SessionDep, resources: ResourcesDep
+    request: Request, query: FeedQueryDep, uow: UnitOfWorkDep, resources: ResourcesDep
 ) -> Response:
     principal = await _signed_in(request)
     if principal is None:
         return RedirectResponse("/dashboard/sign-in", status_code=303)
     scope, where = _operators_feed(query, principal, resources)
-    repository = FeedRepository(session)
+    repository = FeedReader(uow.session)
     newest = await repository.last_id()
     rows = await repository.newest(scope, where, 50, newest + 1)
     stream_query = urlencode({**_given(query), "after": newest})
@@ -140,7 +147,7 @@ async def dashboard(
         notifications=rows,
         stream_url=f"/dashboard/stream?{stream_query}",
         filters=_given(query),
-        **await _panels(session, resources),
+        **await _panels(uow, resources),
     )
 
 
@@ -156,22 +163,22 @@ def _operators_feed(
     return query.resolve(principal, resources)
 
 
-async def _panels(session: SessionDep, resources: Resources) -> dict[str, Any]:
+async def _panels(uow: UnitOfWork, resources: Resources) -> dict[str, Any]:
     settings = service_settings(resources, NotificationsSettings)
-    views = await ViewRepository(session).requests()
+    views = await ViewRepository(uow).requests()
     return {
         "overview": overview(views, datetime.now(UTC).date(), settings.alert_deadline_days),
-        "alerts": await AlertRepository(session).standing(),
+        "alerts": await AlertRepository(uow).standing(),
         "deadline_days": settings.alert_deadline_days,
     }
 
 
 @router.get("/panels")
 async def panels(
-    request: Request, session: SessionDep, resources: ResourcesDep, _: OperatorDep
+    request: Request, uow: UnitOfWorkDep, resources: ResourcesDep, _: OperatorDep
 ) -> HTMLResponse:
     """The counts and the alerts, refreshed by the page whenever the feed moves."""
-    return _page(request, "panels.html", **await _panels(session, resources))
+    return _page(request, "panels.html", **await _panels(uow, resources))
 
 
 @router.get("/stream")
@@ -200,14 +207,14 @@ def _one_line(html: str) -> str:
 
 @router.get("/requests/{request_id}")
 async def journey(
-    request: Request, request_id: UUID, session: SessionDep, _: OperatorDep
+    request: Request, request_id: UUID, uow: UnitOfWorkDep, _: OperatorDep
 ) -> HTMLResponse:
-    facts = await ViewRepository(session).request_facts(request_id)
-    steps = await EventRepository(session).journey(request_id)
+    facts = await ViewRepository(uow).request_facts(request_id)
+    steps = await EventRepository(uow).journey(request_id)
     if facts is None:
         return _page(request, "journey.html", status=404, facts=None, steps=[], notes=[])
-    notes = await FeedRepository(session).newest(
-        scope_of(Principal.operator(), request.app.state.resources.network),
+    notes = await FeedReader(uow.session).newest(
+        scope_of(Principal.operator(), uow.network),
         FeedFilter(audience=OPERATOR, request_id=request_id),
         200,
         None,

@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from services.notifications.domain import (
+from services.notifications.domain.model import (
     OPERATOR,
     SECRETARIAT,
     Notice,

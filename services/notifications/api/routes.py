@@ -11,25 +11,27 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Header, Query
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from services.notifications import feed
-from services.notifications.access import Scope, scope_of
-from services.notifications.domain import KINDS, Severity, overview
-from services.notifications.repository import (
+from services.notifications.adapters.repository import (
     AlertRepository,
     EventRepository,
     FeedFilter,
-    FeedRepository,
+    FeedReader,
     ViewRepository,
     decode_cursor,
     encode_cursor,
 )
-from services.notifications.schemas import AlertOut, FeedPage, JourneyStep, NotificationOut
-from services.notifications.store import NotificationRow
-from shared.auth import PrincipalDep, forbidden
-from shared.principal import Principal
-from shared.http import Problem, problem_responses
-from shared.runtime import Resources, ResourcesDep, SessionDep, service_settings
+from services.notifications.adapters.tables import NotificationRow
+from services.notifications.api.schemas import AlertOut, FeedPage, JourneyStep, NotificationOut
+from services.notifications.app.workers import follow
+from services.notifications.domain.model import KINDS, RequestNotFound, Severity, overview
+from services.notifications.domain.policy import Scope, scope_of
 from services.notifications.settings import NotificationsSettings
+from shared.auth import PrincipalDep
+from shared.deps import ResourcesDep, UnitOfWorkDep
+from shared.errors import Forbidden
+from shared.http import Problem, problem_responses
+from shared.principal import Principal
+from shared.runtime import Resources, service_settings
 
 router = APIRouter(prefix="/v1", tags=["feed"])
 RETRY_MILLISECONDS = 2000
@@ -68,7 +70,7 @@ class FeedQuery:
             raise invalid("query.since", "give a time zone, e.g. 2026-11-23T09:00:00Z")
         scope = scope_of(principal, resources.network)
         if self.audience is not None and not scope.allows(self.audience):
-            raise forbidden(f"{principal.label} may not read the feed of {self.audience}.")
+            raise Forbidden(f"{principal.label} may not read the feed of {self.audience}.")
         return scope, FeedFilter(
             self.audience, self.region, self.state, self.type, self.severity, self.since
         )
@@ -80,7 +82,7 @@ FeedQueryDep = Annotated[FeedQuery, Depends()]
 @router.get("/feed", response_model=FeedPage, responses=PROBLEMS, summary="The feed, newest first")
 async def feed_page(
     query: FeedQueryDep,
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     resources: ResourcesDep,
     principal: PrincipalDep,
     cursor: str | None = None,
@@ -91,7 +93,7 @@ async def feed_page(
         before = decode_cursor(cursor) if cursor else None
     except ValueError as error:
         raise invalid("query.cursor", str(error)) from error
-    rows = await FeedRepository(session).newest(scope, where, limit + 1, before)
+    rows = await FeedReader(uow.session).newest(scope, where, limit + 1, before)
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = encode_cursor(rows[-1].id or 0) if more else None
@@ -106,7 +108,7 @@ async def starting_point(
         ("header.Last-Event-ID", last_event_id) if last_event_id else ("query.after", after)
     )
     async with resources.sessions() as session:
-        repository = FeedRepository(session)
+        repository = FeedReader(session)
         if value is None:
             return await repository.last_id()
         if not str(value).isdigit():
@@ -133,7 +135,7 @@ def event_stream(
 
     async def events() -> AsyncIterator[ServerSentEvent]:
         yield ServerSentEvent(retry=RETRY_MILLISECONDS)  # also tells the client it is live
-        rows = feed.follow(resources, scope, where, start, settings.stream_poll_seconds)
+        rows = follow(resources, scope, where, start, settings.stream_poll_seconds)
         async for row in rows:
             yield ServerSentEvent(data=render(row), id=str(row.id), event="notification")
 
@@ -162,11 +164,9 @@ async def stream(
 
 
 @router.get("/alerts", response_model=list[AlertOut], responses=PROBLEMS, summary="Standing alerts")
-async def alerts(
-    session: SessionDep, resources: ResourcesDep, principal: PrincipalDep
-) -> list[AlertOut]:
-    scope = scope_of(principal, resources.network)
-    return [AlertOut.of(row) for row in await AlertRepository(session).standing(scope.states)]
+async def alerts(uow: UnitOfWorkDep, principal: PrincipalDep) -> list[AlertOut]:
+    scope = scope_of(principal, uow.network)
+    return [AlertOut.of(row) for row in await AlertRepository(uow).standing(scope.states)]
 
 
 @router.get(
@@ -176,21 +176,21 @@ async def alerts(
     summary="Every event about a request, from every service, in order",
 )
 async def journey(
-    request_id: UUID, session: SessionDep, resources: ResourcesDep, principal: PrincipalDep
+    request_id: UUID, uow: UnitOfWorkDep, principal: PrincipalDep
 ) -> list[JourneyStep]:
-    facts = await ViewRepository(session).request_facts(request_id)
-    if facts is None or not scope_of(principal, resources.network).allows_state(facts.state):
-        raise Problem(404, "Request not found", f"No request {request_id}.", kind="not-found")
-    return [JourneyStep.of(row) for row in await EventRepository(session).journey(request_id)]
+    facts = await ViewRepository(uow).request_facts(request_id)
+    if facts is None or not scope_of(principal, uow.network).allows_state(facts.state):
+        raise RequestNotFound(f"No request {request_id}.")
+    return [JourneyStep.of(row) for row in await EventRepository(uow).journey(request_id)]
 
 
 @router.get("/overview", responses=PROBLEMS, summary="Requests counted by region and area")
 async def counts(
-    session: SessionDep, resources: ResourcesDep, principal: PrincipalDep
+    uow: UnitOfWorkDep, resources: ResourcesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     """Open (not yet funded), unmatched, at risk (deadline near, not funded) and funded."""
     settings = service_settings(resources, NotificationsSettings)
-    scope = scope_of(principal, resources.network)
-    views = await ViewRepository(session).requests(scope.states)
+    scope = scope_of(principal, uow.network)
+    views = await ViewRepository(uow).requests(scope.states)
     result = overview(views, datetime.now(UTC).date(), settings.alert_deadline_days)
     return asdict(result)

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.notifications.domain import OPERATOR, SECRETARIAT, donor, national, regional
-from shared.principal import Principal, Role
+from services.notifications.domain.model import OPERATOR, SECRETARIAT, donor, national, regional
 from shared.geography import RegionalNetwork
+from shared.principal import Principal, Role
 
 
 def audience_of(principal: Principal) -> str:

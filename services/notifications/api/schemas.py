@@ -8,8 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from services.notifications.domain import KINDS, Severity
-from services.notifications.store import (
+from services.notifications.adapters.tables import (
     AlertRow,
     AttemptRow,
     DeliveryRow,
@@ -17,6 +16,8 @@ from services.notifications.store import (
     NotificationRow,
     SubscriptionRow,
 )
+from services.notifications.domain.model import KINDS, Severity
+from services.notifications.domain.webhooks import PENDING, webhook_id
 from shared.geography import CENTRE_ID
 
 
@@ -214,11 +215,11 @@ class DeliveryOut(BaseModel):
     @classmethod
     def of(cls, row: DeliveryRow, attempts: list[AttemptRow]) -> DeliveryOut:
         return cls(
-            webhook_id=f"msg_{row.id.hex}",
+            webhook_id=webhook_id(row.id),
             notification_id=row.notification_id,
             status=row.status,
             attempts=[AttemptOut.of(a) for a in attempts],
-            next_attempt_at=row.next_attempt_at if row.status == "pending" else None,
+            next_attempt_at=row.next_attempt_at if row.status == PENDING else None,
             delivered_at=row.delivered_at,
             last_error=row.last_error,
         )

@@ -1,0 +1,1 @@
+"""The notifications schema, its queries, and the HTTP client that sends webhooks."""

@@ -28,11 +28,12 @@ from uuid import UUID
 import numpy as np
 import typer
 
-from services.matching import allocation
-from services.matching.candidates import WindowRef, WindowTable, candidate_pairs
-from services.matching.domain import OpenRequest
-from services.matching.planner import problem_of
-from services.matching.scoring import Context, Weights
+from services.matching.domain import allocation
+from services.matching.domain.candidates import WindowRef, WindowTable, candidate_pairs
+from services.matching.domain.model import OpenRequest
+from services.matching.domain.planner import problem_of
+from services.matching.domain.problem import Problem
+from services.matching.domain.scoring import Context, Weights
 from shared.eligibility import Eligibility, EligibilityRule
 from shared.events.inventory import SourceDetails, SourceKind, SourceStatus, Support, WindowState
 from shared.events.requests import Amount, ContactPoint, RequestDetails
@@ -158,7 +159,7 @@ def synthetic_sources(
     return sources
 
 
-def greedy(problem: allocation.Problem) -> float:
+def greedy(problem: Problem) -> float:
     """The baseline: pairs by score, best first, each given as much as is left."""
     need, capacity = problem.need.copy(), problem.capacity.copy()
     upper, covered = problem.upper_bounds(), 0.0
@@ -172,7 +173,7 @@ def greedy(problem: allocation.Problem) -> float:
     return covered
 
 
-def build(requests: int, windows: int, seed: int) -> tuple[allocation.Problem, float]:
+def build(requests: int, windows: int, seed: int) -> tuple[Problem, float]:
     """The synthetic case as an allocation problem, and the seconds its candidates took."""
     rng = np.random.default_rng(seed)
     open_requests = synthetic_requests(requests, rng)

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
-from services.matching.domain import OpenRequest
+from services.matching.domain.model import OpenRequest
 from shared.eligibility import Eligibility
 from shared.events.inventory import SourceDetails, SourceKind, SourceStatus, Support, WindowState
 from shared.events.requests import Amount, ContactPoint, RequestDetails

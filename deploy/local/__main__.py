@@ -28,8 +28,8 @@ from deploy.local.postgres import PostgresServer
 from deploy.local.processes import ROOT, ServiceProcess
 from deploy.local.stack import LocalStack
 from services import SERVICES
-from services.matching.rebuild import Progress
-from services.matching.rebuild import rebuild as rebuild_matching
+from services.matching.app.rebuild import Progress
+from services.matching.app.rebuild import rebuild as rebuild_matching
 from services.matching.settings import MatchingSettings
 from shared import asyncapi, deadletter
 from shared.auth import issue_key, revoke_key
@@ -39,16 +39,8 @@ from shared.runtime import ServiceDefinition
 from shared.settings import CommonSettings
 
 
-def _definition(name: str) -> ServiceDefinition | None:  # TRANSITIONAL-SHAPE: revert at merge
-    try:
-        definition: ServiceDefinition = importlib.import_module(f"services.{name}.service").SERVICE
-    except ImportError:
-        return None
-    return definition
-
-
 DEFINITIONS: dict[str, ServiceDefinition] = {
-    name: d for name in SERVICES if (d := _definition(name)) is not None
+    name: importlib.import_module(f"services.{name}.service").SERVICE for name in SERVICES
 }
 STATE_DIR = ROOT / ".local" / "run"
 # The services whose tables are a read model built only from events, so can be rebuilt from the

@@ -2,11 +2,11 @@ import asyncio
 
 import typer
 
-from services.matching.rebuild import rebuild
+from services.matching.app.rebuild import rebuild
 from services.matching.service import SERVICE
+from services.matching.settings import MatchingSettings
 from shared.cli import service_cli
 from shared.logs import configure_logging
-from services.matching.settings import MatchingSettings
 
 cli = service_cli(SERVICE)
 

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.matching import allocator, api, handlers, store
-from shared.runtime import ServiceDefinition
+from services.matching.adapters.events import MatchEvents
+from services.matching.adapters.tables import TABLES, metadata
+from services.matching.api import routes
+from services.matching.app.handlers import SUBSCRIPTIONS
+from services.matching.app.workers import workers
 from services.matching.settings import MatchingSettings
+from shared.events import matching as match_events
+from shared.runtime import ServiceDefinition
+from shared.topics import Stream
 
 SERVICE = ServiceDefinition(
     name="matching",
     settings_type=MatchingSettings,
-    metadata=store.metadata,
-    outbox_table=store.outbox,
-    inbox_table=store.inbox,
-    api_keys_table=store.api_keys,
-    idempotency_table=store.idempotency,
+    metadata=metadata,
+    tables=TABLES,
     migrations=Path(__file__).parent / "migrations",
-    routers=lambda: [api.router],
-    subscriptions=handlers.subscriptions,
-    workers=allocator.workers,
+    routers=lambda: [routes.router],
+    events=MatchEvents,
+    publishes={Stream.MATCHES: match_events.PAYLOADS},
+    subscriptions=SUBSCRIPTIONS,
+    workers=workers,
     description="Proposals of donors for published requests, fair allocation, donor acceptance.",
 )

@@ -9,7 +9,6 @@ from pydantic_settings import SettingsConfigDict
 
 from shared.settings import Port, ServiceSettings
 
-
 Weight = Annotated[float, Field(ge=0, le=100)]
 
 

@@ -9,9 +9,9 @@ from typing import Any, TypeVar
 
 import pytest
 
+from services.matching.adapters.repository import ReadModel
 from services.matching.service import SERVICE as MATCHING
 from services.matching.settings import MatchingSettings
-from services.matching.store import ReadModel
 from shared.events import Envelope, EventPayload, encode
 from shared.events.inventory import SourceChanged, SourceDetails
 from shared.events.requests import RequestDetails, RequestPublished

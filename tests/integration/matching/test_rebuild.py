@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.matching.rebuild import rebuild
-from services.matching.store import ReadModel
+from services.matching.adapters.repository import ReadModel
+from services.matching.app.rebuild import rebuild
 from shared.events.inventory import SourceStatus
 from shared.events.requests import RequestMatchStatusChanged, RequestWithdrawn
 from shared.topics import Stream

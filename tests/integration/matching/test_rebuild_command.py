@@ -7,7 +7,7 @@ import asyncio
 import os
 import sys
 
-from services.matching.store import ReadModel
+from services.matching.adapters.repository import ReadModel
 from shared.events.inventory import SourceStatus
 from shared.events.requests import RequestWithdrawn
 from shared.topics import Stream

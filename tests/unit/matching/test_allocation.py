@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.matching.allocation import Problem, allocate_exact, allocate_fairly
+from services.matching.domain.allocation import allocate_exact, allocate_fairly
+from services.matching.domain.problem import Problem
 
 CENT = 0.01
 STAGE_TWO = pytest.mark.parametrize(

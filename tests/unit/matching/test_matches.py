@@ -9,7 +9,7 @@ from uuid import uuid4
 
 import pytest
 
-from services.matching.domain import Match, MatchStatus, RuleViolation, next_coverage
+from services.matching.domain.model import Match, MatchStatus, ProposalRefused, next_coverage
 from tests.factories import NOW
 from tests.matching_factories import request_details
 
@@ -69,7 +69,7 @@ def test_only_an_open_proposal_can_be_answered(first: str, rule: str) -> None:
     }[first]()
     before = (match.status, len(match.events))
 
-    with pytest.raises(RuleViolation) as refused:
+    with pytest.raises(ProposalRefused) as refused:
         match.accept("donor:norway", LATER)
 
     assert refused.value.rule == rule
@@ -79,7 +79,7 @@ def test_only_an_open_proposal_can_be_answered(first: str, rule: str) -> None:
 def test_a_proposal_past_its_time_cannot_be_accepted_and_expires() -> None:
     match = proposal(expires_at=LATER)
 
-    with pytest.raises(RuleViolation) as refused:
+    with pytest.raises(ProposalRefused) as refused:
         match.accept("donor:norway", LATER)
 
     assert refused.value.rule == "proposal-expired"

@@ -10,10 +10,10 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.matching import planner, rules
-from services.matching.candidates import WindowRef, WindowTable, candidate_pairs
-from services.matching.domain import MatchStatus
-from services.matching.scoring import Context, Weights
+from services.matching.domain import planner, rules
+from services.matching.domain.candidates import WindowRef, WindowTable, candidate_pairs
+from services.matching.domain.model import MatchStatus
+from services.matching.domain.scoring import Context, Weights
 from shared.eligibility import Eligibility, EligibilityRule
 from shared.events.inventory import SourceDetails, SourceStatus, Support
 from shared.events.requests import Amount

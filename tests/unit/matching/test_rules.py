@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.matching.rules import RULE_NAMES, Pair, check, first_failure, why_unmatched
+from services.matching.domain.rules import RULE_NAMES, Pair, check, first_failure, why_unmatched
 from shared.eligibility import Eligibility, EligibilityRule
 from shared.events.inventory import SourceStatus, Support
 from shared.events.requests import Amount

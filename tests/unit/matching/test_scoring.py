@@ -7,8 +7,8 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
-from services.matching import scoring
-from services.matching.scoring import Context, Weights, explain, neglect_by_state
+from services.matching.domain import scoring
+from services.matching.domain.scoring import Context, Weights, explain, neglect_by_state
 from shared.events.inventory import Support
 from tests.factories import NOW
 from tests.matching_factories import TODAY, open_request, source

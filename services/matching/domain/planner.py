@@ -21,9 +21,10 @@ from uuid import UUID
 
 import numpy as np
 
-from services.matching import allocation, rules, scoring
-from services.matching.candidates import WindowRef, WindowTable, candidate_pairs
-from services.matching.domain import COMMITTED, Match, MatchStatus, OpenRequest
+from services.matching.domain import allocation, rules, scoring
+from services.matching.domain.candidates import WindowRef, WindowTable, candidate_pairs
+from services.matching.domain.model import COMMITTED, Match, MatchStatus, OpenRequest
+from services.matching.domain.problem import Problem
 from shared.events.inventory import SourceDetails
 from shared.geography import RegionalNetwork
 
@@ -147,10 +148,10 @@ class Wanted:
     allocation: dict[str, float] | None
 
 
-def problem_of(requests: list[OpenRequest], table: WindowTable, pairs: Any) -> allocation.Problem:
+def problem_of(requests: list[OpenRequest], table: WindowTable, pairs: Any) -> Problem:
     pair_request, pair_window, pair_score = pairs
     sources = [table.windows[w].source for w in pair_window]
-    return allocation.Problem(
+    return Problem(
         need=np.array([float(r.remaining) for r in requests]),
         capacity=table.capacity,
         pair_request=pair_request,

@@ -17,16 +17,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import maximum_flow
 
-if TYPE_CHECKING:
-    from services.matching.allocation import Problem
+from services.matching.domain.problem import Problem, Vector
 
-Vector = np.ndarray[Any, np.dtype[np.float64]]
 Counts = np.ndarray[Any, np.dtype[np.int64]]
 MAX_UNITS = 1_000_000_000
 BISECTION_STEPS = 25

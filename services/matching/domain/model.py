@@ -1,6 +1,6 @@
 """A proposal (a match) and its life: proposed, then answered by its donor, then reserved or not.
-No I/O: methods check the rules, change state and record domain events; the caller stores the
-match and publishes the events.
+No I/O: methods check the rules, change state and record domain events; the unit of work stores
+the match and publishes the events.
 
     proposed ──accept──▶ accepted ──funds reserved──▶ reserved
        │                    └──reservation failed──▶ failed
@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID, uuid4
 
+from shared.errors import Conflict
 from shared.events.requests import RequestDetails
 
 
@@ -42,12 +43,10 @@ REFUSED = frozenset({MatchStatus.DECLINED, MatchStatus.FAILED})
 MATCHABLE_REQUESTS = frozenset({"published", "partly_matched", "matched"})
 
 
-class RuleViolation(Exception):
+class ProposalRefused(Conflict):
     """An answer the proposal's state does not allow; `rule` names the rule for the caller."""
 
-    def __init__(self, rule: str, message: str) -> None:
-        super().__init__(message)
-        self.rule = rule
+    kind = "proposal-state"
 
 
 @dataclass(frozen=True)
@@ -143,11 +142,13 @@ class Match:
 
     def _require_open(self, now: datetime, answer: str) -> None:
         if self.status is MatchStatus.PROPOSED and now >= self.expires_at:
-            raise RuleViolation("proposal-expired", f"the proposal expired at {self.expires_at}")
+            raise ProposalRefused(
+                f"the proposal expired at {self.expires_at}", rule="proposal-expired"
+            )
         if self.status is not MatchStatus.PROPOSED:
-            raise RuleViolation(
-                f"proposal-{self.status.value}",
+            raise ProposalRefused(
                 f"a {self.status.value} proposal cannot be {answer}",
+                rule=f"proposal-{self.status.value}",
             )
 
     def _move(
@@ -169,6 +170,20 @@ class Coverage:
     matched_amount: Decimal
     currency: str | None
     fully_matched: bool
+
+
+@dataclass
+class CoverageReport:
+    """A new coverage snapshot of a request, to be told to the requests service and the
+    request's centre: it records itself as the event the unit of work publishes."""
+
+    coverage: Coverage
+    regional_centre: str | None
+    events: list[Coverage] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, coverage: Coverage, regional_centre: str | None) -> CoverageReport:
+        return cls(coverage, regional_centre, [coverage])
 
 
 def next_coverage(

@@ -18,11 +18,11 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.matching.handlers import READ_MODEL_HANDLERS
-from services.matching.store import ReadModel
+from services.matching.adapters.repository import ReadModel
+from services.matching.app.handlers import READ_MODEL_HANDLERS
+from services.matching.settings import MatchingSettings
 from shared.db import create_engine, session_factory
 from shared.events import MalformedEvent, decode
-from services.matching.settings import MatchingSettings
 from shared.topics import Stream, Topics
 
 log = logging.getLogger(__name__)

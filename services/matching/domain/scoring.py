@@ -20,10 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from services.matching.domain import OpenRequest
-from services.matching.rules import supported_areas
+from services.matching.domain.model import OpenRequest
+from services.matching.domain.rules import supported_areas
 from shared.events.inventory import SourceDetails
-from services.matching.settings import MatchingSettings
 
 Number = Any
 """A float, or a numpy array of them: every formula works on both."""
@@ -41,18 +40,6 @@ class Weights:
     neglect: float = 2.0
     urgency_horizon_days: int = 365
     waiting_horizon_days: int = 180
-
-    @classmethod
-    def of(cls, settings: MatchingSettings) -> Weights:
-        return cls(
-            thematic_fit=settings.weight_thematic_fit,
-            regional_focus=settings.weight_regional_focus,
-            urgency=settings.weight_urgency,
-            waiting=settings.weight_waiting,
-            neglect=settings.weight_neglect,
-            urgency_horizon_days=settings.urgency_horizon_days,
-            waiting_horizon_days=settings.waiting_horizon_days,
-        )
 
     def of_criterion(self, name: str) -> float:
         weight: float = getattr(self, name)

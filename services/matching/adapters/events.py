@@ -8,15 +8,14 @@ the events of one request's coalition stay in order.
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from collections.abc import Iterator, Sequence
 
-from services.matching.domain import Changed, Coverage, Match
-from shared.events import Envelope, EventPayload
+from services.matching.domain.model import Changed, Coverage, CoverageReport, Match
+from shared.events import EventPayload
 from shared.events import matching as contract
-from shared.outbox import Outbox
+from shared.geography import RegionalNetwork
 from shared.topics import Stream, Topics
-
-SOURCE = "/clearinghouse/matching"
+from shared.unit_of_work import Message
 
 
 def contract_match(match: Match) -> contract.Match:
@@ -47,29 +46,32 @@ def topics_for(regional_centre: str | None, topics: Topics) -> list[str]:
     return names
 
 
-async def publish(session: AsyncSession, outbox: Outbox, topics: Topics, match: Match) -> None:
-    """Put the match's new domain events in the outbox."""
-    for event in match.events:
-        payload = _payload(match, event)
-        if payload is not None:
-            envelope = Envelope(payload=payload, key=str(match.request_id), source=SOURCE)
-            await outbox.add(session, envelope, *topics_for(match.regional_centre, topics))
-    match.events.clear()
+class MatchEvents:
+    """The matching service's event mapping (see `shared.unit_of_work`): matches' changes and
+    coverage snapshots."""
 
+    def __init__(self, topics: Topics, network: RegionalNetwork) -> None:
+        self.topics = topics
 
-async def publish_coverage(
-    session: AsyncSession,
-    outbox: Outbox,
-    topics: Topics,
-    coverage: Coverage,
-    regional_centre: str | None,
-) -> None:
-    payload = contract.RequestCoverageChanged(
-        request_id=coverage.request_id,
-        sequence=coverage.sequence,
-        matched_amount=coverage.matched_amount,
-        currency=coverage.currency,
-        fully_matched=coverage.fully_matched,
-    )
-    envelope = Envelope(payload=payload, key=str(coverage.request_id), source=SOURCE)
-    await outbox.add(session, envelope, *topics_for(regional_centre, topics))
+    def messages(
+        self, aggregate: Match | CoverageReport, events: Sequence[Changed | Coverage]
+    ) -> Iterator[Message]:
+        if isinstance(aggregate, CoverageReport):
+            yield from (self._coverage(aggregate, c) for c in events if isinstance(c, Coverage))
+            return
+        topics = topics_for(aggregate.regional_centre, self.topics)
+        for event in events:
+            payload = _payload(aggregate, event) if isinstance(event, Changed) else None
+            if payload is not None:
+                yield Message(payload, str(aggregate.request_id), topics)
+
+    def _coverage(self, report: CoverageReport, coverage: Coverage) -> Message:
+        payload = contract.RequestCoverageChanged(
+            request_id=coverage.request_id,
+            sequence=coverage.sequence,
+            matched_amount=coverage.matched_amount,
+            currency=coverage.currency,
+            fully_matched=coverage.fully_matched,
+        )
+        topics = topics_for(report.regional_centre, self.topics)
+        return Message(payload, str(coverage.request_id), topics)

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.matching.domain import Match
+from services.matching.domain.model import Match
 
 
 class DeclineIn(BaseModel):

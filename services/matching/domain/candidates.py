@@ -16,9 +16,9 @@ from uuid import UUID
 
 import numpy as np
 
-from services.matching import scoring
-from services.matching.domain import OpenRequest
-from services.matching.rules import supported_areas
+from services.matching.domain import scoring
+from services.matching.domain.model import OpenRequest
+from services.matching.domain.rules import supported_areas
 from shared.eligibility import Eligibility, is_eligible
 from shared.events.inventory import SourceDetails, SourceStatus, WindowState
 from shared.geography import RegionalNetwork

@@ -12,9 +12,9 @@ answer it gets 403.
 
 from __future__ import annotations
 
-from services.matching.domain import Match
-from shared.principal import Principal, Role
+from services.matching.domain.model import Match
 from shared.geography import RegionalNetwork
+from shared.principal import Principal, Role
 
 
 def can_see(principal: Principal, match: Match) -> bool:

@@ -1,22 +1,18 @@
-"""HTTP routes of matching: parse, authorise, call the domain, map errors to problems."""
+"""HTTP routes: proposals as each principal may see them, answers to them, coalitions,
+re-allocation and the unmatched requests. Parse, call a use case, answer."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
-from services.matching import access, events
-from services.matching.allocator import allocate, refresh_coverage
-from services.matching.domain import COMMITTED, Match, MatchStatus, RuleViolation
-from services.matching.rules import why_unmatched
-from services.matching.schemas import (
+from services.matching.adapters.repository import LIVE, MatchRepository, ReadModel
+from services.matching.api.schemas import (
     AllocationOut,
     CoalitionMember,
     CoalitionOut,
@@ -24,11 +20,19 @@ from services.matching.schemas import (
     ProposalOut,
     UnmatchedOut,
 )
-from services.matching.store import LIVE, AllocationQueue, MatchRepository, ReadModel
-from shared.auth import PrincipalDep, forbidden
-from shared.http import Problem
-from shared.idempotency import IdempotencyDep
-from shared.runtime import ResourcesDep, SessionDep
+from services.matching.app import commands
+from services.matching.app.commands import Answer, options_of
+from services.matching.domain import policy
+from services.matching.domain.model import COMMITTED, Match, MatchStatus
+from services.matching.domain.rules import why_unmatched
+from services.matching.settings import MatchingSettings
+from shared.auth import PrincipalDep
+from shared.deps import IdempotencyDep, ResourcesDep, UnitOfWorkDep
+from shared.errors import Forbidden, NotFound
+from shared.idempotency import Idempotency
+from shared.principal import Principal
+from shared.runtime import service_settings
+from shared.unit_of_work import UnitOfWork
 
 router = APIRouter(prefix="/v1", tags=["matching"])
 PROBLEMS: dict[int | str, dict[str, Any]] = {
@@ -49,16 +53,12 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _not_found(what: str, key: object) -> Problem:
-    return Problem(404, f"{what.capitalize()} not found", f"No {what} {key}.", kind="not-found")
-
-
 async def _listed(
-    session: SessionDep, principal: Any, status: MatchStatus | None, limit: int, **where: Any
+    uow: UnitOfWork, principal: Principal, status: MatchStatus | None, limit: int, **where: Any
 ) -> list[ProposalOut]:
     """Proposals narrowed by column values, of those the caller may see."""
-    matches = await MatchRepository(session).listed(status=status, limit=limit, **where)
-    return [ProposalOut.of(m) for m in matches if access.can_see(principal, m)]
+    matches = await MatchRepository(uow).listed(status=status, limit=limit, **where)
+    return [ProposalOut.of(m) for m in matches if policy.can_see(principal, m)]
 
 
 @router.get(
@@ -68,19 +68,19 @@ async def _listed(
     summary="The caller's proposals: a donor's own, a state's, a region's, or all",
 )
 async def list_proposals(
-    session: SessionDep, principal: PrincipalDep, status_: StatusFilter = None, limit: Limit = 200
+    uow: UnitOfWorkDep, principal: PrincipalDep, status_: StatusFilter = None, limit: Limit = 200
 ) -> Any:
-    where = access.scope(principal)
+    where = policy.scope(principal)
     if where is None:
         return []
-    return await _listed(session, principal, status_, limit, **where)
+    return await _listed(uow, principal, status_, limit, **where)
 
 
 @router.get("/proposals/{match_id}", response_model=ProposalOut, responses=PROBLEMS)
-async def get_proposal(match_id: UUID, session: SessionDep, principal: PrincipalDep) -> Any:
-    match = await MatchRepository(session).get(match_id)
-    if match is None or not access.can_see(principal, match):
-        raise _not_found("proposal", match_id)
+async def get_proposal(match_id: UUID, uow: UnitOfWorkDep, principal: PrincipalDep) -> Any:
+    match = await MatchRepository(uow).get(match_id)
+    if match is None or not policy.can_see(principal, match):
+        raise NotFound(f"No proposal {match_id}.")
     return ProposalOut.of(match)
 
 
@@ -92,12 +92,12 @@ async def get_proposal(match_id: UUID, session: SessionDep, principal: Principal
 )
 async def proposals_of_request(
     request_id: UUID,
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     principal: PrincipalDep,
     status_: StatusFilter = None,
     limit: Limit = 200,
 ) -> Any:
-    return await _listed(session, principal, status_, limit, request_id=request_id)
+    return await _listed(uow, principal, status_, limit, request_id=request_id)
 
 
 @router.get(
@@ -108,15 +108,15 @@ async def proposals_of_request(
 )
 async def proposals_of_source(
     source_id: UUID,
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     principal: PrincipalDep,
     status_: StatusFilter = None,
     limit: Limit = 200,
 ) -> Any:
-    source = await ReadModel(session).source(source_id)
+    source = await ReadModel(uow.session).source(source_id)
     if source is None:
-        raise _not_found("source", source_id)
-    return await _listed(session, principal, status_, limit, source_id=source_id)
+        raise NotFound(f"No source {source_id}.")
+    return await _listed(uow, principal, status_, limit, source_id=source_id)
 
 
 @router.get(
@@ -127,53 +127,28 @@ async def proposals_of_source(
 )
 async def proposals_of_state(
     state: Annotated[str, Path(pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3")],
-    session: SessionDep,
-    resources: ResourcesDep,
+    uow: UnitOfWorkDep,
     principal: PrincipalDep,
     status_: StatusFilter = None,
     limit: Limit = 200,
 ) -> Any:
-    if not access.can_see_state(principal, state, resources.network):
-        raise forbidden(f"{principal.label} may not see the proposals of {state}.")
-    return await _listed(session, principal, status_, limit, state=state)
+    if not policy.can_see_state(principal, state, uow.network):
+        raise Forbidden(f"{principal.label} may not see the proposals of {state}.")
+    return await _listed(uow, principal, status_, limit, state=state)
 
 
-@dataclass
-class Answer:
-    """What a donor's answer needs: the caller, the transaction, idempotency."""
-
-    session: SessionDep
-    resources: ResourcesDep
-    principal: PrincipalDep
-    idempotency: IdempotencyDep
-
-    async def apply(self, match_id: UUID, change: Callable[[Match, str, datetime], None]) -> Any:
-        """Load under a row lock, authorise, apply, store with its events, answer."""
-        if (replay := await self.idempotency.replay()) is not None:
-            return replay
-        repository = MatchRepository(self.session)
-        match = await repository.get(match_id, for_update=True)
-        if match is None or not access.can_see(self.principal, match):
-            raise _not_found("proposal", match_id)
-        if not access.may_answer(self.principal, match):
-            raise forbidden(f"{self.principal.label} does not answer for this source.")
-        try:
-            change(match, self.principal.label, _now())
-        except RuleViolation as violation:
-            raise Problem(
-                409, "Not allowed now", str(violation), kind="proposal-state", rule=violation.rule
-            ) from violation
-        await repository.save(match)
-        await events.publish(self.session, self.resources.outbox, self.resources.topics, match)
-        await refresh_coverage(self.session, self.resources, match.request_id)
-        if match.status is MatchStatus.DECLINED:  # another donor may take its place
-            await AllocationQueue(self.session).add("request", match.request_id)
-        body = ProposalOut.of(match)
-        await self.idempotency.remember(200, body)
-        return JSONResponse(body.model_dump(mode="json"))
-
-
-AnswerDep = Annotated[Answer, Depends()]
+async def _answer(
+    uow: UnitOfWork,
+    principal: Principal,
+    idempotency: Idempotency,
+    match_id: UUID,
+    answer: Answer,
+) -> Any:
+    if (replay := await idempotency.replay()) is not None:
+        return replay
+    match = await commands.answer_proposal(uow, principal, match_id, answer, _now())
+    body = await idempotency.remember(200, ProposalOut.of(match))
+    return JSONResponse(body.model_dump(mode="json"))
 
 
 @router.post(
@@ -182,8 +157,10 @@ AnswerDep = Annotated[Answer, Depends()]
     responses=PROBLEMS,
     summary="Accept a proposal of one of the caller's sources; the inventory then reserves it",
 )
-async def accept_proposal(match_id: UUID, answer: AnswerDep) -> Any:
-    return await answer.apply(match_id, lambda m, who, now: m.accept(who, now))
+async def accept_proposal(
+    match_id: UUID, uow: UnitOfWorkDep, principal: PrincipalDep, idempotency: IdempotencyDep
+) -> Any:
+    return await _answer(uow, principal, idempotency, match_id, Match.accept)
 
 
 @router.post(
@@ -192,8 +169,17 @@ async def accept_proposal(match_id: UUID, answer: AnswerDep) -> Any:
     responses=PROBLEMS,
     summary="Decline a proposal; the request is re-allocated without this window",
 )
-async def decline_proposal(match_id: UUID, body: DeclineIn, answer: AnswerDep) -> Any:
-    return await answer.apply(match_id, lambda m, who, now: m.decline(who, now, body.reason))
+async def decline_proposal(
+    match_id: UUID,
+    body: DeclineIn,
+    uow: UnitOfWorkDep,
+    principal: PrincipalDep,
+    idempotency: IdempotencyDep,
+) -> Any:
+    def decline(match: Match, who: str, now: datetime) -> None:
+        match.decline(who, now, body.reason)
+
+    return await _answer(uow, principal, idempotency, match_id, decline)
 
 
 @router.get(
@@ -202,13 +188,11 @@ async def decline_proposal(match_id: UUID, body: DeclineIn, answer: AnswerDep) -
     responses=PROBLEMS,
     summary="Who covers what of one request, and its lead donor",
 )
-async def coalition(
-    request_id: UUID, session: SessionDep, resources: ResourcesDep, principal: PrincipalDep
-) -> CoalitionOut:
-    request = await ReadModel(session).request(request_id)
-    if request is None or not access.can_see_coalition(principal, request.state, resources.network):
-        raise _not_found("request", request_id)
-    matches = await MatchRepository(session).of_requests([request_id], LIVE)
+async def coalition(request_id: UUID, uow: UnitOfWorkDep, principal: PrincipalDep) -> CoalitionOut:
+    request = await ReadModel(uow.session).request(request_id)
+    if request is None or not policy.can_see_coalition(principal, request.state, uow.network):
+        raise NotFound(f"No request {request_id}.")
+    matches = await MatchRepository(uow).of_requests([request_id], LIVE)
     matches.sort(key=lambda m: (m.status not in COMMITTED, -m.amount))
 
     def total(statuses: frozenset[MatchStatus]) -> Decimal:
@@ -249,16 +233,15 @@ async def coalition(
     summary="Re-allocate every open request now (the secretariat)",
 )
 async def reallocate(
-    session: SessionDep,
+    uow: UnitOfWorkDep,
     resources: ResourcesDep,
     principal: PrincipalDep,
     idempotency: IdempotencyDep,
 ) -> Any:
-    if not access.may_reallocate(principal):
-        raise forbidden("Only the secretariat re-allocates.")
     if (replay := await idempotency.replay()) is not None:
         return replay
-    plan = await allocate(session, resources, None, _now())
+    options = options_of(service_settings(resources, MatchingSettings), uow.network)
+    plan = await commands.reallocate_everything(uow, principal, options, _now())
     return await idempotency.remember(200, AllocationOut.model_validate(plan.summary()))
 
 
@@ -269,28 +252,27 @@ async def reallocate(
     summary="Open requests nothing is proposed for, longest waiting first, with the reason",
 )
 async def unmatched(
-    session: SessionDep,
-    resources: ResourcesDep,
+    uow: UnitOfWorkDep,
     principal: PrincipalDep,
     state: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[UnmatchedOut]:
     now = _now()
-    read_model = ReadModel(session)
-    live = await MatchRepository(session).live()
+    read_model = ReadModel(uow.session)
+    live = await MatchRepository(uow).live()
     served = {m.request_id for m in live}
     waiting = [
         (details, published_at)
         for details, published_at in await read_model.open_requests(now.date())
         if details.request_id not in served
         and (state is None or details.state == state)
-        and access.can_see_state(principal, details.state, resources.network)
+        and policy.can_see_state(principal, details.state, uow.network)
     ]
     waiting.sort(key=lambda item: item[1])
     sources = await read_model.active_sources()
     answers = []
     for details, published_at in waiting[:limit]:
-        reason, stopped = why_unmatched(details, sources, now.date(), resources.network)
+        reason, stopped = why_unmatched(details, sources, now.date(), uow.network)
         answers.append(
             UnmatchedOut(
                 request_id=details.request_id,

@@ -1,133 +1,41 @@
-"""The matching schema: tables and the queries on them. Nothing else in the service touches SQL.
-
-Two kinds of tables. The read model (`request_view`, `source_view`) is built only from the
-requests' and the inventory's events and can be rebuilt from the topics at any time; each row
-keeps the highest version of its aggregate seen so far, so a repeated or late event changes
-nothing. The service's own state (`matches`, `coverage`, `allocation_queue`) is what it decided.
-"""
+"""The matching service's repositories: the read model, matches and coverage, and the
+allocation queue. Matches loaded or added here are tracked by the unit of work, which publishes
+their events when it commits."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Column, DateTime, Float, Integer, Numeric, delete, func, select
-from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import Field, SQLModel, col, update
+from sqlmodel import col, update
 
-from services.matching.domain import (
+from services.matching.adapters.tables import (
+    READ_MODEL,
+    CoverageRow,
+    MatchRow,
+    QueuedChange,
+    RequestView,
+    SourceView,
+)
+from services.matching.domain.model import (
     COMMITTED,
     MATCHABLE_REQUESTS,
     REFUSED,
     Coverage,
+    CoverageReport,
     Match,
     MatchStatus,
 )
-from shared.auth import api_keys_table
-from shared.consumer import inbox_table
-from shared.db import schema_registry
 from shared.events.inventory import SourceDetails, SourceStatus
 from shared.events.requests import RequestDetails
-from shared.idempotency import idempotency_table
-from shared.outbox import outbox_table
+from shared.unit_of_work import UnitOfWork
 
-SCHEMA = "matching"
-_registry = schema_registry(SCHEMA)
-metadata = _registry.metadata
-MONEY = Numeric(20, 2)
 LIVE = frozenset({MatchStatus.PROPOSED, *COMMITTED})
-
-
-class Table(SQLModel, registry=_registry):
-    """Base of the tables of this schema."""
-
-
-class RequestView(Table, table=True):
-    """A request as its latest event describes it."""
-
-    __tablename__ = "request_view"
-
-    request_id: UUID = Field(primary_key=True)
-    version: int
-    status: str = Field(max_length=20, index=True)
-    state: str = Field(max_length=3, index=True)
-    regional_centre: str | None = Field(default=None, max_length=63)
-    deadline: date
-    published_at: datetime | None = Field(
-        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
-    )
-    details: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
-
-
-class SourceView(Table, table=True):
-    """A source of assistance and its windows' availability, as its latest event describes it."""
-
-    __tablename__ = "source_view"
-
-    source_id: UUID = Field(primary_key=True)
-    version: int
-    donor: str | None = Field(default=None, max_length=100, index=True)
-    status: str = Field(max_length=20)
-    details: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
-
-
-class MatchRow(Table, table=True):
-    __tablename__ = "matches"
-
-    id: UUID = Field(primary_key=True)
-    request_id: UUID = Field(index=True)
-    state: str = Field(max_length=3, index=True)
-    regional_centre: str | None = Field(default=None, max_length=63)
-    source_id: UUID = Field(index=True)
-    window_id: UUID
-    donor: str | None = Field(default=None, max_length=100, index=True)
-    amount: Decimal = Field(sa_column=Column(MONEY, nullable=False))
-    currency: str | None = Field(default=None, max_length=3)
-    lead: bool
-    score: float = Field(sa_column=Column(Float, nullable=False))
-    explanation: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
-    status: str = Field(max_length=20, index=True)
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    decided_by: str | None = Field(default=None, max_length=120)
-    reason: str | None = Field(default=None, max_length=2000)
-
-
-class CoverageRow(Table, table=True):
-    """The last coverage snapshot announced for a request."""
-
-    __tablename__ = "coverage"
-
-    request_id: UUID = Field(primary_key=True)
-    sequence: int = Field(sa_column=Column(Integer, nullable=False))
-    matched_amount: Decimal = Field(sa_column=Column(MONEY, nullable=False))
-    currency: str | None = Field(default=None, max_length=3)
-    fully_matched: bool
-
-
-class QueuedChange(Table, table=True):
-    """A request or a source an event changed, waiting for the allocator's next incremental
-    run: the run re-allocates the queued requests and those with proposals on queued sources."""
-
-    __tablename__ = "allocation_queue"
-
-    aggregate_id: UUID = Field(primary_key=True)
-    kind: str = Field(max_length=10)
-    queued_at: datetime = Field(
-        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now())
-    )
-
-
-outbox = outbox_table(metadata)
-inbox = inbox_table(metadata)
-api_keys = api_keys_table(metadata)
-idempotency = idempotency_table(metadata)
-READ_MODEL = (RequestView, SourceView)
 
 
 class ReadModel:
@@ -225,10 +133,12 @@ class ReadModel:
 
 
 class MatchRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.session: AsyncSession = uow.session
 
     async def add(self, match: Match) -> None:
+        self.uow.track(match)
         self.session.add(_to_row(match))
 
     async def save(self, match: Match) -> None:
@@ -242,7 +152,7 @@ class MatchRepository:
         if for_update:
             query = query.with_for_update()
         row = (await self.session.scalars(query)).first()
-        return None if row is None else _from_row(row)
+        return None if row is None else self._loaded(row)
 
     async def of_requests(
         self, request_ids: Iterable[UUID], statuses: Iterable[MatchStatus], *, lock: bool = False
@@ -253,14 +163,17 @@ class MatchRepository:
         )
         if lock:
             query = query.with_for_update()
-        return [_from_row(row) for row in await self.session.scalars(query)]
+        return [self._loaded(row) for row in await self.session.scalars(query)]
 
     async def live(self, *, lock: bool = False) -> list[Match]:
         """Every proposal that stands and every commitment."""
         query = select(MatchRow).where(col(MatchRow.status).in_([s.value for s in LIVE]))
         if lock:
             query = query.with_for_update()
-        return [_from_row(row) for row in await self.session.scalars(query)]
+        return [self._loaded(row) for row in await self.session.scalars(query)]
+
+    def _loaded(self, row: MatchRow) -> Match:
+        return self.uow.track(_from_row(row))
 
     async def refused_pairs(self) -> frozenset[tuple[UUID, UUID]]:
         query = select(col(MatchRow.request_id), col(MatchRow.window_id)).where(
@@ -277,7 +190,7 @@ class MatchRepository:
             query = query.where(getattr(MatchRow, name) == value)
         if status is not None:
             query = query.where(col(MatchRow.status) == status.value)
-        return [_from_row(row) for row in await self.session.scalars(query)]
+        return [self._loaded(row) for row in await self.session.scalars(query)]
 
     async def due_to_expire(self, now: datetime) -> list[UUID]:
         query = select(col(MatchRow.id)).where(
@@ -293,7 +206,9 @@ class MatchRepository:
             row.request_id, row.sequence, row.matched_amount, row.currency, row.fully_matched
         )
 
-    async def set_coverage(self, coverage: Coverage) -> None:
+    async def set_coverage(self, coverage: Coverage, regional_centre: str | None) -> None:
+        """Keep the request's new coverage snapshot, and have the unit of work announce it."""
+        self.uow.track(CoverageReport.of(coverage, regional_centre))
         values = {
             "request_id": coverage.request_id,
             "sequence": coverage.sequence,

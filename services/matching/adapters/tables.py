@@ -1,0 +1,112 @@
+"""The matching schema's tables: the read model built from other services' events, and the
+service's own decisions. The repositories beside this module are the only code that queries them.
+
+Two kinds of tables. The read model (`request_view`, `source_view`) is built only from the
+requests' and the inventory's events and can be rebuilt from the topics at any time; each row
+keeps the highest version of its aggregate seen so far, so a repeated or late event changes
+nothing. The service's own state (`matches`, `coverage`, `allocation_queue`) is what it decided.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Column, DateTime, Float, Integer, Numeric, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+from shared.db import schema_registry
+from shared.tables import KernelTables
+
+SCHEMA = "matching"
+_registry = schema_registry(SCHEMA)
+metadata = _registry.metadata
+MONEY = Numeric(20, 2)
+
+
+class Table(SQLModel, registry=_registry):
+    """Base of the tables of this schema."""
+
+
+class RequestView(Table, table=True):
+    """A request as its latest event describes it."""
+
+    __tablename__ = "request_view"
+
+    request_id: UUID = Field(primary_key=True)
+    version: int
+    status: str = Field(max_length=20, index=True)
+    state: str = Field(max_length=3, index=True)
+    regional_centre: str | None = Field(default=None, max_length=63)
+    deadline: date
+    published_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    details: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+
+
+class SourceView(Table, table=True):
+    """A source of assistance and its windows' availability, as its latest event describes it."""
+
+    __tablename__ = "source_view"
+
+    source_id: UUID = Field(primary_key=True)
+    version: int
+    donor: str | None = Field(default=None, max_length=100, index=True)
+    status: str = Field(max_length=20)
+    details: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+
+
+class MatchRow(Table, table=True):
+    __tablename__ = "matches"
+
+    id: UUID = Field(primary_key=True)
+    request_id: UUID = Field(index=True)
+    state: str = Field(max_length=3, index=True)
+    regional_centre: str | None = Field(default=None, max_length=63)
+    source_id: UUID = Field(index=True)
+    window_id: UUID
+    donor: str | None = Field(default=None, max_length=100, index=True)
+    amount: Decimal = Field(sa_column=Column(MONEY, nullable=False))
+    currency: str | None = Field(default=None, max_length=3)
+    lead: bool
+    score: float = Field(sa_column=Column(Float, nullable=False))
+    explanation: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+    status: str = Field(max_length=20, index=True)
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    decided_by: str | None = Field(default=None, max_length=120)
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class CoverageRow(Table, table=True):
+    """The last coverage snapshot announced for a request."""
+
+    __tablename__ = "coverage"
+
+    request_id: UUID = Field(primary_key=True)
+    sequence: int = Field(sa_column=Column(Integer, nullable=False))
+    matched_amount: Decimal = Field(sa_column=Column(MONEY, nullable=False))
+    currency: str | None = Field(default=None, max_length=3)
+    fully_matched: bool
+
+
+class QueuedChange(Table, table=True):
+    """A request or a source an event changed, waiting for the allocator's next incremental
+    run: the run re-allocates the queued requests and those with proposals on queued sources."""
+
+    __tablename__ = "allocation_queue"
+
+    aggregate_id: UUID = Field(primary_key=True)
+    kind: str = Field(max_length=10)
+    queued_at: datetime = Field(
+        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now())
+    )
+
+
+TABLES = KernelTables.on(metadata)
+READ_MODEL = (RequestView, SourceView)

@@ -1,0 +1,1 @@
+"""HTTP routes (parse, call a use case, answer) and schemas."""

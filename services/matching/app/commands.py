@@ -1,0 +1,223 @@
+"""The matching service's use cases: allocation against the database, a party's answer to a
+proposal, the inventory's answers, coverage. Each works in the caller's unit of work and never
+commits it; the unit of work publishes what the matches recorded when it commits.
+
+Only one allocation runs at a time, across every copy of the service: a run holds a
+transaction-scoped advisory lock, and locks the live matches it may withdraw, so a donor's
+acceptance either happens before the run reads the match or waits and then finds it withdrawn.
+"""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from decimal import Decimal
+from uuid import UUID
+
+from sqlalchemy import func, select
+
+from services.matching.adapters.repository import AllocationQueue, MatchRepository, ReadModel
+from services.matching.domain import planner, policy, scoring
+from services.matching.domain.model import (
+    COMMITTED,
+    MATCHABLE_REQUESTS,
+    Match,
+    MatchStatus,
+    OpenRequest,
+    next_coverage,
+)
+from services.matching.metrics import ALLOCATION_DURATION
+from services.matching.settings import MatchingSettings
+from shared.errors import Forbidden, NotFound
+from shared.events.inventory import SourceDetails
+from shared.events.requests import RequestDetails
+from shared.geography import RegionalNetwork
+from shared.principal import Principal
+from shared.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+ALLOCATION_LOCK = zlib.crc32(b"matching:allocation")
+
+Answer = Callable[[Match, str, datetime], None]
+"""A party's answer to a proposal (accept, decline), given who answers and when."""
+
+
+def options_of(settings: MatchingSettings, network: RegionalNetwork) -> planner.Options:
+    """How allocation runs, from the service's settings."""
+    return planner.Options(
+        network=network,
+        weights=scoring.Weights(
+            thematic_fit=settings.weight_thematic_fit,
+            regional_focus=settings.weight_regional_focus,
+            urgency=settings.weight_urgency,
+            waiting=settings.weight_waiting,
+            neglect=settings.weight_neglect,
+            urgency_horizon_days=settings.urgency_horizon_days,
+            waiting_horizon_days=settings.waiting_horizon_days,
+        ),
+        per_request=settings.candidates_per_request,
+        proposal_ttl=timedelta(days=settings.proposal_ttl_days),
+        time_limit=settings.allocation_time_limit_seconds,
+    )
+
+
+async def load_snapshot(uow: UnitOfWork, now: datetime) -> planner.Snapshot:
+    """Open requests with what is still missing, active sources, live matches (locked)."""
+    read_model = ReadModel(uow.session)
+    repository = MatchRepository(uow)
+    matches = await repository.live(lock=True)
+    committed: dict[UUID, Decimal] = defaultdict(Decimal)
+    has_commitment: set[UUID] = set()
+    for m in matches:
+        if m.status in COMMITTED:
+            committed[m.request_id] += m.amount
+            has_commitment.add(m.request_id)
+    requests = []
+    for details, published_at in await read_model.open_requests(now.date()):
+        if details.amount is not None:
+            remaining = max(details.amount.value - committed[details.request_id], Decimal(0))
+        else:  # in kind: one donor is enough
+            remaining = Decimal(0 if details.request_id in has_commitment else 1)
+        requests.append(OpenRequest(details, published_at, remaining))
+    open_ids = {r.request_id for r in requests}
+    return planner.Snapshot(
+        requests=requests,
+        sources=await read_model.active_sources(),
+        matches=[m for m in matches if m.request_id in open_ids],
+        refused=await repository.refused_pairs(),
+    )
+
+
+async def allocate(
+    uow: UnitOfWork, options: planner.Options, scope: frozenset[UUID] | None, now: datetime
+) -> planner.Plan:
+    """One run: every open request when `scope` is None, else the requests in it (and the
+    hungry ones). Stores the withdrawals and proposals; the unit of work tells them."""
+    await uow.session.execute(select(func.pg_advisory_xact_lock(ALLOCATION_LOCK)))
+    run = "full" if scope is None else "incremental"
+    with ALLOCATION_DURATION.labels(run).time():  # from holding the lock to the stored matches
+        snapshot = await load_snapshot(uow, now)
+        plan = planner.plan(snapshot, scope, options, now)
+        repository = MatchRepository(uow)
+        for match in plan.withdrawals:
+            await repository.save(match)
+        for match in plan.proposals:
+            await repository.add(match)
+    log.info("allocation (%s): %s", run, plan.summary())
+    return plan
+
+
+async def allocate_queued(uow: UnitOfWork, options: planner.Options, now: datetime) -> bool:
+    """An incremental run for what events queued; False when nothing was queued."""
+    await uow.session.execute(select(func.pg_advisory_xact_lock(ALLOCATION_LOCK)))
+    # Live matches before the queue: a donor's answer locks its match and then queues its
+    # request, so taking the locks in the same order keeps the two from deadlocking.
+    live = await MatchRepository(uow).live(lock=True)
+    queued = await AllocationQueue(uow.session).take()
+    if not queued:
+        return False
+    scope = set(queued.get("request", set()))
+    sources = queued.get("source", set())
+    scope |= {m.request_id for m in live if m.source_id in sources}
+    await allocate(uow, options, frozenset(scope), now)
+    return True
+
+
+async def reallocate_everything(
+    uow: UnitOfWork, principal: Principal, options: planner.Options, now: datetime
+) -> planner.Plan:
+    """The secretariat's full re-allocation, now."""
+    if not policy.may_reallocate(principal):
+        raise Forbidden("Only the secretariat re-allocates.")
+    return await allocate(uow, options, None, now)
+
+
+async def refresh_coverage(uow: UnitOfWork, request_id: UUID) -> None:
+    """Announce the request's coverage if its commitments changed what it reports."""
+    request = await ReadModel(uow.session).request(request_id)
+    if request is None:
+        log.warning("coverage of unknown request %s not announced", request_id)
+        return
+    repository = MatchRepository(uow)
+    matches = await repository.of_requests([request_id], COMMITTED)
+    coverage = next_coverage(await repository.coverage(request_id), request, matches)
+    if coverage is not None:
+        await repository.set_coverage(coverage, request.regional_centre)
+
+
+async def expire_proposals(uow: UnitOfWork, now: datetime) -> int:
+    """Expire unanswered proposals past their time and queue their requests."""
+    repository = MatchRepository(uow)
+    expired = 0
+    for match_id in await repository.due_to_expire(now):
+        match = await repository.get(match_id, for_update=True)
+        if match is not None and match.expire_if_due(now):
+            await repository.save(match)
+            await AllocationQueue(uow.session).add("request", match.request_id)
+            expired += 1
+    return expired
+
+
+async def answer_proposal(
+    uow: UnitOfWork, principal: Principal, match_id: UUID, answer: Answer, now: datetime
+) -> Match:
+    """The answer of the party that answers for the proposal's source."""
+    repository = MatchRepository(uow)
+    match = await repository.get(match_id, for_update=True)
+    if match is None or not policy.can_see(principal, match):
+        raise NotFound(f"No proposal {match_id}.")
+    if not policy.may_answer(principal, match):
+        raise Forbidden(f"{principal.label} does not answer for this source.")
+    answer(match, principal.label, now)
+    await repository.save(match)
+    await refresh_coverage(uow, match.request_id)
+    if match.status is MatchStatus.DECLINED:  # another donor may take its place
+        await AllocationQueue(uow.session).add("request", match.request_id)
+    return match
+
+
+async def request_changed(uow: UnitOfWork, request: RequestDetails, seen_at: datetime) -> None:
+    """Keep the read model; withdraw the proposals of a request that closed; queue it."""
+    if not await ReadModel(uow.session).record_request(request, seen_at):
+        return  # an older version than we have: nothing to do
+    if request.status not in MATCHABLE_REQUESTS:
+        repository = MatchRepository(uow)
+        live = await repository.of_requests([request.request_id], [MatchStatus.PROPOSED], lock=True)
+        for match in live:
+            match.withdraw(f"request {request.status}", seen_at)
+            await repository.save(match)
+    await AllocationQueue(uow.session).add("request", request.request_id)
+
+
+async def source_changed(uow: UnitOfWork, source: SourceDetails) -> None:
+    if await ReadModel(uow.session).record_source(source):
+        await AllocationQueue(uow.session).add("source", source.source_id)
+
+
+async def funds_answered(
+    uow: UnitOfWork, match_id: UUID, apply: Callable[[Match], bool]
+) -> Match | None:
+    """The inventory's answer to an acceptance; a repeat or a stray answer changes nothing."""
+    repository = MatchRepository(uow)
+    match = await repository.get(match_id, for_update=True)
+    if match is None or not apply(match):
+        log.info("inventory answer for match %s changes nothing", match_id)
+        return None
+    await repository.save(match)
+    await refresh_coverage(uow, match.request_id)
+    return match
+
+
+async def funds_reserved(uow: UnitOfWork, match_id: UUID, amount: Decimal, at: datetime) -> None:
+    await funds_answered(uow, match_id, lambda m: m.funds_reserved(amount, at))
+
+
+async def reservation_failed(
+    uow: UnitOfWork, match_id: UUID, request_id: UUID, reason: str, at: datetime
+) -> None:
+    """The need is open again: the request is re-allocated without that window."""
+    if await funds_answered(uow, match_id, lambda m: m.reservation_failed(reason, at)):
+        await AllocationQueue(uow.session).add("request", request_id)

@@ -38,7 +38,6 @@ from shared.principal import Principal, Role
 from shared.runtime import ServiceDefinition
 from shared.settings import CommonSettings
 
-
 DEFINITIONS: dict[str, ServiceDefinition] = {
     name: importlib.import_module(f"services.{name}.service").SERVICE for name in SERVICES
 }

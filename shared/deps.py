@@ -6,14 +6,18 @@ time). All are async: FastAPI runs a plain `def` dependency in a worker thread.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from shared.auth import PrincipalDep
 from shared.http import Problem
 from shared.idempotency import HEADER, MAX_KEY_LENGTH, Idempotency, fingerprint
+from shared.principal import Principal
 from shared.runtime import Resources, ServiceDefinition, get_app_resources
 from shared.unit_of_work import UnitOfWork
 
@@ -69,3 +73,41 @@ async def idempotency(
 
 
 IdempotencyDep = Annotated[Idempotency, Depends(idempotency)]
+
+
+IfMatch = Annotated[str | None, Header(description="The ETag of the version you last read.")]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a write answers: its body, and the headers that go with it (ETag, Location)."""
+
+    body: BaseModel
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Call:
+    """A partner's write as its route receives it: the unit of work it runs in, who calls, and
+    the idempotency of the call."""
+
+    uow: UnitOfWork
+    principal: Principal
+    idempotency: Idempotency
+
+    async def once(self, status_code: int, write: Callable[[], Awaitable[Answer]]) -> Response:
+        """A retry gets the first call's answer and changes nothing; a new call runs `write`,
+        and its answer is kept, in the same unit of work, for a retry."""
+        if (replay := await self.idempotency.replay()) is not None:
+            return replay
+        answer = await write()
+        await self.idempotency.remember(status_code, answer.body)
+        body = answer.body.model_dump(mode="json")
+        return JSONResponse(body, status_code, headers=dict(answer.headers))
+
+
+async def call(uow: UnitOfWorkDep, principal: PrincipalDep, idempotency: IdempotencyDep) -> Call:
+    return Call(uow, principal, idempotency)
+
+
+CallDep = Annotated[Call, Depends(call)]

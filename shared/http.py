@@ -66,6 +66,19 @@ def problem_responses(descriptions: Mapping[int, str]) -> dict[int | str, dict[s
     }
 
 
+PROBLEMS = problem_responses(
+    {
+        401: "No valid API key",
+        403: "The caller may not do this",
+        404: "Nothing of that id visible to the caller",
+        409: "What it would change does not allow this now",
+        412: "It changed since the caller read it (If-Match)",
+        422: "Invalid input; the problem names the field or the rule",
+    }
+)
+"""The problems any `/v1` route may answer, for its OpenAPI entry."""
+
+
 def problem_response(
     status: int,
     title: str,

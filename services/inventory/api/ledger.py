@@ -7,15 +7,15 @@ those figures.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Query, Response
 
 from services.inventory.adapters.ledger_repository import EntryFilter, LedgerRepository
 from services.inventory.adapters.repository import SourceRepository
-from services.inventory.api.routes import PROBLEMS, now
+from services.inventory.api.routes import now
 from services.inventory.api.schemas import (
     ActIn,
     BalanceOut,
@@ -38,38 +38,33 @@ from services.inventory.domain.ledger import (
     ReservationStatus,
 )
 from shared.auth import PrincipalDep
-from shared.deps import IdempotencyDep, UnitOfWorkDep
+from shared.deps import Answer, Call, CallDep, UnitOfWorkDep
 from shared.errors import NotFound
-from shared.idempotency import Idempotency
+from shared.http import PROBLEMS
 from shared.values import Money
 
 router = APIRouter(prefix="/v1", tags=["ledger"])
 
 
-async def _created(idempotency: Idempotency, entry: LedgerEntry) -> JSONResponse:
-    """The entry a write recorded, remembered for its idempotency key."""
-    body = await idempotency.remember(201, EntryOut.of(entry))
-    return JSONResponse(
-        body.model_dump(mode="json"), 201, headers={"Location": f"/v1/ledger/entries/{entry.id}"}
-    )
+async def _recorded(call: Call, write: Callable[[], Awaitable[LedgerEntry]]) -> Response:
+    """A ledger write, once per idempotency key: the entry it recorded, and where it lives."""
+
+    async def record() -> Answer:
+        entry = await write()
+        return Answer(EntryOut.of(entry), {"Location": f"/v1/ledger/entries/{entry.id}"})
+
+    return await call.once(201, record)
 
 
 def _act_route(kind: EntryKind, path: str, summary: str) -> None:
     """POST /v1/sources/{source_id}/<path>: record an act of this kind."""
 
-    async def record_act(
-        source_id: UUID,
-        body: ActIn,
-        uow: UnitOfWorkDep,
-        principal: PrincipalDep,
-        idempotency: IdempotencyDep,
-    ) -> Any:
-        if (replay := await idempotency.replay()) is not None:
-            return replay
+    async def record_act(source_id: UUID, body: ActIn, call: CallDep) -> Any:
         money = Money(body.amount.value, body.amount.currency)
         act = Act(kind, body.window_id, body.request_id, money, body.date, body.note)
-        entry = await commands.record_act(uow, principal, source_id, act, now())
-        return await _created(idempotency, entry)
+        return await _recorded(
+            call, lambda: commands.record_act(call.uow, call.principal, source_id, act, now())
+        )
 
     router.post(
         f"/sources/{{source_id}}/{path}",
@@ -103,18 +98,11 @@ _act_route(
     responses=PROBLEMS,
     summary="Correct an entry with a new entry carrying the difference",
 )
-async def correct_entry(
-    entry_id: UUID,
-    body: CorrectionIn,
-    uow: UnitOfWorkDep,
-    principal: PrincipalDep,
-    idempotency: IdempotencyDep,
-) -> Any:
-    if (replay := await idempotency.replay()) is not None:
-        return replay
+async def correct_entry(entry_id: UUID, body: CorrectionIn, call: CallDep) -> Any:
     correction = Correction(body.amount.money(), body.date, body.reason)
-    entry = await commands.correct_entry(uow, principal, entry_id, correction, now())
-    return await _created(idempotency, entry)
+    return await _recorded(
+        call, lambda: commands.correct_entry(call.uow, call.principal, entry_id, correction, now())
+    )
 
 
 @router.post(
@@ -124,19 +112,13 @@ async def correct_entry(
     responses=PROBLEMS,
     summary="Convert a held reservation into a commitment for its request",
 )
-async def convert_reservation(
-    reservation_id: UUID,
-    body: ConversionIn,
-    uow: UnitOfWorkDep,
-    principal: PrincipalDep,
-    idempotency: IdempotencyDep,
-) -> Any:
-    if (replay := await idempotency.replay()) is not None:
-        return replay
-    entry = await commands.convert_reservation(
-        uow, principal, reservation_id, body.date, body.note, now()
+async def convert_reservation(reservation_id: UUID, body: ConversionIn, call: CallDep) -> Any:
+    return await _recorded(
+        call,
+        lambda: commands.convert_reservation(
+            call.uow, call.principal, reservation_id, body.date, body.note, now()
+        ),
     )
-    return await _created(idempotency, entry)
 
 
 @router.get("/ledger/entries/{entry_id}", response_model=EntryOut, responses=PROBLEMS)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import JSONResponse
 
 from services.inventory.adapters.repository import SourceRepository
@@ -16,23 +16,12 @@ from services.inventory.app.commands import Change, source_or_404
 from services.inventory.domain.model import Source
 from services.inventory.domain.policy import donor_for_new_source
 from shared.auth import PrincipalDep
-from shared.deps import IdempotencyDep, UnitOfWorkDep
+from shared.deps import Answer, CallDep, IfMatch, UnitOfWorkDep
 from shared.geography import RegionalNetwork
-from shared.http import Problem, problem_responses
+from shared.http import PROBLEMS, Problem
 from shared.versioning import etag
 
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
-IfMatch = Annotated[str | None, Header(description="The ETag of the version you last read.")]
-PROBLEMS = problem_responses(
-    {
-        401: "No valid API key",
-        403: "The caller may not manage this source",
-        404: "No such source",
-        409: "The source's status or its ledger does not allow this",
-        412: "The source changed since the caller read it",
-        422: "Invalid input; the problem names the field or the rule",
-    }
-)
 
 
 def now() -> datetime:
@@ -55,9 +44,14 @@ def _check_centres(body: SourceIn, network: RegionalNetwork) -> None:
             )
 
 
-def _answer(source: Source) -> JSONResponse:
-    body = SourceOut.of(source).model_dump(mode="json")
-    return JSONResponse(body, headers={"ETag": etag(source.version)})
+def _answer(source: Source, **headers: str) -> Answer:
+    return Answer(SourceOut.of(source), {"ETag": etag(source.version), **headers})
+
+
+def _now_answered(source: Source) -> JSONResponse:
+    """A source as a read or an edit without idempotency key answers it, with its ETag."""
+    answer = _answer(source)
+    return JSONResponse(answer.body.model_dump(mode="json"), headers=dict(answer.headers))
 
 
 @router.post(
@@ -67,21 +61,16 @@ def _answer(source: Source) -> JSONResponse:
     responses=PROBLEMS,
     summary="Register a source of assistance",
 )
-async def create_source(
-    body: SourceIn,
-    response: Response,
-    uow: UnitOfWorkDep,
-    principal: PrincipalDep,
-    idempotency: IdempotencyDep,
-) -> Any:
-    if (replay := await idempotency.replay()) is not None:
-        return replay
-    _check_centres(body, uow.network)
-    profile = body.profile(donor_for_new_source(principal, body.donor))
-    source = await commands.register_source(uow, principal, profile, body.window_terms(), now())
-    response.headers["ETag"] = etag(source.version)
-    response.headers["Location"] = f"/v1/sources/{source.id}"
-    return await idempotency.remember(201, SourceOut.of(source))
+async def create_source(body: SourceIn, call: CallDep) -> Any:
+    async def register() -> Answer:
+        _check_centres(body, call.uow.network)
+        profile = body.profile(donor_for_new_source(call.principal, body.donor))
+        source = await commands.register_source(
+            call.uow, call.principal, profile, body.window_terms(), now()
+        )
+        return _answer(source, Location=f"/v1/sources/{source.id}")
+
+    return await call.once(201, register)
 
 
 @router.get(
@@ -105,7 +94,7 @@ async def search_sources(
 
 @router.get("/{source_id}", response_model=SourceOut, responses=PROBLEMS)
 async def get_source(source_id: UUID, uow: UnitOfWorkDep, principal: PrincipalDep) -> Any:
-    return _answer(await source_or_404(SourceRepository(uow), source_id))
+    return _now_answered(await source_or_404(SourceRepository(uow), source_id))
 
 
 @router.get(
@@ -142,24 +131,20 @@ async def update_source(
     source = await commands.update_source(
         uow, principal, source_id, body.profile, body.donor, body.window_terms(), if_match, now()
     )
-    return _answer(source)
+    return _now_answered(source)
 
 
 def _status_route(action: str, change: Change, summary: str) -> None:
     """POST /v1/sources/{source_id}/<action>."""
 
-    async def change_status(
-        source_id: UUID,
-        uow: UnitOfWorkDep,
-        principal: PrincipalDep,
-        idempotency: IdempotencyDep,
-        if_match: IfMatch = None,
-    ) -> Any:
-        if (replay := await idempotency.replay()) is not None:
-            return replay
-        source = await commands.change_status(uow, principal, source_id, change, if_match, now())
-        await idempotency.remember(200, SourceOut.of(source))
-        return _answer(source)
+    async def change_status(source_id: UUID, call: CallDep, if_match: IfMatch = None) -> Any:
+        async def apply() -> Answer:
+            source = await commands.change_status(
+                call.uow, call.principal, source_id, change, if_match, now()
+            )
+            return _answer(source)
+
+        return await call.once(200, apply)
 
     router.post(
         f"/{{source_id}}/{action}",

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query
-from fastapi.responses import JSONResponse
 
 from services.matching.adapters.repository import LIVE, MatchRepository, ReadModel
 from services.matching.api.schemas import (
@@ -21,30 +20,20 @@ from services.matching.api.schemas import (
     UnmatchedOut,
 )
 from services.matching.app import commands
-from services.matching.app.commands import Answer, options_of
+from services.matching.app.commands import options_of
 from services.matching.domain import policy
 from services.matching.domain.model import COMMITTED, Match, MatchStatus
 from services.matching.domain.rules import why_unmatched
 from services.matching.settings import MatchingSettings
 from shared.auth import PrincipalDep
-from shared.deps import IdempotencyDep, ResourcesDep, UnitOfWorkDep
+from shared.deps import Answer, Call, CallDep, ResourcesDep, UnitOfWorkDep
 from shared.errors import Forbidden, NotFound
-from shared.idempotency import Idempotency
+from shared.http import PROBLEMS
 from shared.principal import Principal
 from shared.runtime import service_settings
 from shared.unit_of_work import UnitOfWork
 
 router = APIRouter(prefix="/v1", tags=["matching"])
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    code: {"description": text, "content": {"application/problem+json": {}}}
-    for code, text in {
-        401: "No valid API key",
-        403: "The caller may not do this",
-        404: "No such proposal, request or source visible to the caller",
-        409: "The proposal's state does not allow this now",
-        422: "Invalid input; the problem names the field",
-    }.items()
-}
 StatusFilter = Annotated[MatchStatus | None, Query(alias="status")]
 Limit = Annotated[int, Query(ge=1, le=500)]
 
@@ -137,18 +126,14 @@ async def proposals_of_state(
     return await _listed(uow, principal, status_, limit, state=state)
 
 
-async def _answer(
-    uow: UnitOfWork,
-    principal: Principal,
-    idempotency: Idempotency,
-    match_id: UUID,
-    answer: Answer,
-) -> Any:
-    if (replay := await idempotency.replay()) is not None:
-        return replay
-    match = await commands.answer_proposal(uow, principal, match_id, answer, _now())
-    body = await idempotency.remember(200, ProposalOut.of(match))
-    return JSONResponse(body.model_dump(mode="json"))
+async def _answer(call: Call, match_id: UUID, answer: commands.Answer) -> Any:
+    """A party's answer to a proposal, once per idempotency key."""
+
+    async def apply() -> Answer:
+        match = await commands.answer_proposal(call.uow, call.principal, match_id, answer, _now())
+        return Answer(ProposalOut.of(match))
+
+    return await call.once(200, apply)
 
 
 @router.post(
@@ -157,10 +142,8 @@ async def _answer(
     responses=PROBLEMS,
     summary="Accept a proposal of one of the caller's sources; the inventory then reserves it",
 )
-async def accept_proposal(
-    match_id: UUID, uow: UnitOfWorkDep, principal: PrincipalDep, idempotency: IdempotencyDep
-) -> Any:
-    return await _answer(uow, principal, idempotency, match_id, Match.accept)
+async def accept_proposal(match_id: UUID, call: CallDep) -> Any:
+    return await _answer(call, match_id, Match.accept)
 
 
 @router.post(
@@ -169,17 +152,11 @@ async def accept_proposal(
     responses=PROBLEMS,
     summary="Decline a proposal; the request is re-allocated without this window",
 )
-async def decline_proposal(
-    match_id: UUID,
-    body: DeclineIn,
-    uow: UnitOfWorkDep,
-    principal: PrincipalDep,
-    idempotency: IdempotencyDep,
-) -> Any:
+async def decline_proposal(match_id: UUID, body: DeclineIn, call: CallDep) -> Any:
     def decline(match: Match, who: str, now: datetime) -> None:
         match.decline(who, now, body.reason)
 
-    return await _answer(uow, principal, idempotency, match_id, decline)
+    return await _answer(call, match_id, decline)
 
 
 @router.get(
@@ -232,17 +209,14 @@ async def coalition(request_id: UUID, uow: UnitOfWorkDep, principal: PrincipalDe
     responses=PROBLEMS,
     summary="Re-allocate every open request now (the secretariat)",
 )
-async def reallocate(
-    uow: UnitOfWorkDep,
-    resources: ResourcesDep,
-    principal: PrincipalDep,
-    idempotency: IdempotencyDep,
-) -> Any:
-    if (replay := await idempotency.replay()) is not None:
-        return replay
-    options = options_of(service_settings(resources, MatchingSettings), uow.network)
-    plan = await commands.reallocate_everything(uow, principal, options, _now())
-    return await idempotency.remember(200, AllocationOut.model_validate(plan.summary()))
+async def reallocate(call: CallDep, resources: ResourcesDep) -> Any:
+    options = options_of(service_settings(resources, MatchingSettings), call.uow.network)
+
+    async def allocate() -> Answer:
+        plan = await commands.reallocate_everything(call.uow, call.principal, options, _now())
+        return Answer(AllocationOut.model_validate(plan.summary()))
+
+    return await call.once(200, allocate)
 
 
 @router.get(

@@ -29,20 +29,12 @@ from services.notifications.settings import NotificationsSettings
 from shared.auth import PrincipalDep
 from shared.deps import ResourcesDep, UnitOfWorkDep
 from shared.errors import Forbidden
-from shared.http import Problem, problem_responses
+from shared.http import PROBLEMS, Problem
 from shared.principal import Principal
 from shared.runtime import Resources, service_settings
 
 router = APIRouter(prefix="/v1", tags=["feed"])
 RETRY_MILLISECONDS = 2000
-PROBLEMS = problem_responses(
-    {
-        401: "No valid API key",
-        403: "The caller may not see or do this",
-        404: "Nothing of that id visible to the caller",
-        422: "Invalid input; the problem names the field",
-    }
-)
 
 
 def invalid(field: str, detail: str) -> Problem:

@@ -12,7 +12,6 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
-from services.notifications.api.routes import PROBLEMS
 from services.notifications.api.schemas import (
     DeliveryOut,
     ReplayOut,
@@ -24,7 +23,8 @@ from services.notifications.api.schemas import (
 from services.notifications.app import commands
 from services.notifications.settings import NotificationsSettings
 from shared.auth import PrincipalDep
-from shared.deps import IdempotencyDep, ResourcesDep, UnitOfWorkDep
+from shared.deps import Answer, Call, CallDep, ResourcesDep, UnitOfWorkDep
+from shared.http import PROBLEMS
 from shared.runtime import service_settings
 
 router = APIRouter(prefix="/v1/subscriptions", tags=["webhooks"])
@@ -37,21 +37,16 @@ router = APIRouter(prefix="/v1/subscriptions", tags=["webhooks"])
     responses=PROBLEMS,
     summary="Register a webhook for the caller's own notifications",
 )
-async def create_subscription(
-    body: SubscriptionIn,
-    response: Response,
-    uow: UnitOfWorkDep,
-    resources: ResourcesDep,
-    principal: PrincipalDep,
-    idempotency: IdempotencyDep,
-) -> Any:
-    if (replay := await idempotency.replay()) is not None:
-        return replay
+async def create_subscription(body: SubscriptionIn, call: CallDep, resources: ResourcesDep) -> Any:
     settings = service_settings(resources, NotificationsSettings)
+    return await call.once(201, lambda: _create(call, body, settings))
+
+
+async def _create(call: Call, body: SubscriptionIn, settings: NotificationsSettings) -> Answer:
     subscription, secret = await commands.create_subscription(
-        uow,
-        principal,
-        resources.network,
+        call.uow,
+        call.principal,
+        call.uow.network,
         url=body.url,
         audience=body.audience,
         kinds=body.types,
@@ -61,9 +56,8 @@ async def create_subscription(
         allow_private=settings.webhook_allow_private_addresses,
         now=datetime.now(UTC),
     )
-    response.headers["Location"] = f"/v1/subscriptions/{subscription.id}"
     created = SubscriptionCreated(**SubscriptionOut.of(subscription).model_dump(), secret=secret)
-    return await idempotency.remember(201, created)
+    return Answer(created, {"Location": f"/v1/subscriptions/{subscription.id}"})
 
 
 @router.get("", response_model=list[SubscriptionOut], responses=PROBLEMS)
@@ -93,19 +87,18 @@ async def remove_subscription(
     responses=PROBLEMS,
     summary="A new signing secret; the old one keeps signing for 24 hours",
 )
-async def rotate_secret(
-    subscription_id: UUID,
-    uow: UnitOfWorkDep,
-    principal: PrincipalDep,
-    idempotency: IdempotencyDep,
-) -> Any:
+async def rotate_secret(subscription_id: UUID, call: CallDep) -> Any:
     """Until the old secret expires every delivery carries two signatures, one per secret, so
     the receiver can switch to the new secret whenever it is ready."""
-    if (replay := await idempotency.replay()) is not None:
-        return replay
-    rotated = await commands.rotate_secret(uow, principal, subscription_id, datetime.now(UTC))
-    answer = SecretOut(secret=rotated.secret, previous_valid_until=rotated.previous_valid_until)
-    return await idempotency.remember(200, answer)
+
+    async def rotate() -> Answer:
+        now = datetime.now(UTC)
+        rotated = await commands.rotate_secret(call.uow, call.principal, subscription_id, now)
+        return Answer(
+            SecretOut(secret=rotated.secret, previous_valid_until=rotated.previous_valid_until)
+        )
+
+    return await call.once(200, rotate)
 
 
 @router.post(
@@ -114,20 +107,16 @@ async def rotate_secret(
     responses=PROBLEMS,
     summary="Resume a paused webhook and send its held and given-up deliveries again",
 )
-async def replay_subscription(
-    subscription_id: UUID,
-    uow: UnitOfWorkDep,
-    principal: PrincipalDep,
-    idempotency: IdempotencyDep,
-) -> Any:
+async def replay_subscription(subscription_id: UUID, call: CallDep) -> Any:
     """Each delivery keeps its webhook-id, so a receiver that already handled one ignores it."""
-    if (replay := await idempotency.replay()) is not None:
-        return replay
-    subscription, requeued = await commands.replay_subscription(
-        uow, principal, subscription_id, datetime.now(UTC)
-    )
-    answer = ReplayOut(subscription=SubscriptionOut.of(subscription), requeued=requeued)
-    return await idempotency.remember(200, answer)
+
+    async def replay() -> Answer:
+        subscription, requeued = await commands.replay_subscription(
+            call.uow, call.principal, subscription_id, datetime.now(UTC)
+        )
+        return Answer(ReplayOut(subscription=SubscriptionOut.of(subscription), requeued=requeued))
+
+    return await call.once(200, replay)
 
 
 @router.get(

@@ -6,8 +6,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Query, Response, status
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Query, Response, status
 
 from services.requests.adapters.repository import RequestRepository
 from services.requests.api.schemas import (
@@ -24,29 +23,19 @@ from services.requests.app.commands import Change, visible_request
 from services.requests.domain.model import AssistanceRequest, Status
 from services.requests.domain.policy import Action, RequestFilter, narrow, visible
 from shared.auth import PrincipalDep
-from shared.deps import IdempotencyDep, UnitOfWorkDep
-from shared.http import problem_responses
-from shared.idempotency import Idempotency
-from shared.principal import Principal
-from shared.unit_of_work import UnitOfWork
+from shared.deps import Answer, Call, CallDep, IfMatch, UnitOfWorkDep
+from shared.http import PROBLEMS
 from shared.versioning import etag
 
 router = APIRouter(prefix="/v1/requests", tags=["requests"])
-IfMatch = Annotated[str | None, Header(description="The ETag of the version you last read.")]
-PROBLEMS = problem_responses(
-    {
-        401: "No valid API key",
-        403: "The caller may not do this",
-        404: "No such request visible to the caller",
-        409: "The lifecycle does not allow this now",
-        412: "The request changed since the caller read it",
-        422: "Invalid input; the problem names the field",
-    }
-)
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _answer(request: AssistanceRequest, **headers: str) -> Answer:
+    return Answer(RequestOut.of(request), {"ETag": etag(request.version), **headers})
 
 
 @router.post(
@@ -56,19 +45,14 @@ def _now() -> datetime:
     responses=PROBLEMS,
     summary="Create a draft request for the caller's state",
 )
-async def create_request(
-    body: NewRequest,
-    response: Response,
-    uow: UnitOfWorkDep,
-    principal: PrincipalDep,
-    idempotency: IdempotencyDep,
-) -> Any:
-    if (replay := await idempotency.replay()) is not None:
-        return replay
-    request = await commands.create_request(uow, principal, body.state, body.to_need(), _now())
-    response.headers["ETag"] = etag(request.version)
-    response.headers["Location"] = f"/v1/requests/{request.id}"
-    return await idempotency.remember(201, RequestOut.of(request))
+async def create_request(body: NewRequest, call: CallDep) -> Any:
+    async def create() -> Answer:
+        request = await commands.create_request(
+            call.uow, call.principal, body.state, body.to_need(), _now()
+        )
+        return _answer(request, Location=f"/v1/requests/{request.id}")
+
+    return await call.once(201, create)
 
 
 @router.get("", response_model=RequestPage, responses=PROBLEMS, summary="List requests")
@@ -144,22 +128,17 @@ async def amend_request(
 
 
 async def _lifecycle(
-    uow: UnitOfWork,
-    principal: Principal,
-    idempotency: Idempotency,
-    if_match: str | None,
-    request_id: UUID,
-    action: Action,
-    change: Change,
+    call: Call, if_match: str | None, request_id: UUID, action: Action, change: Change
 ) -> Any:
-    """A lifecycle route's answer: the replayed one, or the changed request with its ETag."""
-    if (replay := await idempotency.replay()) is not None:
-        return replay
-    request = await commands.change_request(
-        uow, principal, request_id, action, change, if_match, _now()
-    )
-    body = await idempotency.remember(200, RequestOut.of(request))
-    return JSONResponse(body.model_dump(mode="json"), headers={"ETag": etag(request.version)})
+    """A lifecycle change, once per idempotency key; answers the request with its ETag."""
+
+    async def apply() -> Answer:
+        request = await commands.change_request(
+            call.uow, call.principal, request_id, action, change, if_match, _now()
+        )
+        return _answer(request)
+
+    return await call.once(200, apply)
 
 
 @router.post(
@@ -168,16 +147,8 @@ async def _lifecycle(
     responses=PROBLEMS,
     summary="Submit a draft or returned request for regional review",
 )
-async def submit_request(
-    request_id: UUID,
-    uow: UnitOfWorkDep,
-    principal: PrincipalDep,
-    idempotency: IdempotencyDep,
-    if_match: IfMatch = None,
-) -> Any:
-    return await _lifecycle(
-        uow, principal, idempotency, if_match, request_id, Action.SUBMIT, AssistanceRequest.submit
-    )
+async def submit_request(request_id: UUID, call: CallDep, if_match: IfMatch = None) -> Any:
+    return await _lifecycle(call, if_match, request_id, Action.SUBMIT, AssistanceRequest.submit)
 
 
 @router.post(
@@ -187,19 +158,12 @@ async def submit_request(
     summary="Withdraw an open request (its state)",
 )
 async def withdraw_request(
-    request_id: UUID,
-    body: ReasonIn,
-    uow: UnitOfWorkDep,
-    principal: PrincipalDep,
-    idempotency: IdempotencyDep,
-    if_match: IfMatch = None,
+    request_id: UUID, body: ReasonIn, call: CallDep, if_match: IfMatch = None
 ) -> Any:
     def change(r: AssistanceRequest, who: str, now: datetime) -> None:
         r.withdraw(who, now, body.reason)
 
-    return await _lifecycle(
-        uow, principal, idempotency, if_match, request_id, Action.WITHDRAW, change
-    )
+    return await _lifecycle(call, if_match, request_id, Action.WITHDRAW, change)
 
 
 @router.post(
@@ -209,19 +173,12 @@ async def withdraw_request(
     summary="Endorse a submitted request (its regional centre, or the secretariat)",
 )
 async def endorse_request(
-    request_id: UUID,
-    body: ReasonIn,
-    uow: UnitOfWorkDep,
-    principal: PrincipalDep,
-    idempotency: IdempotencyDep,
-    if_match: IfMatch = None,
+    request_id: UUID, body: ReasonIn, call: CallDep, if_match: IfMatch = None
 ) -> Any:
     def change(r: AssistanceRequest, who: str, now: datetime) -> None:
         r.endorse(who, now, body.reason)
 
-    return await _lifecycle(
-        uow, principal, idempotency, if_match, request_id, Action.REVIEW, change
-    )
+    return await _lifecycle(call, if_match, request_id, Action.REVIEW, change)
 
 
 @router.post(
@@ -231,19 +188,12 @@ async def endorse_request(
     summary="Return a request to its state for amendment, saying why",
 )
 async def return_request(
-    request_id: UUID,
-    body: ReturnIn,
-    uow: UnitOfWorkDep,
-    principal: PrincipalDep,
-    idempotency: IdempotencyDep,
-    if_match: IfMatch = None,
+    request_id: UUID, body: ReturnIn, call: CallDep, if_match: IfMatch = None
 ) -> Any:
     def change(r: AssistanceRequest, who: str, now: datetime) -> None:
         r.return_for_amendment(who, now, body.reason)
 
-    return await _lifecycle(
-        uow, principal, idempotency, if_match, request_id, Action.REVIEW, change
-    )
+    return await _lifecycle(call, if_match, request_id, Action.REVIEW, change)
 
 
 @router.post(
@@ -252,16 +202,8 @@ async def return_request(
     responses=PROBLEMS,
     summary="Publish an endorsed request to matching (the secretariat)",
 )
-async def publish_request(
-    request_id: UUID,
-    uow: UnitOfWorkDep,
-    principal: PrincipalDep,
-    idempotency: IdempotencyDep,
-    if_match: IfMatch = None,
-) -> Any:
-    return await _lifecycle(
-        uow, principal, idempotency, if_match, request_id, Action.PUBLISH, AssistanceRequest.publish
-    )
+async def publish_request(request_id: UUID, call: CallDep, if_match: IfMatch = None) -> Any:
+    return await _lifecycle(call, if_match, request_id, Action.PUBLISH, AssistanceRequest.publish)
 
 
 @router.post(
@@ -271,16 +213,9 @@ async def publish_request(
     summary="Mark a funded request completed",
 )
 async def complete_request(
-    request_id: UUID,
-    body: ReasonIn,
-    uow: UnitOfWorkDep,
-    principal: PrincipalDep,
-    idempotency: IdempotencyDep,
-    if_match: IfMatch = None,
+    request_id: UUID, body: ReasonIn, call: CallDep, if_match: IfMatch = None
 ) -> Any:
     def change(r: AssistanceRequest, who: str, now: datetime) -> None:
         r.complete(who, now, body.reason)
 
-    return await _lifecycle(
-        uow, principal, idempotency, if_match, request_id, Action.COMPLETE, change
-    )
+    return await _lifecycle(call, if_match, request_id, Action.COMPLETE, change)

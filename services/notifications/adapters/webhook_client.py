@@ -51,6 +51,11 @@ def body_of(notification: NotificationRow, event: EventRow | None) -> str:
     return json.dumps(document, separators=(",", ":"), sort_keys=True)
 
 
+RESOLVE_SECONDS = 2.0
+"""How long a registration waits for the host's addresses: where no DNS answers, it goes on as
+for a host that does not resolve yet."""
+
+
 async def refused_address(url: str, allow_private: bool) -> str | None:
     """Why a webhook may not be sent to `url`, or None when it may.
 
@@ -75,8 +80,10 @@ async def _addresses(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Ad
     with contextlib.suppress(ValueError):
         return [ipaddress.ip_address(host)]
     try:
-        found = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    except OSError:
+        async with asyncio.timeout(RESOLVE_SECONDS):
+            loop = asyncio.get_running_loop()
+            found = await loop.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (OSError, TimeoutError):
         return []
     return [ipaddress.ip_address(info[4][0]) for info in found]
 

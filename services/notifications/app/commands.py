@@ -37,7 +37,7 @@ from services.notifications.domain.model import (
     UrlRefused,
 )
 from services.notifications.domain.notices import Known, notices_for, request_id_of
-from services.notifications.domain.policy import audience_of
+from services.notifications.domain.policy import audience_of, may_subscribe
 from services.notifications.domain.webhooks import (
     ACTIVE,
     DELIVERED,
@@ -132,6 +132,8 @@ async def create_subscription(
     now: datetime,
 ) -> tuple[SubscriptionRow, str]:
     """A webhook for the caller's own notifications; returns it and its first secret."""
+    if not may_subscribe(principal):
+        raise Forbidden(f"{principal.label} reads the feed; it registers no webhooks.")
     if audience is not None and audience != audience_of(principal):
         raise Forbidden(f"{principal.label} may subscribe to its own notifications only.")
     refused = await refused_address(url, allow_private)

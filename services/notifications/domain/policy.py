@@ -18,6 +18,12 @@ from shared.geography import RegionalNetwork
 from shared.principal import Principal, Role
 
 
+def may_subscribe(principal: Principal) -> bool:
+    """Everyone may have its own notifications pushed by webhook, except operators: they read
+    the feed and the dashboard, and change nothing, webhooks included."""
+    return principal.role is not Role.OPERATOR
+
+
 def audience_of(principal: Principal) -> str:
     """The audience whose notifications are the principal's own."""
     match principal.role:

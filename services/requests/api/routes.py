@@ -158,10 +158,10 @@ async def submit_request(request_id: UUID, call: CallDep, if_match: IfMatch = No
     summary="Withdraw an open request (its state)",
 )
 async def withdraw_request(
-    request_id: UUID, body: ReasonIn, call: CallDep, if_match: IfMatch = None
+    request_id: UUID, call: CallDep, body: ReasonIn | None = None, if_match: IfMatch = None
 ) -> Any:
     def change(r: AssistanceRequest, who: str, now: datetime) -> None:
-        r.withdraw(who, now, body.reason)
+        r.withdraw(who, now, body.reason if body else None)
 
     return await _lifecycle(call, if_match, request_id, Action.WITHDRAW, change)
 
@@ -173,10 +173,10 @@ async def withdraw_request(
     summary="Endorse a submitted request (its regional centre, or the secretariat)",
 )
 async def endorse_request(
-    request_id: UUID, body: ReasonIn, call: CallDep, if_match: IfMatch = None
+    request_id: UUID, call: CallDep, body: ReasonIn | None = None, if_match: IfMatch = None
 ) -> Any:
     def change(r: AssistanceRequest, who: str, now: datetime) -> None:
-        r.endorse(who, now, body.reason)
+        r.endorse(who, now, body.reason if body else None)
 
     return await _lifecycle(call, if_match, request_id, Action.REVIEW, change)
 
@@ -213,9 +213,9 @@ async def publish_request(request_id: UUID, call: CallDep, if_match: IfMatch = N
     summary="Mark a funded request completed",
 )
 async def complete_request(
-    request_id: UUID, body: ReasonIn, call: CallDep, if_match: IfMatch = None
+    request_id: UUID, call: CallDep, body: ReasonIn | None = None, if_match: IfMatch = None
 ) -> Any:
     def change(r: AssistanceRequest, who: str, now: datetime) -> None:
-        r.complete(who, now, body.reason)
+        r.complete(who, now, body.reason if body else None)
 
     return await _lifecycle(call, if_match, request_id, Action.COMPLETE, change)

@@ -204,7 +204,7 @@ async def test_loopback_and_private_addresses_are_refused_unless_allowed(
             "http://169.254.169.254/latest",
         ):
             response = await api.client.post(
-                "/v1/subscriptions", json={"url": url}, headers=api.headers_for(OPERATOR)
+                "/v1/subscriptions", json={"url": url}, headers=api.headers_for(SOUTH_EAST_ASIA)
             )
             assert response.status_code == 422, (url, response.text)
             assert response.json()["field"] == "body.url"
@@ -242,3 +242,18 @@ async def test_a_retried_registration_creates_one_subscription(
     assert again.json() == first.json()
     rows = await fetch(environment.database_url, "SELECT count(*) FROM notifications.subscriptions")
     assert rows[0][0] == 1
+
+
+async def test_operators_read_the_feed_and_register_no_webhooks(
+    service: Api, environment: Environment
+) -> None:
+    response = await service.client.post(
+        "/v1/subscriptions",
+        json={"url": "https://ops.example.org/hooks"},
+        headers=service.headers_for(OPERATOR),
+    )
+
+    assert response.status_code == 403
+    assert response.json()["type"] == "urn:clearinghouse:problem:forbidden"
+    rows = await fetch(environment.database_url, "SELECT count(*) FROM notifications.subscriptions")
+    assert rows[0][0] == 0

@@ -137,3 +137,18 @@ async def test_the_deadline_report_lists_unmatched_requests_near_their_deadline(
     )
 
     assert [(r["request_id"], r["days_left"]) for r in report.json()] == [(soon["id"], 20)]
+
+
+async def test_a_reason_is_optional_where_the_lifecycle_does_not_need_one(api: Api) -> None:
+    """Withdrawing, endorsing and completing take a reason, or no body at all."""
+    request = await create(api)
+    await act(api, request["id"], "submit", LAO)
+    endorsed = await api.client.post(
+        f"/v1/requests/{request['id']}/endorse", headers=api.headers_for(SOUTH_EAST_ASIA)
+    )
+    withdrawn = await api.client.post(
+        f"/v1/requests/{request['id']}/withdraw", headers=api.headers_for(LAO)
+    )
+
+    assert (endorsed.status_code, endorsed.json()["status"]) == (200, "endorsed")
+    assert (withdrawn.status_code, withdrawn.json()["status"]) == (200, "withdrawn")

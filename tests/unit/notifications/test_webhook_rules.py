@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from datetime import UTC, datetime
 from uuid import uuid4
@@ -9,6 +10,7 @@ from uuid import uuid4
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from services.notifications.adapters import webhook_client
 from services.notifications.adapters.webhook_client import refused_address
 from services.notifications.domain.webhooks import backoff, new_secret, signed_headers, webhook_id
 
@@ -56,3 +58,23 @@ async def test_public_and_unresolvable_hosts_are_accepted_and_loopback_when_allo
     assert await refused_address("https://8.8.8.8/hook", allow_private=False) is None
     assert await refused_address("https://hooks.centre.invalid/x", allow_private=False) is None
     assert await refused_address("http://127.0.0.1:8000/hook", allow_private=True) is None
+
+
+async def test_a_registration_does_not_wait_on_a_resolver_that_never_answers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where no DNS answers, the URL is taken as a host that does not resolve yet (each delivery
+    checks it again before it connects)."""
+
+    async def never(*args: object, **kwargs: object) -> list[object]:
+        await asyncio.Event().wait()
+        return []
+
+    loop = asyncio.get_running_loop()
+    monkeypatch.setattr(loop, "getaddrinfo", never)
+    monkeypatch.setattr(webhook_client, "RESOLVE_SECONDS", 0.05)
+
+    async with asyncio.timeout(10):
+        refused = await refused_address("https://centre.example.org/hooks", allow_private=False)
+
+    assert refused is None

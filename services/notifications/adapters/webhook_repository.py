@@ -116,6 +116,8 @@ class SubscriptionRepository:
         return len(result.all())
 
     async def remove(self, subscription_id: UUID) -> None:
+        """The subscription, its secrets, deliveries and their attempts (the caller locked the
+        subscription first, as every writer of its deliveries does)."""
         deliveries = select(col(DeliveryRow.id)).where(
             col(DeliveryRow.subscription_id) == subscription_id
         )
@@ -188,12 +190,20 @@ class DeliveryRepository:
         return Outgoing(delivery, subscription, notification, event, secrets)
 
     async def locked(self, delivery_id: UUID) -> tuple[DeliveryRow, SubscriptionRow] | None:
-        """The delivery and its subscription, locked for recording an attempt's outcome."""
-        delivery = await self.session.get(DeliveryRow, delivery_id, with_for_update=True)
-        if delivery is None:
+        """The delivery and its subscription, locked for recording an attempt's outcome.
+
+        The subscription is locked before its delivery, in the order its removal takes them, so
+        the two cannot deadlock."""
+        found = await self.session.get(DeliveryRow, delivery_id)
+        if found is None:
             return None
-        subscription = await self.subscriptions.get(delivery.subscription_id, lock=True)
-        return None if subscription is None else (delivery, subscription)
+        subscription = await self.subscriptions.get(found.subscription_id, lock=True)
+        if subscription is None:
+            return None
+        delivery = await self.session.get(
+            DeliveryRow, delivery_id, with_for_update=True, populate_existing=True
+        )
+        return None if delivery is None else (delivery, subscription)
 
     async def add_attempt(self, delivery_id: UUID, outcome: Outcome, at: datetime) -> None:
         """Record an attempt, numbered after the delivery's earlier ones."""

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import random
 from collections import Counter
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from services.notifications.app.commands import record_attempt, remove_subscription
+from services.notifications.domain.webhooks import Outcome, RetryRules
 from shared.events import requests as req
 from shared.principal import Principal
 from shared.topics import Stream
@@ -255,5 +261,46 @@ async def test_operators_read_the_feed_and_register_no_webhooks(
 
     assert response.status_code == 403
     assert response.json()["type"] == "urn:clearinghouse:problem:forbidden"
+    rows = await fetch(environment.database_url, "SELECT count(*) FROM notifications.subscriptions")
+    assert rows[0][0] == 0
+
+
+RULES = RetryRules(max_attempts=5, pause_after_failures=1, backoff_seconds=1, backoff_max_seconds=1)
+
+
+async def _record_failure(api: Api, delivery_id: UUID) -> None:
+    failed = Outcome(status_code=500, error="boom", duration_ms=10)
+    async with api.resources.unit_of_work() as uow:
+        await record_attempt(uow, delivery_id, failed, RULES, random.Random(1), datetime.now(UTC))
+
+
+async def _remove(api: Api, subscription_id: UUID) -> None:
+    async with api.resources.unit_of_work() as uow:
+        await remove_subscription(uow, SOUTH_EAST_ASIA, subscription_id)
+
+
+async def test_removing_a_subscription_while_its_delivery_is_recorded_never_deadlocks(
+    environment: Environment,
+) -> None:
+    """The sender recording an attempt and the owner removing the webhook lock the same rows;
+    both take the subscription first, so neither waits on the other in a cycle (each round runs
+    the two use cases at once, with no retry behind them)."""
+    async with notifications(environment, webhook_poll_seconds=3600) as api:
+        for _ in range(15):
+            created = await _subscribe(api, SOUTH_EAST_ASIA, url="https://centre.example.org/hooks")
+            await _submit(api, "LAO")
+            subscription_id = UUID(created["id"])
+            [row] = await fetch(
+                environment.database_url,
+                "SELECT id FROM notifications.deliveries WHERE subscription_id = $1",
+                subscription_id,
+            )
+            outcomes = await asyncio.gather(
+                _record_failure(api, row["id"]),
+                _remove(api, subscription_id),
+                return_exceptions=True,
+            )
+
+            assert outcomes == [None, None]
     rows = await fetch(environment.database_url, "SELECT count(*) FROM notifications.subscriptions")
     assert rows[0][0] == 0

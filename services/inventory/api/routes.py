@@ -48,8 +48,8 @@ def _answer(source: Source, **headers: str) -> Answer:
     return Answer(SourceOut.of(source), {"ETag": etag(source.version), **headers})
 
 
-def _now_answered(source: Source) -> JSONResponse:
-    """A source as a read or an edit without idempotency key answers it, with its ETag."""
+def _with_etag(source: Source) -> JSONResponse:
+    """A source as a read, or an edit that takes no idempotency key, answers it."""
     answer = _answer(source)
     return JSONResponse(answer.body.model_dump(mode="json"), headers=dict(answer.headers))
 
@@ -94,7 +94,7 @@ async def search_sources(
 
 @router.get("/{source_id}", response_model=SourceOut, responses=PROBLEMS)
 async def get_source(source_id: UUID, uow: UnitOfWorkDep, principal: PrincipalDep) -> Any:
-    return _now_answered(await source_or_404(SourceRepository(uow), source_id))
+    return _with_etag(await source_or_404(SourceRepository(uow), source_id))
 
 
 @router.get(
@@ -131,7 +131,7 @@ async def update_source(
     source = await commands.update_source(
         uow, principal, source_id, body.profile, body.donor, body.window_terms(), if_match, now()
     )
-    return _now_answered(source)
+    return _with_etag(source)
 
 
 def _status_route(action: str, change: Change, summary: str) -> None:

@@ -126,11 +126,11 @@ async def proposals_of_state(
     return await _listed(uow, principal, status_, limit, state=state)
 
 
-async def _answer(call: Call, match_id: UUID, answer: commands.Answer) -> Any:
-    """A party's answer to a proposal, once per idempotency key."""
+async def _decide(call: Call, match_id: UUID, decide: commands.Decision) -> Any:
+    """A party's decision on a proposal, once per idempotency key."""
 
     async def apply() -> Answer:
-        match = await commands.answer_proposal(call.uow, call.principal, match_id, answer, _now())
+        match = await commands.answer_proposal(call.uow, call.principal, match_id, decide, _now())
         return Answer(ProposalOut.of(match))
 
     return await call.once(200, apply)
@@ -143,7 +143,7 @@ async def _answer(call: Call, match_id: UUID, answer: commands.Answer) -> Any:
     summary="Accept a proposal of one of the caller's sources; the inventory then reserves it",
 )
 async def accept_proposal(match_id: UUID, call: CallDep) -> Any:
-    return await _answer(call, match_id, Match.accept)
+    return await _decide(call, match_id, Match.accept)
 
 
 @router.post(
@@ -156,7 +156,7 @@ async def decline_proposal(match_id: UUID, body: DeclineIn, call: CallDep) -> An
     def decline(match: Match, who: str, now: datetime) -> None:
         match.decline(who, now, body.reason)
 
-    return await _answer(call, match_id, decline)
+    return await _decide(call, match_id, decline)
 
 
 @router.get(

@@ -41,8 +41,8 @@ from shared.unit_of_work import UnitOfWork
 log = logging.getLogger(__name__)
 ALLOCATION_LOCK = zlib.crc32(b"matching:allocation")
 
-Answer = Callable[[Match, str, datetime], None]
-"""A party's answer to a proposal (accept, decline), given who answers and when."""
+Decision = Callable[[Match, str, datetime], None]
+"""A party's decision on a proposal (accept, decline), given who decides and when."""
 
 
 def options_of(settings: MatchingSettings, network: RegionalNetwork) -> planner.Options:
@@ -162,7 +162,7 @@ async def expire_proposals(uow: UnitOfWork, now: datetime) -> int:
 
 
 async def answer_proposal(
-    uow: UnitOfWork, principal: Principal, match_id: UUID, answer: Answer, now: datetime
+    uow: UnitOfWork, principal: Principal, match_id: UUID, decide: Decision, now: datetime
 ) -> Match:
     """The answer of the party that answers for the proposal's source."""
     repository = MatchRepository(uow)
@@ -171,7 +171,7 @@ async def answer_proposal(
         raise NotFound(f"No proposal {match_id}.")
     if not policy.may_answer(principal, match):
         raise Forbidden(f"{principal.label} does not answer for this source.")
-    answer(match, principal.label, now)
+    decide(match, principal.label, now)
     await repository.save(match)
     await refresh_coverage(uow, match.request_id)
     if match.status is MatchStatus.DECLINED:  # another donor may take its place

@@ -261,7 +261,19 @@ HANDLED_BY = [  # a consumer, and events it must have handled: every one of them
     ("notifications", "requests.outbox WHERE topic LIKE '%.national.requests'"),
     ("notifications", "matching.outbox WHERE topic LIKE '%.global.matches'"),
     ("notifications", "inventory.outbox WHERE topic LIKE '%.global.funds'"),
+    ("notifications", "inventory.outbox WHERE topic LIKE '%.global.sources'"),
     ("matching", "requests.outbox WHERE topic LIKE '%.global.requests'"),
+    ("matching", "inventory.outbox WHERE topic LIKE '%.global.sources'"),
+    (
+        "matching",
+        "inventory.outbox WHERE topic LIKE '%.global.funds' "
+        "AND (event_type LIKE '%funds.reserved%' OR event_type LIKE '%funds.reservation-failed%')",
+    ),
+    (
+        "requests",
+        "matching.outbox WHERE topic LIKE '%.global.matches' "
+        "AND event_type LIKE '%match.coverage-changed%'",
+    ),
     (
         "inventory",
         "matching.outbox WHERE topic LIKE '%.global.matches' "

@@ -229,8 +229,8 @@ class KafkaServer:
                 *self._java(),
                 "kafka.tools.StorageTool",
                 "format",
-                "--cluster-id",
-                self._cluster_id(),
+                # One argument: an id that starts with "-" would otherwise be read as an option.
+                f"--cluster-id={self._cluster_id()}",
                 "--config",
                 str(self._config_path),
             ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
@@ -15,6 +16,20 @@ async def fetch(database_url: str, sql: str, *args: Any) -> list[asyncpg.Record]
     connection = await asyncpg.connect(dsn)
     try:
         return list(await connection.fetch(sql, *args))
+    finally:
+        await connection.close()
+
+
+async def snapshot(
+    database_url: str, queries: Sequence[tuple[Any, ...]]
+) -> list[list[asyncpg.Record]]:
+    """Run several queries, each `(sql, *args)`, in one repeatable-read transaction, so that
+    all of them see the database as it was at one moment."""
+    dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = await asyncpg.connect(dsn)
+    try:
+        async with connection.transaction(isolation="repeatable_read", readonly=True):
+            return [list(await connection.fetch(sql, *args)) for sql, *args in queries]
     finally:
         await connection.close()
 

@@ -19,11 +19,13 @@ from typing import Any
 
 import httpx
 
+from deploy.local.__main__ import DEFINITIONS
 from deploy.local.processes import ServiceProcess
 from deploy.local.stack import LocalStack
 from services import SERVICES
+from shared.runtime import all_subscriptions
 from shared.topics import Topics
-from tests.database import fetch
+from tests.database import fetch, snapshot
 from tests.e2e.story import STATE, Clients, clients, subscribe, system
 from tests.factories import request_body
 from tests.integration.notifications.receiver import Receiver, receiving
@@ -257,33 +259,45 @@ async def outboxes_drained(checks: Checks) -> bool:
     return all([(await checks.rows(unsent.format(s)))[0]["n"] == 0 for s in EMITTERS])
 
 
-HANDLED_BY = [  # a consumer, and events it must have handled: every one of them, once
-    ("notifications", "requests.outbox WHERE topic LIKE '%.national.requests'"),
-    ("notifications", "matching.outbox WHERE topic LIKE '%.global.matches'"),
-    ("notifications", "inventory.outbox WHERE topic LIKE '%.global.funds'"),
-    ("notifications", "inventory.outbox WHERE topic LIKE '%.global.sources'"),
-    ("matching", "requests.outbox WHERE topic LIKE '%.global.requests'"),
-    ("matching", "inventory.outbox WHERE topic LIKE '%.global.sources'"),
-    (
-        "matching",
-        "inventory.outbox WHERE topic LIKE '%.global.funds' "
-        "AND (event_type LIKE '%funds.reserved%' OR event_type LIKE '%funds.reservation-failed%')",
-    ),
-    (
-        "requests",
-        "matching.outbox WHERE topic LIKE '%.global.matches' "
-        "AND event_type LIKE '%match.coverage-changed%'",
-    ),
-    (
-        "inventory",
-        "matching.outbox WHERE topic LIKE '%.global.matches' "
-        "AND event_type LIKE '%match.accepted%'",
-    ),
-    (
-        "requests",
-        "inventory.outbox WHERE topic LIKE '%.global.funds' AND event_type LIKE '%funds.reserved%'",
-    ),
-]
+QUEUED = "SELECT count(*) AS n FROM matching.allocation_queue"
+NOTIFIED = "SELECT count(*) AS n FROM notifications.notifications WHERE audience = $1"
+
+
+@dataclass(frozen=True)
+class Handling:
+    """A consumer group, and the events it must handle: those of its types on its topics."""
+
+    service: str
+    consumer: str
+    topics: tuple[str, ...]
+    types: tuple[str, ...]
+
+    def unhandled(self) -> str:
+        """The SQL counting the events emitted for this group that its inbox has not claimed."""
+        emitted = " UNION ALL ".join(
+            f"SELECT event_id, topic, event_type FROM {s}.outbox" for s in EMITTERS
+        )
+        return (
+            f"SELECT count(*) AS n FROM ({emitted}) AS emitted "
+            "WHERE topic = ANY($1::text[]) AND event_type = ANY($2::text[]) "
+            f"AND event_id NOT IN (SELECT event_id FROM {self.service}.inbox "
+            "WHERE consumer = $3)"
+        )
+
+
+def handlings(topics: Topics) -> list[Handling]:
+    """Every consumer group of every service, read from the services' own definitions, so no
+    subscription is left out of the settle condition."""
+    return [
+        Handling(
+            service,
+            subscription.name,
+            tuple(subscription.topics(topics)),
+            tuple(payload.cloudevent_type() for payload in subscription.handlers),
+        )
+        for service, definition in DEFINITIONS.items()
+        for subscription in all_subscriptions(definition)
+    ]
 
 
 @dataclass
@@ -292,8 +306,8 @@ class Checks:
 
     environment: Environment
 
-    async def rows(self, sql: str) -> list[Any]:
-        return await fetch(self.environment.database_url, sql)
+    async def rows(self, sql: str, *args: Any) -> list[Any]:
+        return await fetch(self.environment.database_url, sql, *args)
 
     async def statuses(self) -> dict[str, str]:
         rows = await self.rows("SELECT id, status FROM requests.requests")
@@ -330,15 +344,25 @@ class Checks:
         return Decimal(total[0]["reserved"])
 
     async def unhandled(self) -> dict[str, int]:
-        """Events a consumer should have handled and has not: per consumer, how many."""
-        missing: Counter[str] = Counter()
-        for consumer, emitted in HANDLED_BY:
-            rows = await self.rows(
-                f"SELECT count(*) AS n FROM {emitted} "
-                f"AND event_id NOT IN (SELECT event_id FROM {consumer}.inbox)"
-            )
-            missing[consumer] += rows[0]["n"]
-        return {consumer: n for consumer, n in missing.items() if n}
+        """Events a consumer group should have handled and has not: per group, how many."""
+        return (await self.pending())[0]
+
+    async def pending(self) -> tuple[dict[str, int], int]:
+        """In one snapshot of the database: what each consumer group and the allocator have
+        still to handle, and how many notifications the secretariat has. One snapshot, because
+        an event handled between two separate reads can emit another that the earlier read
+        missed; and handling commits with the events it emits, so in one snapshot nothing
+        pending means nothing more will come."""
+        groups = handlings(Topics(self.environment.topic_prefix))
+        queries: list[tuple[Any, ...]] = [
+            (g.unhandled(), list(g.topics), list(g.types), g.consumer) for g in groups
+        ]
+        queries += [(QUEUED,), (NOTIFIED, "secretariat")]
+        results = await snapshot(self.environment.database_url, queries)
+        *missing, queued, notified = [rows[0]["n"] for rows in results]
+        names = [f"{g.service}.{g.consumer}" for g in groups] + ["matching.allocator"]
+        counts = zip(names, [*missing, queued], strict=True)
+        return {name: n for name, n in counts if n}, notified
 
     async def deadletters(self) -> dict[str, int]:
         topics = Topics(self.environment.topic_prefix)
@@ -349,8 +373,7 @@ class Checks:
         }
 
     async def notified(self, audience: str) -> int:
-        sql = f"SELECT count(*) AS n FROM notifications.notifications WHERE audience = '{audience}'"
-        count: int = (await self.rows(sql))[0]["n"]
+        count: int = (await self.rows(NOTIFIED, audience))[0]["n"]
         return count
 
     async def notified_twice(self) -> int:
@@ -364,9 +387,8 @@ class Checks:
     async def all_delivered(self, receiver: Receiver) -> bool:
         """Every event was handled by its consumers, and every notification of the secretariat
         then reached its webhook."""
-        if await self.unhandled():
-            return False
-        return len(receiver.handled) >= await self.notified("secretariat")
+        unhandled, notified = await self.pending()
+        return not unhandled and len(receiver.handled) >= notified
 
     async def summary(self) -> str:
         counts = {

@@ -237,6 +237,12 @@ class AllocationQueue:
             await self.session.execute(statement.on_conflict_do_nothing())
             await self.session.execute(select(func.pg_notify(QUEUE_CHANNEL, "")))  # at commit
 
+    async def queued_requests(self) -> set[UUID]:
+        """The requests waiting for the allocator's next run."""
+        q = QueuedChange.__table__  # type: ignore[attr-defined]
+        rows = await self.session.execute(select(q.c.aggregate_id).where(q.c.kind == "request"))
+        return set(rows.scalars())
+
     async def take(self) -> dict[str, set[UUID]]:
         """Everything queued, by kind, removed from the queue (committed with the run)."""
         q = QueuedChange.__table__  # type: ignore[attr-defined]

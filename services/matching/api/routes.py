@@ -10,12 +10,13 @@ from uuid import UUID
 
 from fastapi import APIRouter, Path, Query
 
-from services.matching.adapters.repository import LIVE, MatchRepository, ReadModel
+from services.matching.adapters.repository import LIVE, AllocationQueue, MatchRepository, ReadModel
 from services.matching.api.schemas import (
     AllocationOut,
     CoalitionMember,
     CoalitionOut,
     DeclineIn,
+    MissOut,
     ProposalOut,
     UnmatchedOut,
 )
@@ -23,7 +24,7 @@ from services.matching.app import commands
 from services.matching.app.commands import options_of
 from services.matching.domain import policy
 from services.matching.domain.model import COMMITTED, Match, MatchStatus
-from services.matching.domain.rules import why_unmatched
+from services.matching.domain.rules import PENDING, Unmatched, why_unmatched
 from services.matching.settings import MatchingSettings
 from shared.auth import PrincipalDep
 from shared.deps import Answer, Call, CallDep, ResourcesDep, UnitOfWorkDep
@@ -235,6 +236,7 @@ async def unmatched(
     read_model = ReadModel(uow.session)
     live = await MatchRepository(uow).live()
     served = {m.request_id for m in live}
+    pending = await AllocationQueue(uow.session).queued_requests()
     waiting = [
         (details, published_at)
         for details, published_at in await read_model.open_requests(now.date())
@@ -246,7 +248,11 @@ async def unmatched(
     sources = await read_model.active_sources()
     answers = []
     for details, published_at in waiting[:limit]:
-        reason, stopped = why_unmatched(details, sources, now.date(), uow.network)
+        why = (
+            Unmatched(PENDING, [], {})
+            if details.request_id in pending
+            else why_unmatched(details, sources, now.date(), uow.network)
+        )
         answers.append(
             UnmatchedOut(
                 request_id=details.request_id,
@@ -257,8 +263,11 @@ async def unmatched(
                 remaining=details.amount.value if details.amount else None,
                 currency=details.amount.currency if details.amount else None,
                 waiting_days=(now - published_at).days,
-                reason=reason,
-                windows_stopped_by=stopped,
+                reason=why.reason,
+                nearest=[
+                    MissOut.model_validate(miss, from_attributes=True) for miss in why.nearest
+                ],
+                windows_stopped_by=why.stopped,
             )
         )
     return answers

@@ -79,10 +79,26 @@ class UnmatchedOut(BaseModel):
     remaining: Decimal | None
     currency: str | None
     waiting_days: int
-    reason: str = Field(description="Why nothing fits: the rule that stops the most windows.")
+    reason: str = Field(
+        description="Why nothing fits: the first rule broken by the windows nearest to fitting "
+        "(rules in the order of docs/matching.md); `eligible-but-capacity-taken` when some "
+        "window fits but its capacity went elsewhere or its donor declined; `no-sources` when "
+        "there is no window at all; `pending` while the allocator has not yet considered it."
+    )
+    nearest: list[MissOut] = Field(
+        description="The windows nearest to fitting, and what their first broken rule says."
+    )
     windows_stopped_by: dict[str, int] = Field(
         description="How many windows each hard rule stopped first."
     )
+
+
+class MissOut(BaseModel):
+    source_id: UUID
+    source: str
+    window_id: UUID
+    rule: str
+    detail: str = Field(description="What the rule found, e.g. 'window closed on 2026-06-30'.")
 
 
 class AllocationOut(BaseModel):

@@ -170,11 +170,13 @@ def _score_request(
         area_cache[cache_key] = table.area_masks(d.convention, rows)
     shared = np.bitwise_count(area_cache[cache_key] & _bits(d.areas, table.area_bit[d.convention]))
     deadline = d.deadline.toordinal()
+    asked = float(d.amount.value) if d.amount else np.inf
     ok = (
         (shared > 0)
         & ((table.types[rows] & _bits(d.assistance_types, table.type_bit)) > 0)
         & (table.opens[rows] <= deadline)
         & (table.closes[rows] >= context.today.toordinal())
+        & (table.minimum[rows] <= asked)
         & (table.capacity[rows] > 0)
         & (table.capacity[rows] >= table.minimum[rows])
     )

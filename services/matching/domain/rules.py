@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from uuid import UUID
 
 from shared.eligibility import is_eligible
 from shared.events.inventory import SourceDetails, SourceStatus, WindowState
@@ -46,16 +47,17 @@ def supported_areas(source: SourceDetails, convention: str) -> frozenset[str] | 
 
 
 def _active(p: Pair) -> RuleResult:
-    return RuleResult("source-active", p.source.status is SourceStatus.ACTIVE, p.source.status)
+    active = p.source.status is SourceStatus.ACTIVE
+    detail = "active" if active else f"{p.source.name} is {p.source.status}"
+    return RuleResult("source-active", active, detail)
 
 
 def _convention(p: Pair) -> RuleResult:
     supported = supported_areas(p.source, p.request.convention) is not None
-    return RuleResult(
-        "convention",
-        supported,
-        f"supports {p.request.convention}" if supported else f"not {p.request.convention}",
-    )
+    if supported:
+        return RuleResult("convention", True, f"supports {p.request.convention}")
+    conventions = ", ".join(s.convention for s in p.source.supports)
+    return RuleResult("convention", False, f"supports {conventions}, not {p.request.convention}")
 
 
 def _thematic_area(p: Pair) -> RuleResult:
@@ -63,29 +65,38 @@ def _thematic_area(p: Pair) -> RuleResult:
     shared = (
         set(p.request.areas) if areas == frozenset() else set(p.request.areas) & (areas or set())
     )
-    detail = ", ".join(sorted(shared)) if shared else "none of " + ", ".join(p.request.areas)
-    return RuleResult("thematic-area", bool(shared), detail)
+    if shared:
+        return RuleResult("thematic-area", True, ", ".join(sorted(shared)))
+    asked = ", ".join(p.request.areas)
+    return RuleResult("thematic-area", False, f"supports none of {asked} ({p.request.convention})")
 
 
 def _assistance_type(p: Pair) -> RuleResult:
     shared = set(p.request.assistance_types) & set(p.source.assistance_types)
-    detail = (
-        ", ".join(sorted(shared)) if shared else "none of " + ", ".join(p.request.assistance_types)
-    )
-    return RuleResult("assistance-type", bool(shared), detail)
+    if shared:
+        return RuleResult("assistance-type", True, ", ".join(sorted(shared)))
+    gives, asked = ", ".join(p.source.assistance_types), ", ".join(p.request.assistance_types)
+    return RuleResult("assistance-type", False, f"gives {gives}; asked {asked}")
 
 
 def _recipient(p: Pair) -> RuleResult:
     eligible = is_eligible(p.source.eligibility, p.request.state, p.network)
     rule = p.source.eligibility.rule
-    return RuleResult("recipient-eligible", eligible, f"{p.request.state} under rule {rule}")
+    detail = f"{p.request.state} under rule {rule}"
+    return RuleResult(
+        "recipient-eligible", eligible, detail if eligible else "does not admit " + detail
+    )
 
 
 def _window(p: Pair) -> RuleResult:
     w = p.window
-    in_time = w.opens <= p.request.deadline and w.closes >= p.today
+    if w.closes < p.today:
+        return RuleResult("window-open-before-deadline", False, f"window closed on {w.closes}")
+    if w.opens > p.request.deadline:
+        detail = f"window opens on {w.opens}, after the deadline {p.request.deadline}"
+        return RuleResult("window-open-before-deadline", False, detail)
     detail = f"open {w.opens} to {w.closes}; deadline {p.request.deadline}"
-    return RuleResult("window-open-before-deadline", in_time, detail)
+    return RuleResult("window-open-before-deadline", True, detail)
 
 
 def _currency(p: Pair) -> RuleResult:
@@ -94,12 +105,20 @@ def _currency(p: Pair) -> RuleResult:
     return RuleResult("currency", same, f"window in {p.window.currency}, request in {asked}")
 
 
+def _minimum_grant(p: Pair) -> RuleResult:
+    """A source never gives less than its minimum grant, so a smaller request cannot fit."""
+    minimum, asked = p.source.min_grant, p.request.amount
+    if minimum is None or asked is None:
+        return RuleResult("minimum-grant", True, "no minimum grant" if minimum is None else "any")
+    detail = f"minimum grant {minimum:,} {p.window.currency}, asked {asked.value:,}"
+    return RuleResult("minimum-grant", asked.value >= minimum, detail)
+
+
 def _capacity(p: Pair) -> RuleResult:
     minimum = p.source.min_grant or Decimal(0)
     enough = p.window.available > 0 and p.window.available >= minimum
-    return RuleResult(
-        "capacity-at-least-min-grant", enough, f"{p.window.available} available, min {minimum}"
-    )
+    detail = f"{p.window.available:,} {p.window.currency} available, minimum grant {minimum:,}"
+    return RuleResult("capacity-at-least-min-grant", enough, detail)
 
 
 RULES: tuple[Callable[[Pair], RuleResult], ...] = (
@@ -110,6 +129,7 @@ RULES: tuple[Callable[[Pair], RuleResult], ...] = (
     _recipient,
     _window,
     _currency,
+    _minimum_grant,
     _capacity,
 )
 RULE_NAMES = (
@@ -120,6 +140,7 @@ RULE_NAMES = (
     "recipient-eligible",
     "window-open-before-deadline",
     "currency",
+    "minimum-grant",
     "capacity-at-least-min-grant",
 )
 
@@ -131,29 +152,71 @@ def check(pair: Pair) -> list[RuleResult]:
 
 def first_failure(pair: Pair) -> str | None:
     """The first rule the pair breaks, or None when it passes them all."""
+    broken = _first_broken(pair)
+    return broken.rule if broken else None
+
+
+def _first_broken(pair: Pair) -> RuleResult | None:
     for rule in RULES:
         result = rule(pair)
         if not result.passed:
-            return result.rule
+            return result
     return None
 
 
 ALL_PASSED = "eligible-but-capacity-taken"
+NO_SOURCES = "no-sources"
+PENDING = "pending"
+"""Not yet considered by the allocator: neither matched nor unmatched."""
+NEAREST_SHOWN = 3
+
+
+@dataclass(frozen=True)
+class Miss:
+    """A window that does not fit a request, the first rule it breaks, and what that rule says
+    would have to change."""
+
+    source_id: UUID
+    source: str
+    window_id: UUID
+    rule: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    """Why no window serves a request: the first rule broken by the windows that come nearest,
+    those windows, and how many windows each rule stopped first."""
+
+    reason: str
+    nearest: list[Miss]
+    stopped: dict[str, int]
 
 
 def why_unmatched(
     request: RequestDetails, sources: list[SourceDetails], today: date, network: RegionalNetwork
-) -> tuple[str, dict[str, int]]:
-    """Why no window serves a request: how many windows each rule stopped first, and the rule
-    that stopped the most. Windows that pass every rule count as `eligible-but-capacity-taken`:
-    the allocation gave their capacity to others, or their donors declined."""
-    stopped: dict[str, int] = {}
+) -> Unmatched:
+    """The nearest miss. Each window is stopped by the first rule it breaks, in `RULE_NAMES`
+    order; the windows whose first broken rule comes latest are nearest to fitting, and that
+    rule is the reason. A window breaking none counts as `eligible-but-capacity-taken`: the
+    allocation gave its capacity to others, or its donor declined. So a EUR request is told
+    `currency` when windows of its convention are in dollars, however many windows of other
+    conventions there are."""
+    misses: list[Miss] = []
     for source in sources:
         for window in source.windows:
-            rule = first_failure(Pair(request, source, window, today, network)) or ALL_PASSED
-            stopped[rule] = stopped.get(rule, 0) + 1
-    if not stopped:
-        return "no-sources", {}
-    failing = {rule: n for rule, n in stopped.items() if rule != ALL_PASSED}
-    reason = ALL_PASSED if ALL_PASSED in stopped else max(failing, key=lambda r: failing[r])
-    return reason, stopped
+            broken = _first_broken(Pair(request, source, window, today, network))
+            rule, detail = (broken.rule, broken.detail) if broken else (ALL_PASSED, "fits")
+            misses.append(Miss(source.source_id, source.name, window.window_id, rule, detail))
+    if not misses:
+        return Unmatched(NO_SOURCES, [], {})
+    stopped: dict[str, int] = {}
+    for miss in misses:
+        stopped[miss.rule] = stopped.get(miss.rule, 0) + 1
+    reason = max(stopped, key=_nearness)
+    nearest = [m for m in misses if m.rule == reason][:NEAREST_SHOWN]
+    return Unmatched(reason, nearest, stopped)
+
+
+def _nearness(rule: str) -> int:
+    return len(RULE_NAMES) if rule == ALL_PASSED else RULE_NAMES.index(rule)

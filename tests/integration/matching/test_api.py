@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from services.matching.adapters.repository import AllocationQueue
 from shared.events.inventory import SourceStatus
 from shared.events.requests import Amount
 from tests.database import fetch
@@ -222,4 +223,20 @@ async def test_unmatched_requests_say_why_nothing_fits(api: Api) -> None:
         (str(wrong_area.request_id), "thematic-area")
     ]
     assert answer.json()[0]["windows_stopped_by"] == {"thematic-area": 1}
+    assert [(m["rule"], m["detail"]) for m in answer.json()[0]["nearest"]] == [
+        ("thematic-area", "supports none of victim-assistance (CCM)")
+    ]
     assert khm_view.json() == []
+
+
+async def test_a_request_the_allocator_has_not_considered_yet_is_pending(api: Api) -> None:
+    waiting = request_details(state="KHM", areas=["victim-assistance"])
+    await seed(api, [waiting], [source()])
+    async with api.resources.sessions.begin() as session:
+        await AllocationQueue(session).add("request", waiting.request_id)
+
+    answer = await api.client.get("/v1/unmatched", headers=api.headers_for(OPERATOR))
+
+    assert [(u["request_id"], u["reason"], u["nearest"]) for u in answer.json()] == [
+        (str(waiting.request_id), "pending", [])
+    ]

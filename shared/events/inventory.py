@@ -106,6 +106,7 @@ class ReservationFailure(StrEnum):
     UNKNOWN_SOURCE = "unknown-source"
     CURRENCY_MISMATCH = "currency-mismatch"
     INVALID_AMOUNT = "invalid-amount"  # zero, finer than a cent, or outside the grant limits
+    ABOVE_MAXIMUM_GRANT = "above-maximum-grant"  # with what the request holds from the source
 
 
 class FundsReservationFailed(EventPayload):

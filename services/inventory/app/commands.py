@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from uuid import UUID
 
 from services.inventory.adapters.ledger_repository import LedgerRepository
@@ -178,12 +179,24 @@ async def reserve(uow: UnitOfWork, acceptance: Acceptance, now: datetime) -> Non
         log.info("match %s has its answer already", acceptance.match_id)
         return
     if source is not None:
-        source.reserve(acceptance, now.date(), uow.network, now)
+        granted = await _granted(uow, source, acceptance.request_id)
+        source.reserve(acceptance, now.date(), uow.network, now, granted)
         await repository.save(source)
         return
     unknown = Refusal(ReservationFailure.UNKNOWN_SOURCE, f"no source {acceptance.source_id}")
     refused = Reservation.answer(acceptance, now, window_id=None, refusal=unknown)
     await repository.record_answer(UnknownSourceAnswer.of(refused))
+
+
+async def _granted(uow: UnitOfWork, source: Source, request_id: UUID) -> Decimal:
+    """What the source holds or has committed for the request. Read under the source's lock,
+    so reservations for the same request, whichever consumer takes them, count each other."""
+    ledger = LedgerRepository(uow.session)
+    held = await ledger.reservations(
+        request_id=request_id, source_id=source.id, status=ReservationStatus.HELD.value
+    )
+    committed = [(await ledger.balance(w.id, request_id)).committed for w in source.windows]
+    return sum((r.amount for r in held), Decimal(0)) + sum(committed, Decimal(0))
 
 
 async def release_for(uow: UnitOfWork, request_id: UUID, actor: str, now: datetime) -> None:

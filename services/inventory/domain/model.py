@@ -313,11 +313,18 @@ class Source:
         return entry
 
     def reserve(
-        self, acceptance: Acceptance, today: date, network: RegionalNetwork, now: datetime
+        self,
+        acceptance: Acceptance,
+        today: date,
+        network: RegionalNetwork,
+        now: datetime,
+        granted: Decimal = Decimal(0),
     ) -> Reservation:
-        """Answer an accepted match: hold its amount on a window, or say why not."""
+        """Answer an accepted match: hold its amount on a window, or say why not. `granted` is
+        what the source holds or has committed for the request already: the maximum grant is
+        per request, whatever the number of matches."""
         try:
-            window: Window | None = self._window_for(acceptance, today, network)
+            window: Window | None = self._window_for(acceptance, today, network, granted)
             refusal = None
         except Refusal as error:
             window, refusal = None, error
@@ -371,7 +378,9 @@ class Source:
         self.events.append(ReservationSettled(reservation, actor))
         return window
 
-    def _window_for(self, acceptance: Acceptance, today: date, network: RegionalNetwork) -> Window:
+    def _window_for(
+        self, acceptance: Acceptance, today: date, network: RegionalNetwork, granted: Decimal
+    ) -> Window:
         if self.status is not SourceStatus.ACTIVE:
             raise Refusal(ReservationFailure.SOURCE_INACTIVE, f"the source is {self.status}")
         if acceptance.currency is None:
@@ -381,6 +390,7 @@ class Source:
                 ReservationFailure.NOT_ELIGIBLE, f"{acceptance.state} is not eligible for it"
             )
         self._refuse_invalid_amount(acceptance.amount)
+        self._refuse_above_maximum(acceptance.amount, granted)
         if acceptance.window_id is not None:
             return self._named_window(acceptance, today)
         return self._open_window(acceptance, today)
@@ -393,6 +403,15 @@ class Source:
             self._require_grant_limits(amount)
         except (SourceConflict, InvalidTerms) as violation:
             raise Refusal(ReservationFailure.INVALID_AMOUNT, str(violation)) from violation
+
+    def _refuse_above_maximum(self, amount: Decimal, granted: Decimal) -> None:
+        high = self.profile.max_grant
+        if high is not None and granted + amount > high:
+            raise Refusal(
+                ReservationFailure.ABOVE_MAXIMUM_GRANT,
+                f"the request has {granted} from this source already; {amount} more would pass "
+                f"its maximum grant of {high}",
+            )
 
     def _named_window(self, acceptance: Acceptance, today: date) -> Window:
         window = next((w for w in self.windows if w.id == acceptance.window_id), None)

@@ -96,7 +96,8 @@ def plan(
     )
     variable = [r for r in snapshot.requests if r.request_id in chosen and r.remaining > 0]
     table = WindowTable(windows, options.network)
-    wanted, result = _wanted(variable, table, context, snapshot.refused, options)
+    granted = granted_by_source(snapshot.matches)
+    wanted, result = _wanted(variable, table, context, snapshot.refused, granted, options)
     _diff(result, [m for m in standing if m.request_id in chosen], wanted, context, options)
     result.covered = sum((w.amount for w in wanted), Decimal(0))
     mark_leads(result, snapshot.matches)
@@ -148,15 +149,60 @@ class Wanted:
     allocation: dict[str, float] | None
 
 
-def problem_of(requests: list[OpenRequest], table: WindowTable, pairs: Any) -> Problem:
+def one_window_per_capped_source(pairs: Any, table: WindowTable) -> Any:
+    """A source's maximum grant binds what all its windows give one request together, while
+    the allocation bounds each pair alone: so a request is offered only the roomiest window of
+    each source that has a maximum grant."""
     pair_request, pair_window, pair_score = pairs
-    sources = [table.windows[w].source for w in pair_window]
+    best: dict[tuple[int, UUID], int] = {}
+    keep = np.ones(len(pair_request), dtype=bool)
+    for k, (r, w) in enumerate(zip(pair_request.tolist(), pair_window.tolist(), strict=True)):
+        ref = table.windows[w]
+        if ref.source.max_grant is None:
+            continue
+        key = (r, ref.source.source_id)
+        if key not in best:
+            best[key] = k
+            continue
+        kept = best[key]
+        loser = k if ref.capacity <= table.windows[pair_window[kept]].capacity else kept
+        keep[loser] = False
+        best[key] = kept if loser == k else k
+    return pair_request[keep], pair_window[keep], pair_score[keep]
+
+
+def granted_by_source(matches: list[Match]) -> dict[tuple[UUID, UUID], Decimal]:
+    """What each source has already committed to each request (accepted or reserved)."""
+    granted: dict[tuple[UUID, UUID], Decimal] = defaultdict(Decimal)
+    for m in matches:
+        if m.status in COMMITTED:
+            granted[(m.request_id, m.source_id)] += m.amount
+    return granted
+
+
+def problem_of(
+    requests: list[OpenRequest],
+    table: WindowTable,
+    pairs: Any,
+    granted: dict[tuple[UUID, UUID], Decimal] | None = None,
+) -> Problem:
+    """The allocation problem of the candidate pairs. A source's maximum grant is per request,
+    so what the source has committed to the request already comes off the pair's upper bound
+    (and a pair left less room than the minimum grant gets nothing, `Problem.upper_bounds`)."""
+    pair_request, pair_window, pair_score = pairs
+    committed = granted or {}
+    upper = []
+    for r, w in zip(pair_request.tolist(), pair_window.tolist(), strict=True):
+        source = table.windows[w].source
+        key = (requests[r].request_id, source.source_id)
+        room = source.max_grant - committed.get(key, Decimal(0)) if source.max_grant else None
+        upper.append(np.inf if room is None else float(max(room, Decimal(0))))
     return Problem(
         need=np.array([float(r.remaining) for r in requests]),
         capacity=table.capacity,
         pair_request=pair_request,
         pair_window=pair_window,
-        pair_upper=np.array([float(s.max_grant) if s.max_grant else np.inf for s in sources]),
+        pair_upper=np.array(upper, dtype=np.float64),
         pair_lower=table.minimum[pair_window],
         pair_score=pair_score,
         pair_incumbent=np.zeros(len(pair_request), dtype=bool),
@@ -168,13 +214,14 @@ def _wanted(
     table: WindowTable,
     context: scoring.Context,
     refused: frozenset[tuple[UUID, UUID]],
+    granted: dict[tuple[UUID, UUID], Decimal],
     options: Options,
 ) -> tuple[list[Wanted], Plan]:
     """What the allocation wants proposed, and the run's figures."""
     money = [r for r in requests if r.details.amount is not None]
     in_kind = [r for r in requests if r.details.amount is None]
     pairs = candidate_pairs(money, table, context, options.per_request, refused).arrays()
-    problem = problem_of(money, table, pairs)
+    problem = problem_of(money, table, one_window_per_capped_source(pairs, table), granted)
     result = allocation.allocate_fairly(problem, options.time_limit)
     wanted = [
         Wanted(

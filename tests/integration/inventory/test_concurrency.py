@@ -35,16 +35,18 @@ GRANT = Decimal("12500.00")
 COMMITMENTS = MATCHES = 60  # each side asks for three quarters of the capacity: together, 1.5
 
 
-def accepted(source: dict[str, Any]) -> Match:
+def accepted(
+    source: dict[str, Any], request_id: UUID | None = None, amount: Decimal = GRANT
+) -> Match:
     return Match(
         match_id=uuid4(),
-        request_id=uuid4(),
+        request_id=request_id or uuid4(),
         state="KHM",
         regional_centre="south-eastern-asia",
         source_id=UUID(source["id"]),
         window_id=UUID(source["windows"][0]["id"]),
         donor="norway",
-        amount=GRANT,
+        amount=amount,
         currency="USD",
     )
 
@@ -144,6 +146,35 @@ async def test_one_window_is_never_overdrawn_and_everyone_gets_an_answer(
     assert len(reserved) == len(held) > 0
     assert statuses_seen[201] > 0
     assert {a.payload.match_id for a in answers} == {m.match_id for m in matches}  # type: ignore[attr-defined]
+
+
+async def test_one_request_never_gets_more_than_the_maximum_grant_from_one_source(
+    live_api: Api, environment: Environment
+) -> None:
+    """Eight acceptances of 100,000 for one request, each sent twice, taken by three consumers
+    at once: the source's maximum grant of 400,000 holds, and the rest fail with the reason."""
+    source = await register(live_api, windows=[window_body("5000000.00")], max_grant="400000.00")
+    request_id = uuid4()
+    matches = [accepted(source, request_id, Decimal("100000.00")) for _ in range(8)]
+    members = group_members(live_api, 2)
+    tasks = [asyncio.create_task(member.run()) for member in members]
+    try:
+        topic = live_api.resources.topics.global_(Stream.MATCHES)
+        await send_twice(live_api.resources.producer, topic, matches)
+        await eventually(lambda: answered(environment, len(matches)), seconds=120)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    rows = await fetch(environment.database_url, "SELECT * FROM inventory.reservations")
+
+    held = [r for r in rows if r["status"] == "held"]
+    assert len(rows) == len(matches)
+    assert sum(r["amount"] for r in held) == Decimal("400000.00")
+    assert Counter(r["reason"] for r in rows if r["status"] == "failed") == {
+        "above-maximum-grant": 4
+    }
 
 
 async def send_twice(producer: Any, topic: str, matches: list[Match]) -> None:

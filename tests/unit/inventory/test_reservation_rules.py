@@ -138,3 +138,21 @@ def test_a_released_reservation_gives_its_amount_back() -> None:
 
     assert source.windows[0].available == Decimal("1000000.00")
     assert reservation.status is ReservationStatus.RELEASED
+
+
+def test_a_reservation_that_would_pass_the_maximum_grant_for_its_request_fails() -> None:
+    source = registered(terms("2000000.00"), max_grant=Decimal("400000"))
+    accepted = acceptance(source, "200000.00")
+
+    refused = source.reserve(accepted, TODAY, NETWORK, NOW, granted=Decimal("300000.00"))
+    held = source.reserve(
+        acceptance(source, "200000.00"), TODAY, NETWORK, NOW, granted=Decimal("200000.00")
+    )
+
+    assert (refused.status, refused.reason) == (
+        ReservationStatus.FAILED,
+        Failure.ABOVE_MAXIMUM_GRANT,
+    )
+    assert "maximum grant of 400000" in refused.detail
+    assert held.status is ReservationStatus.HELD
+    assert source.windows[0].reserved == Decimal("200000.00")

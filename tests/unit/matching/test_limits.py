@@ -1,0 +1,165 @@
+"""Limits that hold whatever the order of events: over random sequences of donors' accepts and
+declines, the inventory's reservations and refusals, and full or incremental re-allocations, no
+window is over its capacity, no request over what it asked, no source over its maximum grant for
+one request, and no proposal breaks a hard rule."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from uuid import UUID
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from services.matching.domain import planner, rules
+from services.matching.domain.model import COMMITTED, Match, MatchStatus, OpenRequest
+from shared.events.inventory import SourceDetails
+from tests.factories import NOW
+from tests.matching_factories import TODAY, open_request, source, window
+from tests.unit.matching.test_planner import NETWORK, OPTIONS, requests_strategy, sources_strategy
+
+ANSWERS = ("accept", "decline", "reserve", "fail", "reallocate")
+
+
+@dataclass
+class Market:
+    """Requests, sources and every match made, moved as the services would move them."""
+
+    requests: list[OpenRequest]
+    sources: list[SourceDetails]
+    matches: list[Match] = field(default_factory=list)
+
+    def allocate(self, full: bool) -> None:
+        live = [
+            m for m in self.matches if m.status is MatchStatus.PROPOSED or m.status in COMMITTED
+        ]
+        refused = frozenset(
+            (m.request_id, m.window_id)
+            for m in self.matches
+            if m.status in (MatchStatus.DECLINED, MatchStatus.FAILED)
+        )
+        snapshot = planner.Snapshot(self.open_requests(), self.sources, live, refused)
+        scope = None if full else frozenset(r.request_id for r in self.requests)
+        plan = planner.plan(snapshot, scope, OPTIONS, NOW)
+        self.matches += plan.proposals
+
+    def open_requests(self) -> list[OpenRequest]:
+        committed = self.committed_to_requests()
+        return [
+            OpenRequest(r.details, r.published_at, _asked(r) - committed[r.request_id])
+            for r in self.requests
+        ]
+
+    def committed_to_requests(self) -> dict[UUID, Decimal]:
+        committed: dict[UUID, Decimal] = defaultdict(Decimal)
+        for m in self.matches:
+            if m.status in COMMITTED:
+                committed[m.request_id] += m.amount
+        return committed
+
+    def answer(self, answer: str, pick: int) -> None:
+        wanted = MatchStatus.PROPOSED if answer in ("accept", "decline") else MatchStatus.ACCEPTED
+        candidates = [m for m in self.matches if m.status is wanted]
+        if answer == "reallocate" or not candidates:
+            return
+        match = candidates[pick % len(candidates)]
+        if answer == "accept":
+            match.accept("donor", NOW)
+        elif answer == "decline":
+            match.decline("donor", NOW, None)
+        elif answer == "fail":
+            match.reservation_failed("capacity-gone", NOW)
+        else:
+            match.funds_reserved(match.amount, NOW)
+            self._take_from_window(match)
+
+    def _take_from_window(self, match: Match) -> None:
+        """The inventory holds a reservation: the window's availability goes down by it."""
+        self.sources = [
+            s.model_copy(
+                update={
+                    "windows": [
+                        w.model_copy(update={"available": w.available - match.amount})
+                        if w.window_id == match.window_id
+                        else w
+                        for w in s.windows
+                    ]
+                }
+            )
+            for s in self.sources
+        ]
+
+
+def _asked(request: OpenRequest) -> Decimal:
+    return request.details.amount.value if request.details.amount else Decimal(0)
+
+
+def check_limits(market: Market) -> None:
+    windows = {w.window_id: (s, w) for s in market.sources for w in s.windows}
+    requests = {r.request_id: r for r in market.requests}
+    held = [m for m in market.matches if m.status is MatchStatus.PROPOSED or m.status in COMMITTED]
+    on_window: dict[UUID, Decimal] = defaultdict(Decimal)
+    on_request: dict[UUID, Decimal] = defaultdict(Decimal)
+    from_source: dict[tuple[UUID, UUID], Decimal] = defaultdict(Decimal)
+    for m in held:
+        if m.status is not MatchStatus.RESERVED:  # a reservation is already out of `available`
+            on_window[m.window_id] += m.amount
+        on_request[m.request_id] += m.amount
+        from_source[(m.request_id, m.source_id)] += m.amount
+        s, w = windows[m.window_id]
+        if m.status is MatchStatus.PROPOSED:
+            pair = rules.Pair(requests[m.request_id].details, s, w, TODAY, NETWORK)
+            assert all(result.passed for result in rules.check(pair)), rules.check(pair)
+            assert m.amount == 0 or m.amount >= (s.min_grant or 0)
+    for window_id, amount in on_window.items():
+        assert amount <= windows[window_id][1].available, "a window over its capacity"
+    for request_id, amount in on_request.items():
+        asked = _asked(requests[request_id])
+        assert asked == 0 or amount <= asked, "a request over what it asked"
+    sources = {s.source_id: s for s in market.sources}
+    for (_, source_id), amount in from_source.items():
+        limit = sources[source_id].max_grant
+        assert limit is None or amount <= limit, "a source over its maximum grant for a request"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(requests_strategy, min_size=1, max_size=5),
+    st.lists(sources_strategy(), min_size=1, max_size=4),
+    st.lists(st.tuples(st.sampled_from(ANSWERS), st.integers(0, 20), st.booleans()), max_size=14),
+)
+def test_limits_hold_across_any_sequence_of_answers_and_reallocations(
+    requests: list[OpenRequest],
+    sources: list[SourceDetails],
+    steps: list[tuple[str, int, bool]],
+) -> None:
+    market = Market(requests, sources)
+    market.allocate(full=True)
+    check_limits(market)
+    for answer, pick, full in steps:
+        market.answer(answer, pick)
+        market.allocate(full)
+        check_limits(market)
+
+
+def test_the_maximum_grant_holds_across_accept_then_reallocate_then_accept() -> None:
+    """The case a donor met: a window's maximum grant accepted, then a re-allocation after the
+    co-donor withdrew must not propose the same source again."""
+    capped = source(window("2000000.00"), max_grant=Decimal("400000"))
+    co_donor = source(window("200000.00"), donor="sweden")
+    request = open_request(amount={"value": "600000.00", "currency": "USD"})
+    market = Market([request], [capped, co_donor])
+    market.allocate(full=True)
+    first = next(m for m in market.matches if m.source_id == capped.source_id)
+    assert first.amount == Decimal("400000.00")
+    first.accept("donor:norway", NOW)
+    declined = next(m for m in market.matches if m.source_id == co_donor.source_id)
+    declined.decline("donor:sweden", NOW, None)
+
+    market.allocate(full=True)
+
+    proposed = [m for m in market.matches if m.status is MatchStatus.PROPOSED]
+    assert [m for m in proposed if m.source_id == capped.source_id] == []
+    check_limits(market)

@@ -27,7 +27,7 @@ from shared.deps import Answer, Call, CallDep, IfMatch, UnitOfWorkDep
 from shared.http import PROBLEMS
 from shared.versioning import etag
 
-router = APIRouter(prefix="/v1/requests", tags=["requests"])
+router = APIRouter(prefix="/v1/requests", tags=["requests"], responses=PROBLEMS)
 
 
 def _now() -> datetime:
@@ -42,7 +42,6 @@ def _answer(request: AssistanceRequest, **headers: str) -> Answer:
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=RequestOut,
-    responses=PROBLEMS,
     summary="Create a draft request for the caller's state",
 )
 async def create_request(body: NewRequest, call: CallDep) -> Any:
@@ -55,7 +54,7 @@ async def create_request(body: NewRequest, call: CallDep) -> Any:
     return await call.once(201, create)
 
 
-@router.get("", response_model=RequestPage, responses=PROBLEMS, summary="List requests")
+@router.get("", summary="List requests")
 async def list_requests(
     uow: UnitOfWorkDep,
     principal: PrincipalDep,
@@ -83,7 +82,7 @@ async def list_requests(
     return RequestPage(items=[RequestOut.of(r) for r in requests], next_cursor=next_cursor)
 
 
-@router.get("/{request_id}", response_model=RequestOut, responses=PROBLEMS)
+@router.get("/{request_id}")
 async def get_request(
     request_id: UUID, response: Response, uow: UnitOfWorkDep, principal: PrincipalDep
 ) -> RequestOut:
@@ -94,8 +93,6 @@ async def get_request(
 
 @router.get(
     "/{request_id}/history",
-    response_model=list[TransitionOut],
-    responses=PROBLEMS,
     summary="Every transition: who, when, from what to what, and why",
 )
 async def get_history(
@@ -108,8 +105,7 @@ async def get_history(
 
 @router.put(
     "/{request_id}",
-    response_model=RequestOut,
-    responses={**PROBLEMS, 428: {}},
+    responses={428: {}},
     summary="Amend a draft or returned request (If-Match required)",
 )
 async def amend_request(
@@ -144,7 +140,6 @@ async def _lifecycle(
 @router.post(
     "/{request_id}/submit",
     response_model=RequestOut,
-    responses=PROBLEMS,
     summary="Submit a draft or returned request for regional review",
 )
 async def submit_request(request_id: UUID, call: CallDep, if_match: IfMatch = None) -> Any:
@@ -154,7 +149,6 @@ async def submit_request(request_id: UUID, call: CallDep, if_match: IfMatch = No
 @router.post(
     "/{request_id}/withdraw",
     response_model=RequestOut,
-    responses=PROBLEMS,
     summary="Withdraw an open request (its state)",
 )
 async def withdraw_request(
@@ -169,7 +163,6 @@ async def withdraw_request(
 @router.post(
     "/{request_id}/endorse",
     response_model=RequestOut,
-    responses=PROBLEMS,
     summary="Endorse a submitted request (its regional centre, or the secretariat)",
 )
 async def endorse_request(
@@ -184,7 +177,6 @@ async def endorse_request(
 @router.post(
     "/{request_id}/return",
     response_model=RequestOut,
-    responses=PROBLEMS,
     summary="Return a request to its state for amendment, saying why",
 )
 async def return_request(
@@ -199,7 +191,6 @@ async def return_request(
 @router.post(
     "/{request_id}/publish",
     response_model=RequestOut,
-    responses=PROBLEMS,
     summary="Publish an endorsed request to matching (the secretariat)",
 )
 async def publish_request(request_id: UUID, call: CallDep, if_match: IfMatch = None) -> Any:
@@ -209,7 +200,6 @@ async def publish_request(request_id: UUID, call: CallDep, if_match: IfMatch = N
 @router.post(
     "/{request_id}/complete",
     response_model=RequestOut,
-    responses=PROBLEMS,
     summary="Mark a funded request completed",
 )
 async def complete_request(

@@ -12,23 +12,17 @@ with a failed reservation, so that every match has exactly one answer.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
 from uuid import UUID, uuid4
 
 from shared.events.inventory import ReservationFailure
 from shared.values import Money
+from shared.values import attributes as attributes  # the inventory's adapters import it from here
 
 ZERO = Decimal("0.00")
-
-
-def attributes(thing: object, names: Iterable[str]) -> dict[str, Any]:
-    """The attributes `names` lists that `thing` has: to copy a value from one layer to another."""
-    return {name: getattr(thing, name) for name in names if hasattr(thing, name)}
 
 
 def field_names(value_type: type) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -19,7 +20,7 @@ from services.requests.api.schemas import (
     TransitionOut,
 )
 from services.requests.app import commands
-from services.requests.app.commands import Change, visible_request
+from services.requests.app.commands import Change, ReasonedChange, visible_request
 from services.requests.domain.model import AssistanceRequest, Status
 from services.requests.domain.policy import Action, RequestFilter, narrow, visible
 from shared.auth import PrincipalDep
@@ -137,41 +138,54 @@ async def _lifecycle(
     return await call.once(200, apply)
 
 
-@router.post(
-    "/{request_id}/submit",
-    response_model=RequestOut,
-    summary="Submit a draft or returned request for regional review",
+def _post_change(path: str, summary: str, endpoint: Callable[..., Awaitable[Any]]) -> None:
+    router.post(
+        f"/{{request_id}}/{path}",
+        response_model=RequestOut,
+        summary=summary,
+        name=f"{path}_request",
+    )(endpoint)
+
+
+def _change_route(path: str, action: Action, change: Change, summary: str) -> None:
+    """POST /v1/requests/{request_id}/<path>: the lifecycle change `change`, which takes no body."""
+
+    async def change_request(request_id: UUID, call: CallDep, if_match: IfMatch = None) -> Any:
+        return await _lifecycle(call, if_match, request_id, action, change)
+
+    _post_change(path, summary, change_request)
+
+
+def _reasoned_change_route(path: str, action: Action, change: ReasonedChange, summary: str) -> None:
+    """POST /v1/requests/{request_id}/<path>: the lifecycle change `change`, with the reason the
+    body may give."""
+
+    async def change_request(
+        request_id: UUID, call: CallDep, body: ReasonIn | None = None, if_match: IfMatch = None
+    ) -> Any:
+        reason = body.reason if body else None
+        return await _lifecycle(
+            call, if_match, request_id, action, lambda r, who, now: change(r, who, now, reason)
+        )
+
+    _post_change(path, summary, change_request)
+
+
+_change_route(
+    "submit",
+    Action.SUBMIT,
+    AssistanceRequest.submit,
+    "Submit a draft or returned request for regional review",
 )
-async def submit_request(request_id: UUID, call: CallDep, if_match: IfMatch = None) -> Any:
-    return await _lifecycle(call, if_match, request_id, Action.SUBMIT, AssistanceRequest.submit)
-
-
-@router.post(
-    "/{request_id}/withdraw",
-    response_model=RequestOut,
-    summary="Withdraw an open request (its state)",
+_reasoned_change_route(
+    "withdraw", Action.WITHDRAW, AssistanceRequest.withdraw, "Withdraw an open request (its state)"
 )
-async def withdraw_request(
-    request_id: UUID, call: CallDep, body: ReasonIn | None = None, if_match: IfMatch = None
-) -> Any:
-    def change(r: AssistanceRequest, who: str, now: datetime) -> None:
-        r.withdraw(who, now, body.reason if body else None)
-
-    return await _lifecycle(call, if_match, request_id, Action.WITHDRAW, change)
-
-
-@router.post(
-    "/{request_id}/endorse",
-    response_model=RequestOut,
-    summary="Endorse a submitted request (its regional centre, or the secretariat)",
+_reasoned_change_route(
+    "endorse",
+    Action.REVIEW,
+    AssistanceRequest.endorse,
+    "Endorse a submitted request (its regional centre, or the secretariat)",
 )
-async def endorse_request(
-    request_id: UUID, call: CallDep, body: ReasonIn | None = None, if_match: IfMatch = None
-) -> Any:
-    def change(r: AssistanceRequest, who: str, now: datetime) -> None:
-        r.endorse(who, now, body.reason if body else None)
-
-    return await _lifecycle(call, if_match, request_id, Action.REVIEW, change)
 
 
 @router.post(
@@ -188,24 +202,12 @@ async def return_request(
     return await _lifecycle(call, if_match, request_id, Action.REVIEW, change)
 
 
-@router.post(
-    "/{request_id}/publish",
-    response_model=RequestOut,
-    summary="Publish an endorsed request to matching (the secretariat)",
+_change_route(
+    "publish",
+    Action.PUBLISH,
+    AssistanceRequest.publish,
+    "Publish an endorsed request to matching (the secretariat)",
 )
-async def publish_request(request_id: UUID, call: CallDep, if_match: IfMatch = None) -> Any:
-    return await _lifecycle(call, if_match, request_id, Action.PUBLISH, AssistanceRequest.publish)
-
-
-@router.post(
-    "/{request_id}/complete",
-    response_model=RequestOut,
-    summary="Mark a funded request completed",
+_reasoned_change_route(
+    "complete", Action.COMPLETE, AssistanceRequest.complete, "Mark a funded request completed"
 )
-async def complete_request(
-    request_id: UUID, call: CallDep, body: ReasonIn | None = None, if_match: IfMatch = None
-) -> Any:
-    def change(r: AssistanceRequest, who: str, now: datetime) -> None:
-        r.complete(who, now, body.reason if body else None)
-
-    return await _lifecycle(call, if_match, request_id, Action.COMPLETE, change)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
 
@@ -30,3 +30,8 @@ def attributes(thing: object, names: Iterable[str], **given: Any) -> dict[str, A
     """The attributes `names` lists that `thing` has, with the values `given` for the others (or
     instead): to copy a value from one layer to another."""
     return {name: getattr(thing, name) for name in names if hasattr(thing, name)} | given
+
+
+def field_names(value_type: type) -> list[str]:
+    """The fields of a dataclass."""
+    return [f.name for f in fields(value_type)]

@@ -12,7 +12,7 @@ with a failed reservation, so that every match has exactly one answer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -20,14 +20,12 @@ from uuid import UUID, uuid4
 
 from shared.events.inventory import ReservationFailure
 from shared.values import Money
-from shared.values import attributes as attributes  # the inventory's adapters import it from here
+
+# The inventory's adapters import these from here.
+from shared.values import attributes as attributes
+from shared.values import field_names as field_names
 
 ZERO = Decimal("0.00")
-
-
-def field_names(value_type: type) -> list[str]:
-    """The fields of a dataclass."""
-    return [f.name for f in fields(value_type)]
 
 
 class EntryKind(StrEnum):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
 from typing import Any
@@ -188,19 +189,34 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _on_unexpected)
 
 
-class RetryConflictsMiddleware:
+class HttpMiddleware(ABC):
+    """An ASGI middleware that acts on HTTP calls alone: anything else (the lifespan, a web
+    socket) passes through untouched."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self.handle(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+    @abstractmethod
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """One HTTP call, passed on to `self.app`."""
+
+
+class RetryConflictsMiddleware(HttpMiddleware):
     """Runs a call again when its transaction lost a deadlock or serialization race, up to
     `attempts` times, instead of answering 500: the loser's unit of work rolled back whole, so
     a second run is as if the first never happened. Only before the answer has started."""
 
     def __init__(self, app: ASGIApp, attempts: int = 5) -> None:
-        self.app = app
+        super().__init__(app)
         self.attempts = attempts
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         body = await _read_body(receive)
         for attempt in range(1, self.attempts + 1):
             started = False
@@ -243,16 +259,10 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replayed
 
 
-class RequestIdMiddleware:
+class RequestIdMiddleware(HttpMiddleware):
     """Takes the caller's `X-Request-ID` (or makes one), exposes it to logs, and echoes it."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER.lower().encode())
         request_id = incoming.decode()[:200] if incoming else uuid.uuid4().hex
         token = request_id_var.set(request_id)

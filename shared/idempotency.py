@@ -9,6 +9,7 @@ scoped to the caller's API key, and a key reused for a different request is refu
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
@@ -49,17 +50,15 @@ def idempotency_table(metadata: MetaData) -> Table:
     )
 
 
+@dataclass
 class Idempotency:
     """The idempotency of one HTTP write; `replay()` first, `remember()` last."""
 
-    def __init__(
-        self, table: Table, session: AsyncSession, caller: str, key: str | None, fingerprint: str
-    ) -> None:
-        self.table = table
-        self.session = session
-        self.caller = caller
-        self.key = key
-        self.fingerprint = fingerprint
+    table: Table
+    session: AsyncSession
+    caller: str
+    key: str | None
+    fingerprint: str
 
     async def replay(self) -> JSONResponse | None:
         """The stored answer of an earlier call with this key, or None when this call is new."""

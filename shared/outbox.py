@@ -17,7 +17,7 @@ import contextlib
 import logging
 import zlib
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import KW_ONLY, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -108,30 +108,25 @@ def notify_channel(table: Table) -> str:
     return f"{table.schema}_outbox"
 
 
+@dataclass
 class OutboxRelay:
     """Publishes a service's outbox rows to Kafka, in order, and marks them sent."""
 
-    def __init__(
-        self,
-        table: Table,
-        sessions: Sessions,
-        producer: AIOKafkaProducer,
-        *,
-        listen_dsn: str,
-        batch_size: int = 500,
-        idle_poll_seconds: float = 1.0,
-        sent_retention: timedelta = timedelta(hours=24),
-    ) -> None:
-        self.table = table
-        self.sessions = sessions
-        self.producer = producer
-        self.listen_dsn = listen_dsn
-        self.batch_size = batch_size
-        self.idle_poll_seconds = idle_poll_seconds
-        self.sent_retention = sent_retention
-        self.lock_key = zlib.crc32(f"outbox:{table.schema}".encode())
-        self._wakeup = asyncio.Event()
-        self.published = 0
+    table: Table
+    sessions: Sessions
+    producer: AIOKafkaProducer
+    _: KW_ONLY
+    listen_dsn: str
+    batch_size: int = 500
+    idle_poll_seconds: float = 1.0
+    sent_retention: timedelta = timedelta(hours=24)
+    published: int = field(default=0, init=False)
+    _wakeup: asyncio.Event = field(default_factory=asyncio.Event, init=False)
+
+    @property
+    def lock_key(self) -> int:
+        """The advisory lock only one relay of the service holds at a time."""
+        return zlib.crc32(f"outbox:{self.table.schema}".encode())
 
     async def run(self) -> None:
         listener = asyncio.create_task(

@@ -27,6 +27,7 @@ from prometheus_client import Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.events.envelope import Envelope
+from shared.http import HttpMiddleware
 
 tracer = trace.get_tracer("clearinghouse")
 _propagator = TraceContextTextMapPropagator()
@@ -99,17 +100,14 @@ def consuming(consumer: str, envelope: Envelope[Any], topic: str) -> Iterator[Sp
         yield span
 
 
-class MetricsMiddleware:
+class MetricsMiddleware(HttpMiddleware):
     """Counts and times every HTTP request by its route template (not its raw path)."""
 
     def __init__(self, app: ASGIApp, service: str) -> None:
-        self.app = app
+        super().__init__(app)
         self.service = service
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         status = 500
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
 from decimal import Decimal
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -22,3 +24,14 @@ class Contact:
     email: str
     phone: str | None = None
     organisation: str | None = None
+
+
+def attributes(thing: object, names: Iterable[str], **given: Any) -> dict[str, Any]:
+    """The attributes `names` lists that `thing` has, with the values `given` for the others (or
+    instead): to copy a value from one layer to another."""
+    return {name: getattr(thing, name) for name in names if hasattr(thing, name)} | given
+
+
+def field_names(value_type: type) -> list[str]:
+    """The fields of a dataclass."""
+    return [f.name for f in fields(value_type)]

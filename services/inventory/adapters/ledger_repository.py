@@ -23,11 +23,10 @@ from services.inventory.domain.ledger import (
     Original,
     Reservation,
     ReservationStatus,
-    attributes,
-    field_names,
 )
 from shared.events.inventory import ReservationFailure
 from shared.pagination import newest_first
+from shared.values import attributes, field_names
 
 
 @dataclass(frozen=True)

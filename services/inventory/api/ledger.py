@@ -43,7 +43,7 @@ from shared.errors import NotFound
 from shared.http import PROBLEMS
 from shared.values import Money
 
-router = APIRouter(prefix="/v1", tags=["ledger"])
+router = APIRouter(prefix="/v1", tags=["ledger"], responses=PROBLEMS)
 
 
 async def _recorded(call: Call, write: Callable[[], Awaitable[LedgerEntry]]) -> Response:
@@ -70,7 +70,6 @@ def _act_route(kind: EntryKind, path: str, summary: str) -> None:
         f"/sources/{{source_id}}/{path}",
         status_code=201,
         response_model=EntryOut,
-        responses=PROBLEMS,
         summary=summary,
         name=f"record_{kind.value}",
     )(record_act)
@@ -95,7 +94,6 @@ _act_route(
     "/ledger/entries/{entry_id}/corrections",
     status_code=201,
     response_model=EntryOut,
-    responses=PROBLEMS,
     summary="Correct an entry with a new entry carrying the difference",
 )
 async def correct_entry(entry_id: UUID, body: CorrectionIn, call: CallDep) -> Any:
@@ -109,7 +107,6 @@ async def correct_entry(entry_id: UUID, body: CorrectionIn, call: CallDep) -> An
     "/reservations/{reservation_id}/commitment",
     status_code=201,
     response_model=EntryOut,
-    responses=PROBLEMS,
     summary="Convert a held reservation into a commitment for its request",
 )
 async def convert_reservation(reservation_id: UUID, body: ConversionIn, call: CallDep) -> Any:
@@ -121,7 +118,7 @@ async def convert_reservation(reservation_id: UUID, body: ConversionIn, call: Ca
     )
 
 
-@router.get("/ledger/entries/{entry_id}", response_model=EntryOut, responses=PROBLEMS)
+@router.get("/ledger/entries/{entry_id}")
 async def get_entry(entry_id: UUID, uow: UnitOfWorkDep, principal: PrincipalDep) -> EntryOut:
     entry = await LedgerRepository(uow.session).entry(entry_id)
     if entry is None:
@@ -131,8 +128,6 @@ async def get_entry(entry_id: UUID, uow: UnitOfWorkDep, principal: PrincipalDep)
 
 @router.get(
     "/ledger/entries",
-    response_model=EntryPage,
-    responses=PROBLEMS,
     summary="Ledger entries, newest recorded first",
 )
 async def list_entries(
@@ -152,8 +147,6 @@ async def list_entries(
 
 @router.get(
     "/sources/{source_id}/ledger",
-    response_model=SourceLedgerOut,
-    responses=PROBLEMS,
     summary="A source's windows with their totals, and what each holds for each request",
 )
 async def source_ledger(
@@ -170,8 +163,6 @@ async def source_ledger(
 
 @router.get(
     "/ledger/requests/{request_id}",
-    response_model=RequestLedgerOut,
-    responses=PROBLEMS,
     summary="What every source pledged, committed, reserved and disbursed for one request",
 )
 async def request_ledger(
@@ -187,7 +178,7 @@ async def request_ledger(
     )
 
 
-@router.get("/reservations/{reservation_id}", response_model=ReservationOut, responses=PROBLEMS)
+@router.get("/reservations/{reservation_id}")
 async def get_reservation(
     reservation_id: UUID, uow: UnitOfWorkDep, principal: PrincipalDep
 ) -> ReservationOut:
@@ -199,8 +190,6 @@ async def get_reservation(
 
 @router.get(
     "/reservations",
-    response_model=list[ReservationOut],
-    responses=PROBLEMS,
     summary="Answers to accepted matches, oldest first",
 )
 async def list_reservations(

@@ -23,7 +23,7 @@ from pydantic import (
 
 from services.inventory.adapters.ledger_repository import BalanceLine
 from services.inventory.adapters.search import EligibleState, SourceFilter, WindowFilter
-from services.inventory.domain.ledger import LedgerEntry, Reservation, attributes
+from services.inventory.domain.ledger import LedgerEntry, Reservation
 from services.inventory.domain.model import (
     Profile,
     Requirements,
@@ -53,7 +53,7 @@ from shared.schemas import (
     known_state,
 )
 from shared.taxonomy import taxonomy
-from shared.values import Contact, Money
+from shared.values import Contact, Money, attributes
 
 DONOR_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 Note = Annotated[str | None, Field(max_length=2000)]

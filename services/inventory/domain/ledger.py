@@ -12,28 +12,20 @@ with a failed reservation, so that every match has exactly one answer.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
 from uuid import UUID, uuid4
 
 from shared.events.inventory import ReservationFailure
 from shared.values import Money
 
+# The inventory's adapters import these from here.
+from shared.values import attributes as attributes
+from shared.values import field_names as field_names
+
 ZERO = Decimal("0.00")
-
-
-def attributes(thing: object, names: Iterable[str]) -> dict[str, Any]:
-    """The attributes `names` lists that `thing` has: to copy a value from one layer to another."""
-    return {name: getattr(thing, name) for name in names if hasattr(thing, name)}
-
-
-def field_names(value_type: type) -> list[str]:
-    """The fields of a dataclass."""
-    return [f.name for f in fields(value_type)]
 
 
 class EntryKind(StrEnum):

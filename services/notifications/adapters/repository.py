@@ -49,6 +49,7 @@ from services.notifications.domain.policy import Scope
 from shared.events import Envelope
 from shared.events import requests as req
 from shared.unit_of_work import UnitOfWork
+from shared.values import attributes, field_names
 
 FEED_LOCK = zlib.crc32(b"notifications:feed")
 ALERT_LOCK = zlib.crc32(b"notifications:alerts")
@@ -314,18 +315,7 @@ class ViewRepository:
 
 
 def _view(row: RequestViewRow) -> RequestView:
-    return RequestView(
-        request_id=row.request_id,
-        state=row.state,
-        region=row.region,
-        status=row.status,
-        convention=row.convention,
-        areas=tuple(row.areas),
-        title=row.title,
-        deadline=row.deadline,
-        submitted_at=row.submitted_at,
-        published_at=row.published_at,
-    )
+    return RequestView(**attributes(row, field_names(RequestView), areas=tuple(row.areas)))
 
 
 class AlertRepository:

@@ -16,7 +16,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -26,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field, SQLModel
 
+from shared.columns import MONEY, parent_id, serial_id
 from shared.db import schema_registry
 from shared.tables import KernelTables
 
@@ -58,7 +58,7 @@ class NotificationRow(Table, table=True):
     __tablename__ = "notifications"
     __table_args__ = (Index("ix_notifications_audience_id", "audience", "id"),)
 
-    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
+    id: int | None = serial_id()
     event_id: UUID = Field(index=True)
     kind: str = Field(max_length=60, index=True)
     audience: str = Field(max_length=80)
@@ -100,7 +100,7 @@ class RequestViewRow(Table, table=True):
     areas: list[str] = Field(sa_column=Column(ARRAY(String(80)), nullable=False))
     title: str = Field(max_length=300)
     deadline: date = Field(sa_column=Column(Date, nullable=False))
-    amount: Decimal | None = Field(default=None, sa_column=Column(Numeric(20, 2)))
+    amount: Decimal | None = Field(default=None, sa_column=Column(MONEY))
     currency: str | None = Field(default=None, max_length=3)
     submitted_at: datetime | None = _timestamp(nullable=True)
     published_at: datetime | None = _timestamp(nullable=True)
@@ -168,10 +168,8 @@ class SecretRow(Table, table=True):
 
     __tablename__ = "subscription_secrets"
 
-    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
-    subscription_id: UUID = Field(
-        sa_column=Column(ForeignKey(f"{SCHEMA}.subscriptions.id"), nullable=False, index=True)
-    )
+    id: int | None = serial_id()
+    subscription_id: UUID = parent_id(f"{SCHEMA}.subscriptions.id")
     secret: str = Field(max_length=100)
     created_at: datetime = _timestamp()
     expires_at: datetime | None = _timestamp(nullable=True)
@@ -191,9 +189,7 @@ class DeliveryRow(Table, table=True):
     )
 
     id: UUID = Field(primary_key=True)
-    subscription_id: UUID = Field(
-        sa_column=Column(ForeignKey(f"{SCHEMA}.subscriptions.id"), nullable=False, index=True)
-    )
+    subscription_id: UUID = parent_id(f"{SCHEMA}.subscriptions.id")
     notification_id: int = Field(
         sa_column=Column(BigInteger, ForeignKey(f"{SCHEMA}.notifications.id"), nullable=False)
     )
@@ -211,10 +207,8 @@ class AttemptRow(Table, table=True):
 
     __tablename__ = "delivery_attempts"
 
-    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
-    delivery_id: UUID = Field(
-        sa_column=Column(ForeignKey(f"{SCHEMA}.deliveries.id"), nullable=False, index=True)
-    )
+    id: int | None = serial_id()
+    delivery_id: UUID = parent_id(f"{SCHEMA}.deliveries.id")
     number: int = Field(sa_column=Column(Integer, nullable=False))
     at: datetime = _timestamp()
     status_code: int | None = None

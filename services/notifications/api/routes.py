@@ -33,7 +33,7 @@ from shared.http import PROBLEMS, Problem
 from shared.principal import Principal
 from shared.runtime import Resources, service_settings
 
-router = APIRouter(prefix="/v1", tags=["feed"])
+router = APIRouter(prefix="/v1", tags=["feed"], responses=PROBLEMS)
 RETRY_MILLISECONDS = 2000
 
 
@@ -71,7 +71,7 @@ class FeedQuery:
 FeedQueryDep = Annotated[FeedQuery, Depends()]
 
 
-@router.get("/feed", response_model=FeedPage, responses=PROBLEMS, summary="The feed, newest first")
+@router.get("/feed", summary="The feed, newest first")
 async def feed_page(
     query: FeedQueryDep,
     uow: UnitOfWorkDep,
@@ -136,7 +136,7 @@ def event_stream(
 
 @router.get(
     "/stream",
-    responses={**PROBLEMS, 200: {"content": {"text/event-stream": {}}}},
+    responses={200: {"content": {"text/event-stream": {}}}},
     summary="The feed live, as server-sent events, resumable with Last-Event-ID",
 )
 async def stream(
@@ -155,7 +155,7 @@ async def stream(
     )
 
 
-@router.get("/alerts", response_model=list[AlertOut], responses=PROBLEMS, summary="Standing alerts")
+@router.get("/alerts", summary="Standing alerts")
 async def alerts(uow: UnitOfWorkDep, principal: PrincipalDep) -> list[AlertOut]:
     scope = scope_of(principal, uow.network)
     return [AlertOut.of(row) for row in await AlertRepository(uow).standing(scope.states)]
@@ -163,8 +163,6 @@ async def alerts(uow: UnitOfWorkDep, principal: PrincipalDep) -> list[AlertOut]:
 
 @router.get(
     "/requests/{request_id}/journey",
-    response_model=list[JourneyStep],
-    responses=PROBLEMS,
     summary="Every event about a request, from every service, in order",
 )
 async def journey(
@@ -176,7 +174,7 @@ async def journey(
     return [JourneyStep.of(row) for row in await EventRepository(uow).journey(request_id)]
 
 
-@router.get("/overview", responses=PROBLEMS, summary="Requests counted by region and area")
+@router.get("/overview", summary="Requests counted by region and area")
 async def counts(
     uow: UnitOfWorkDep, resources: ResourcesDep, principal: PrincipalDep
 ) -> dict[str, Any]:

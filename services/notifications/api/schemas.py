@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from services.notifications.adapters.tables import (
     AlertRow,
@@ -19,6 +19,8 @@ from services.notifications.adapters.tables import (
 from services.notifications.domain.model import KINDS, Severity
 from services.notifications.domain.webhooks import PENDING, webhook_id
 from shared.geography import CENTRE_ID
+from shared.schemas import Strict
+from shared.values import attributes
 
 
 class NotificationOut(BaseModel):
@@ -36,19 +38,7 @@ class NotificationOut(BaseModel):
 
     @classmethod
     def of(cls, row: NotificationRow) -> NotificationOut:
-        return cls(
-            id=row.id or 0,
-            event_id=row.event_id,
-            type=row.kind,
-            audience=row.audience,
-            severity=row.severity,
-            summary=row.summary,
-            subject=row.subject,
-            state=row.state,
-            region=row.region,
-            request_id=row.request_id,
-            occurred_at=row.occurred_at,
-        )
+        return cls(**attributes(row, cls.model_fields, id=row.id or 0, type=row.kind))
 
 
 class FeedPage(BaseModel):
@@ -69,17 +59,7 @@ class AlertOut(BaseModel):
 
     @classmethod
     def of(cls, row: AlertRow) -> AlertOut:
-        return cls(
-            id=row.id,
-            type=row.kind,
-            subject=row.subject,
-            severity=row.severity,
-            summary=row.summary,
-            state=row.state,
-            region=row.region,
-            request_id=row.request_id,
-            raised_at=row.raised_at,
-        )
+        return cls(**attributes(row, cls.model_fields, type=row.kind))
 
 
 class JourneyStep(BaseModel):
@@ -91,17 +71,7 @@ class JourneyStep(BaseModel):
 
     @classmethod
     def of(cls, row: EventRow) -> JourneyStep:
-        return cls(
-            event_id=row.event_id,
-            type=row.type,
-            source=row.source,
-            occurred_at=row.occurred_at,
-            data=row.data,
-        )
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+        return cls(**attributes(row, cls.model_fields))
 
 
 class SubscriptionIn(Strict):
@@ -156,19 +126,7 @@ class SubscriptionOut(BaseModel):
 
     @classmethod
     def of(cls, row: SubscriptionRow) -> SubscriptionOut:
-        return cls(
-            id=row.id,
-            audience=row.audience,
-            url=row.url,
-            types=row.kinds,
-            regions=row.regions,
-            min_severity=row.min_severity,
-            description=row.description,
-            status=row.status,
-            consecutive_failures=row.consecutive_failures,
-            created_at=row.created_at,
-            paused_at=row.paused_at,
-        )
+        return cls(**attributes(row, cls.model_fields, types=row.kinds))
 
 
 class SubscriptionCreated(SubscriptionOut):
@@ -194,13 +152,7 @@ class AttemptOut(BaseModel):
 
     @classmethod
     def of(cls, row: AttemptRow) -> AttemptOut:
-        return cls(
-            number=row.number,
-            at=row.at,
-            status_code=row.status_code,
-            error=row.error,
-            duration_ms=row.duration_ms,
-        )
+        return cls(**attributes(row, cls.model_fields))
 
 
 class DeliveryOut(BaseModel):

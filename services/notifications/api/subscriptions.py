@@ -27,14 +27,13 @@ from shared.deps import Answer, Call, CallDep, ResourcesDep, UnitOfWorkDep
 from shared.http import PROBLEMS
 from shared.runtime import service_settings
 
-router = APIRouter(prefix="/v1/subscriptions", tags=["webhooks"])
+router = APIRouter(prefix="/v1/subscriptions", tags=["webhooks"], responses=PROBLEMS)
 
 
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=SubscriptionCreated,
-    responses=PROBLEMS,
     summary="Register a webhook for the caller's own notifications",
 )
 async def create_subscription(body: SubscriptionIn, call: CallDep, resources: ResourcesDep) -> Any:
@@ -60,19 +59,19 @@ async def _create(call: Call, body: SubscriptionIn, settings: NotificationsSetti
     return Answer(created, {"Location": f"/v1/subscriptions/{subscription.id}"})
 
 
-@router.get("", response_model=list[SubscriptionOut], responses=PROBLEMS)
+@router.get("")
 async def list_subscriptions(uow: UnitOfWorkDep, principal: PrincipalDep) -> list[SubscriptionOut]:
     return [SubscriptionOut.of(row) for row in await commands.subscriptions_of(uow, principal)]
 
 
-@router.get("/{subscription_id}", response_model=SubscriptionOut, responses=PROBLEMS)
+@router.get("/{subscription_id}")
 async def get_subscription(
     subscription_id: UUID, uow: UnitOfWorkDep, principal: PrincipalDep
 ) -> SubscriptionOut:
     return SubscriptionOut.of(await commands.subscription(uow, principal, subscription_id))
 
 
-@router.delete("/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT, responses=PROBLEMS)
+@router.delete("/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def remove_subscription(
     subscription_id: UUID, uow: UnitOfWorkDep, principal: PrincipalDep
 ) -> Response:
@@ -84,7 +83,6 @@ async def remove_subscription(
 @router.post(
     "/{subscription_id}/rotate-secret",
     response_model=SecretOut,
-    responses=PROBLEMS,
     summary="A new signing secret; the old one keeps signing for 24 hours",
 )
 async def rotate_secret(subscription_id: UUID, call: CallDep) -> Any:
@@ -104,7 +102,6 @@ async def rotate_secret(subscription_id: UUID, call: CallDep) -> Any:
 @router.post(
     "/{subscription_id}/replay",
     response_model=ReplayOut,
-    responses=PROBLEMS,
     summary="Resume a paused webhook and send its held and given-up deliveries again",
 )
 async def replay_subscription(subscription_id: UUID, call: CallDep) -> Any:
@@ -121,8 +118,6 @@ async def replay_subscription(subscription_id: UUID, call: CallDep) -> Any:
 
 @router.get(
     "/{subscription_id}/deliveries",
-    response_model=list[DeliveryOut],
-    responses=PROBLEMS,
     summary="Recent deliveries, newest first, with every attempt",
 )
 async def deliveries(

@@ -33,25 +33,13 @@ EVENT_OF_ACTION: dict[str, type[contract.RequestEvent]] = {
 def details(request: AssistanceRequest) -> contract.RequestDetails:
     need = request.need
     return contract.RequestDetails(
+        **request.plain_fields(),
         request_id=request.id,
-        state=request.state,
-        regional_centre=request.regional_centre,
-        status=request.status.value,
-        version=request.version,
-        convention=need.convention,
-        areas=list(need.areas),
-        assistance_types=list(need.assistance_types),
-        title=need.title,
-        description=need.description,
         evidence=[contract.EvidenceItem(**asdict(e)) for e in need.evidence],
         amount=contract.Amount(value=need.amount.value, currency=need.amount.currency)
         if need.amount
         else None,
-        deadline=need.deadline,
-        deadline_reason=need.deadline_reason,
-        urgency=need.urgency.value,
         contact=contract.ContactPoint(**asdict(need.contact)),
-        created_at=request.created_at,
     )
 
 

@@ -62,17 +62,7 @@ class RequestRepository:
         for event in request.events:
             t = event.transition
             TRANSITIONS.labels(t.action).inc()
-            self.session.add(
-                HistoryRow(
-                    request_id=request.id,
-                    action=t.action,
-                    from_status=t.from_status.value if t.from_status else None,
-                    to_status=t.to_status.value,
-                    actor=t.actor,
-                    at=t.at,
-                    reason=t.reason,
-                )
-            )
+            self.session.add(HistoryRow(request_id=request.id, **t.plain_fields()))
 
     async def history(self, request_id: UUID) -> list[Transition]:
         rows = await self.session.scalars(
@@ -137,27 +127,15 @@ def _conditions(where: RequestFilter) -> list[Any]:
 def _to_row(request: AssistanceRequest) -> RequestRow:
     need = request.need
     return RequestRow(
+        **request.plain_fields(),
         id=request.id,
-        state=request.state,
-        regional_centre=request.regional_centre,
-        status=request.status.value,
-        version=request.version,
-        convention=need.convention,
-        areas=list(need.areas),
-        assistance_types=list(need.assistance_types),
-        title=need.title,
-        description=need.description,
         evidence=[_evidence_json(e) for e in need.evidence],
         amount=need.amount.value if need.amount else None,
         currency=need.amount.currency if need.amount else None,
-        deadline=need.deadline,
-        deadline_reason=need.deadline_reason,
-        urgency=need.urgency.value,
         contact=asdict(need.contact),
         matched_amount=request.matched_amount,
         reserved_amount=request.reserved_amount,
         coverage_sequence=request.coverage_sequence,
-        created_at=request.created_at,
         updated_at=request.updated_at,
     )
 

@@ -8,27 +8,24 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
-    BigInteger,
     Column,
     Date,
     DateTime,
-    ForeignKey,
     Index,
     Integer,
-    Numeric,
     String,
     Text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field, SQLModel
 
+from shared.columns import MONEY, parent_id, serial_id
 from shared.db import schema_registry
 from shared.tables import KernelTables
 
 SCHEMA = "requests"
 _registry = schema_registry(SCHEMA)
 metadata = _registry.metadata
-MONEY = Numeric(20, 2)
 
 
 class Table(SQLModel, registry=_registry):
@@ -69,10 +66,8 @@ class RequestRow(Table, table=True):
 class HistoryRow(Table, table=True):
     __tablename__ = "request_history"
 
-    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
-    request_id: UUID = Field(
-        sa_column=Column(ForeignKey(f"{SCHEMA}.requests.id"), nullable=False, index=True)
-    )
+    id: int | None = serial_id()
+    request_id: UUID = parent_id(f"{SCHEMA}.requests.id")
     action: str = Field(max_length=20)
     from_status: str | None = Field(default=None, max_length=20)
     to_status: str = Field(max_length=20)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -19,7 +20,7 @@ from services.requests.api.schemas import (
     TransitionOut,
 )
 from services.requests.app import commands
-from services.requests.app.commands import Change, visible_request
+from services.requests.app.commands import Change, ReasonedChange, visible_request
 from services.requests.domain.model import AssistanceRequest, Status
 from services.requests.domain.policy import Action, RequestFilter, narrow, visible
 from shared.auth import PrincipalDep
@@ -27,7 +28,7 @@ from shared.deps import Answer, Call, CallDep, IfMatch, UnitOfWorkDep
 from shared.http import PROBLEMS
 from shared.versioning import etag
 
-router = APIRouter(prefix="/v1/requests", tags=["requests"])
+router = APIRouter(prefix="/v1/requests", tags=["requests"], responses=PROBLEMS)
 
 
 def _now() -> datetime:
@@ -42,7 +43,6 @@ def _answer(request: AssistanceRequest, **headers: str) -> Answer:
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=RequestOut,
-    responses=PROBLEMS,
     summary="Create a draft request for the caller's state",
 )
 async def create_request(body: NewRequest, call: CallDep) -> Any:
@@ -55,7 +55,7 @@ async def create_request(body: NewRequest, call: CallDep) -> Any:
     return await call.once(201, create)
 
 
-@router.get("", response_model=RequestPage, responses=PROBLEMS, summary="List requests")
+@router.get("", summary="List requests")
 async def list_requests(
     uow: UnitOfWorkDep,
     principal: PrincipalDep,
@@ -83,7 +83,7 @@ async def list_requests(
     return RequestPage(items=[RequestOut.of(r) for r in requests], next_cursor=next_cursor)
 
 
-@router.get("/{request_id}", response_model=RequestOut, responses=PROBLEMS)
+@router.get("/{request_id}")
 async def get_request(
     request_id: UUID, response: Response, uow: UnitOfWorkDep, principal: PrincipalDep
 ) -> RequestOut:
@@ -94,8 +94,6 @@ async def get_request(
 
 @router.get(
     "/{request_id}/history",
-    response_model=list[TransitionOut],
-    responses=PROBLEMS,
     summary="Every transition: who, when, from what to what, and why",
 )
 async def get_history(
@@ -108,8 +106,7 @@ async def get_history(
 
 @router.put(
     "/{request_id}",
-    response_model=RequestOut,
-    responses={**PROBLEMS, 428: {}},
+    responses={428: {}},
     summary="Amend a draft or returned request (If-Match required)",
 )
 async def amend_request(
@@ -141,50 +138,59 @@ async def _lifecycle(
     return await call.once(200, apply)
 
 
-@router.post(
-    "/{request_id}/submit",
-    response_model=RequestOut,
-    responses=PROBLEMS,
-    summary="Submit a draft or returned request for regional review",
+def _post_change(path: str, summary: str, endpoint: Callable[..., Awaitable[Any]]) -> None:
+    router.post(
+        f"/{{request_id}}/{path}",
+        response_model=RequestOut,
+        summary=summary,
+        name=f"{path}_request",
+    )(endpoint)
+
+
+def _change_route(path: str, action: Action, change: Change, summary: str) -> None:
+    """POST /v1/requests/{request_id}/<path>: the lifecycle change `change`, which takes no body."""
+
+    async def change_request(request_id: UUID, call: CallDep, if_match: IfMatch = None) -> Any:
+        return await _lifecycle(call, if_match, request_id, action, change)
+
+    _post_change(path, summary, change_request)
+
+
+def _reasoned_change_route(path: str, action: Action, change: ReasonedChange, summary: str) -> None:
+    """POST /v1/requests/{request_id}/<path>: the lifecycle change `change`, with the reason the
+    body may give."""
+
+    async def change_request(
+        request_id: UUID, call: CallDep, body: ReasonIn | None = None, if_match: IfMatch = None
+    ) -> Any:
+        reason = body.reason if body else None
+        return await _lifecycle(
+            call, if_match, request_id, action, lambda r, who, now: change(r, who, now, reason)
+        )
+
+    _post_change(path, summary, change_request)
+
+
+_change_route(
+    "submit",
+    Action.SUBMIT,
+    AssistanceRequest.submit,
+    "Submit a draft or returned request for regional review",
 )
-async def submit_request(request_id: UUID, call: CallDep, if_match: IfMatch = None) -> Any:
-    return await _lifecycle(call, if_match, request_id, Action.SUBMIT, AssistanceRequest.submit)
-
-
-@router.post(
-    "/{request_id}/withdraw",
-    response_model=RequestOut,
-    responses=PROBLEMS,
-    summary="Withdraw an open request (its state)",
+_reasoned_change_route(
+    "withdraw", Action.WITHDRAW, AssistanceRequest.withdraw, "Withdraw an open request (its state)"
 )
-async def withdraw_request(
-    request_id: UUID, call: CallDep, body: ReasonIn | None = None, if_match: IfMatch = None
-) -> Any:
-    def change(r: AssistanceRequest, who: str, now: datetime) -> None:
-        r.withdraw(who, now, body.reason if body else None)
-
-    return await _lifecycle(call, if_match, request_id, Action.WITHDRAW, change)
-
-
-@router.post(
-    "/{request_id}/endorse",
-    response_model=RequestOut,
-    responses=PROBLEMS,
-    summary="Endorse a submitted request (its regional centre, or the secretariat)",
+_reasoned_change_route(
+    "endorse",
+    Action.REVIEW,
+    AssistanceRequest.endorse,
+    "Endorse a submitted request (its regional centre, or the secretariat)",
 )
-async def endorse_request(
-    request_id: UUID, call: CallDep, body: ReasonIn | None = None, if_match: IfMatch = None
-) -> Any:
-    def change(r: AssistanceRequest, who: str, now: datetime) -> None:
-        r.endorse(who, now, body.reason if body else None)
-
-    return await _lifecycle(call, if_match, request_id, Action.REVIEW, change)
 
 
 @router.post(
     "/{request_id}/return",
     response_model=RequestOut,
-    responses=PROBLEMS,
     summary="Return a request to its state for amendment, saying why",
 )
 async def return_request(
@@ -196,26 +202,12 @@ async def return_request(
     return await _lifecycle(call, if_match, request_id, Action.REVIEW, change)
 
 
-@router.post(
-    "/{request_id}/publish",
-    response_model=RequestOut,
-    responses=PROBLEMS,
-    summary="Publish an endorsed request to matching (the secretariat)",
+_change_route(
+    "publish",
+    Action.PUBLISH,
+    AssistanceRequest.publish,
+    "Publish an endorsed request to matching (the secretariat)",
 )
-async def publish_request(request_id: UUID, call: CallDep, if_match: IfMatch = None) -> Any:
-    return await _lifecycle(call, if_match, request_id, Action.PUBLISH, AssistanceRequest.publish)
-
-
-@router.post(
-    "/{request_id}/complete",
-    response_model=RequestOut,
-    responses=PROBLEMS,
-    summary="Mark a funded request completed",
+_reasoned_change_route(
+    "complete", Action.COMPLETE, AssistanceRequest.complete, "Mark a funded request completed"
 )
-async def complete_request(
-    request_id: UUID, call: CallDep, body: ReasonIn | None = None, if_match: IfMatch = None
-) -> Any:
-    def change(r: AssistanceRequest, who: str, now: datetime) -> None:
-        r.complete(who, now, body.reason if body else None)
-
-    return await _lifecycle(call, if_match, request_id, Action.COMPLETE, change)

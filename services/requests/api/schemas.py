@@ -124,27 +124,15 @@ class RequestOut(BaseModel):
     def of(cls, request: AssistanceRequest) -> RequestOut:
         need = request.need
         return cls(
+            **request.plain_fields(),
             id=request.id,
-            state=request.state,
-            regional_centre=request.regional_centre,
-            status=request.status.value,
-            version=request.version,
-            convention=need.convention,
-            areas=list(need.areas),
-            assistance_types=list(need.assistance_types),
-            title=need.title,
-            description=need.description,
             evidence=[EvidenceIn.model_construct(**e.__dict__) for e in need.evidence],
             amount=MoneyOut(value=need.amount.value, currency=need.amount.currency)
             if need.amount
             else None,
-            deadline=need.deadline,
-            deadline_reason=need.deadline_reason,
-            urgency=need.urgency.value,
             contact=ContactIn.model_construct(**need.contact.__dict__),
             matched_amount=request.matched_amount,
             reserved_amount=request.reserved_amount,
-            created_at=request.created_at,
             updated_at=request.updated_at,
         )
 
@@ -164,11 +152,4 @@ class TransitionOut(BaseModel):
 
     @classmethod
     def of(cls, t: Transition) -> TransitionOut:
-        return cls(
-            action=t.action,
-            from_status=t.from_status.value if t.from_status else None,
-            to_status=t.to_status.value,
-            actor=t.actor,
-            at=t.at,
-            reason=t.reason,
-        )
+        return cls(**t.plain_fields())

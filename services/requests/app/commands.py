@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 Change = Callable[[AssistanceRequest, str, datetime], None]
 """One lifecycle method of the request, given who acts and when."""
 
+ReasonedChange = Callable[[AssistanceRequest, str, datetime, str | None], None]
+"""One lifecycle method of the request, given who acts, when and why (if they say)."""
+
 OPEN = frozenset(s.value for s in Status if s not in CLOSED | {Status.FUNDED})
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 from uuid import UUID, uuid4
 
 from shared.errors import Conflict
@@ -102,6 +103,18 @@ class Transition:
     actor: str
     at: datetime
     reason: str | None = None
+
+    def plain_fields(self) -> dict[str, Any]:
+        """Its fields, statuses as their values: what the history's row and the API's answer
+        carry alike."""
+        return {
+            "action": self.action,
+            "from_status": self.from_status.value if self.from_status else None,
+            "to_status": self.to_status.value,
+            "actor": self.actor,
+            "at": self.at,
+            "reason": self.reason,
+        }
 
 
 @dataclass(frozen=True)
@@ -238,6 +251,26 @@ class AssistanceRequest:
         asked = self.need.amount.value if self.need.amount else Decimal(0)
         if self.status in MATCHABLE and self.reserved_amount >= asked:
             self._record("fund", self.status, Status.FUNDED, actor, now)
+
+    def plain_fields(self) -> dict[str, Any]:
+        """Its own and its need's simple fields, enums as their values and tuples as lists: what
+        its row, its events and the API's answer carry alike."""
+        need = self.need
+        return {
+            "state": self.state,
+            "regional_centre": self.regional_centre,
+            "status": self.status.value,
+            "version": self.version,
+            "convention": need.convention,
+            "areas": list(need.areas),
+            "assistance_types": list(need.assistance_types),
+            "title": need.title,
+            "description": need.description,
+            "deadline": need.deadline,
+            "deadline_reason": need.deadline_reason,
+            "urgency": need.urgency.value,
+            "created_at": self.created_at,
+        }
 
     def _require_future_deadline(self, now: datetime) -> None:
         self._require(

@@ -69,6 +69,12 @@ def _reserved(request_id: str, amount: str) -> Envelope[Any]:
     return Envelope(payload=payload, key=request_id, source="/clearinghouse/inventory")
 
 
+async def _publish_globally(api: Api, stream: Stream, *events: Envelope[Any]) -> None:
+    """Put `events` on the global topic of `stream`, as matching or the inventory would."""
+    servers = api.resources.settings.kafka_bootstrap_servers
+    await publish(servers, api.resources.topics.global_(stream), *events)
+
+
 async def _history(api: Api, request_id: str) -> list[tuple[str, str]]:
     response = await api.client.get(
         f"/v1/requests/{request_id}/history", headers=api.headers_for(SECRETARIAT)
@@ -81,14 +87,14 @@ async def test_coverage_moves_a_request_to_partly_matched_then_matched_once(
 ) -> None:
     request = await published(live_api)
     rid = request["id"]
-    servers = live_api.resources.settings.kafka_bootstrap_servers
-    matches = live_api.resources.topics.global_(Stream.MATCHES)
     partly = _coverage(rid, 1, "500000.00", False)
     full = _coverage(rid, 2, "1500000.00", True)
 
-    await publish(servers, matches, partly, partly)  # the same event twice
+    await _publish_globally(live_api, Stream.MATCHES, partly, partly)  # the same event twice
     await _status_becomes(live_api, rid, "partly_matched")
-    await publish(servers, matches, full, _coverage(rid, 1, "0", False))  # an old view comes late
+    await _publish_globally(
+        live_api, Stream.MATCHES, full, _coverage(rid, 1, "0", False)
+    )  # an old view comes late
     await _handled(environment, 3)
 
     await _status_becomes(live_api, rid, "matched")
@@ -103,16 +109,14 @@ async def test_reservations_that_cover_the_amount_fund_the_request(
 ) -> None:
     request = await published(live_api)
     rid = request["id"]
-    servers = live_api.resources.settings.kafka_bootstrap_servers
-    funds = live_api.resources.topics.global_(Stream.FUNDS)
     half = _reserved(rid, "750000.00")
 
-    await publish(servers, funds, half, half)  # redelivered: counted once
-    await publish(servers, funds, _reserved(rid, "100.00"))
+    await _publish_globally(live_api, Stream.FUNDS, half, half)  # redelivered: counted once
+    await _publish_globally(live_api, Stream.FUNDS, _reserved(rid, "100.00"))
     await _handled(environment, 2)
     assert await _status(live_api, rid) == "published"
 
-    await publish(servers, funds, _reserved(rid, "749900.00"))
+    await _publish_globally(live_api, Stream.FUNDS, _reserved(rid, "749900.00"))
     await _status_becomes(live_api, rid, "funded")
     assert (await _history(live_api, rid))[-1] == ("fund", "funded")
 

@@ -3,6 +3,7 @@ rules agrees with the rules one pair at a time, and commitments are never moved.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -85,10 +86,16 @@ def refs(sources: list[SourceDetails]) -> list[WindowRef]:
     return [WindowRef(s, w, float(w.available)) for s in sources for w in s.windows]
 
 
-@settings(max_examples=60, deadline=None)
-@given(
-    st.lists(requests_strategy, min_size=1, max_size=6), st.lists(sources_strategy(), max_size=5)
-)
+def on_random_problems(test: Callable[..., None]) -> Callable[..., None]:
+    """Runs `test` on 60 random problems: up to six open requests and up to five sources."""
+    problems = given(
+        st.lists(requests_strategy, min_size=1, max_size=6),
+        st.lists(sources_strategy(), max_size=5),
+    )
+    return settings(max_examples=60, deadline=None)(problems(test))
+
+
+@on_random_problems
 def test_the_array_rules_agree_with_the_rules_pair_by_pair(
     requests: list[Any], sources: list[SourceDetails]
 ) -> None:
@@ -105,10 +112,7 @@ def test_the_array_rules_agree_with_the_rules_pair_by_pair(
     assert set(zip(found.tolist(), windows.tolist(), strict=True)) == expected
 
 
-@settings(max_examples=60, deadline=None)
-@given(
-    st.lists(requests_strategy, min_size=1, max_size=6), st.lists(sources_strategy(), max_size=5)
-)
+@on_random_problems
 def test_no_proposal_breaks_a_hard_rule_or_a_grant_limit(
     requests: list[Any], sources: list[SourceDetails]
 ) -> None:

@@ -122,6 +122,18 @@ async def store_issued_key(session: AsyncSession, table: Table, event: ApiKeyIss
     )
 
 
+async def parties_with_keys(session: AsyncSession, table: Table) -> set[str]:
+    """The donors (donor states, agencies, organisations) holding a key that is not revoked:
+    the parties that can answer for a source."""
+    rows = await session.execute(
+        select(table.c.donor)
+        .where(table.c.role == Role.DONOR.value, table.c.revoked_at.is_(None))
+        .where(table.c.donor.is_not(None))
+        .distinct()
+    )
+    return set(rows.scalars())
+
+
 async def store_revoked_key(session: AsyncSession, table: Table, key_id: str) -> None:
     await session.execute(
         update(table).where(table.c.key_id == key_id).values(revoked_at=datetime.now(UTC))

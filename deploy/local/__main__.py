@@ -220,7 +220,8 @@ def _load_demo(urls: Mapping[str, str], settings: CommonSettings, state_dir: Pat
     keys = demo.load(urls, settings, state_dir / "demo-keys.json")
     report = asyncio.run(demo.states_by_obligation(urls["requests"], keys[demo.SECRETARIAT]))
     lines = ["", report, "", "Demo API keys (send as 'Authorization: Bearer <key>'):"]
-    lines += [f"  {user:<40} {key}" for user, key in keys.items()]
+    lines += [f"  {user:<40} {key}" for user, key in keys.items() if user in demo.USERS]
+    lines.append(f"  (the keys of the demo's other donors: {state_dir / 'demo-keys.json'})")
     print("\n".join(lines), file=sys.stderr, flush=True)
 
 

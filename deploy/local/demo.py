@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 
 from deploy.local import progress
+from services import SERVICES
 from shared.auth import issue_key
 from shared.principal import Principal
 from shared.settings import CommonSettings
@@ -34,6 +35,24 @@ KEY_WAIT_SECONDS = 30.0
 POLL_SECONDS = 0.5
 
 
+def donor_parties() -> dict[str, Principal]:
+    """A key for every donor the services' demo data names (a demo module's `DONORS`), so that
+    someone answers each source's proposals."""
+    named: set[str] = set()
+    for module_name in _demo_modules():
+        named |= set(getattr(importlib.import_module(module_name), "DONORS", ()))
+    known = {p.donor for p in USERS.values()}
+    return {f"donor ({donor})": Principal.for_donor(donor) for donor in sorted(named - known)}
+
+
+def _demo_modules() -> list[str]:
+    return [
+        f"services.{service}.demo"
+        for service in SERVICES
+        if importlib.util.find_spec(f"services.{service}.demo") is not None
+    ]
+
+
 def load(urls: Mapping[str, str], settings: CommonSettings, keys_file: Path) -> dict[str, str]:
     """Load every service's demo data; returns the demo users' keys, by user."""
     keys = _keys(urls, settings, keys_file)
@@ -45,14 +64,16 @@ def _keys(urls: Mapping[str, str], settings: CommonSettings, keys_file: Path) ->
     """The stored demo keys if the services know them, else new ones (announced over Kafka)."""
     if keys_file.exists():
         keys: dict[str, str] = json.loads(keys_file.read_text())
-        if set(keys) >= set(USERS) and asyncio.run(_known_everywhere(urls, keys[SECRETARIAT], 5)):
+        if set(keys) >= {*USERS, *donor_parties()} and asyncio.run(
+            _known_everywhere(urls, keys, 5)
+        ):
             return keys
     progress("issuing demo API keys")
     keys = asyncio.run(_issue(settings))
     keys_file.parent.mkdir(parents=True, exist_ok=True)
     keys_file.write_text(json.dumps(keys, indent=2))
     keys_file.chmod(0o600)
-    if not asyncio.run(_known_everywhere(urls, keys[SECRETARIAT], KEY_WAIT_SECONDS)):
+    if not asyncio.run(_known_everywhere(urls, keys, KEY_WAIT_SECONDS)):
         raise RuntimeError("the services did not learn the demo keys; see their logs")
     return keys
 
@@ -60,29 +81,35 @@ def _keys(urls: Mapping[str, str], settings: CommonSettings, keys_file: Path) ->
 async def _issue(settings: CommonSettings) -> dict[str, str]:
     return {
         user: await issue_key(settings, principal, f"demo: {user}")
-        for user, principal in USERS.items()
+        for user, principal in {**USERS, **donor_parties()}.items()
     }
 
 
-async def _known_everywhere(urls: Mapping[str, str], key: str, seconds: float) -> bool:
-    """Whether every service accepts `key` within about `seconds` (keys travel over Kafka)."""
+async def _known_everywhere(
+    urls: Mapping[str, str], keys: Mapping[str, str], seconds: float
+) -> bool:
+    """Whether every service accepts every key within about `seconds` (keys travel over Kafka,
+    each on its own, so one known says nothing of another)."""
     attempts = int(seconds / POLL_SECONDS)
-    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {key}"}, timeout=5) as client:
+    async with httpx.AsyncClient(timeout=5) as client:
         for url in urls.values():
-            for _ in range(attempts):
-                if (await client.get(f"{url}/v1/whoami")).status_code == 200:
-                    break
-                await asyncio.sleep(POLL_SECONDS)
-            else:
-                return False
+            for key in keys.values():
+                headers = {"Authorization": f"Bearer {key}"}
+                for _ in range(attempts):
+                    if (await client.get(f"{url}/v1/whoami", headers=headers)).status_code == 200:
+                        break
+                    await asyncio.sleep(POLL_SECONDS)
+                else:
+                    return False
     return True
 
 
 async def _load_services(urls: Mapping[str, str], secretariat_key: str) -> None:
     headers = {"Authorization": f"Bearer {secretariat_key}"}
+    modules = set(_demo_modules())
     for service, url in urls.items():
         module_name = f"services.{service}.demo"
-        if importlib.util.find_spec(module_name) is None:
+        if module_name not in modules:
             continue
         async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as client:
             count = await importlib.import_module(module_name).load(client)

@@ -13,6 +13,12 @@ Who they are comes from the documents in the team's seeds:
   Inter-Organization Programme for the Sound Management of Chemicals;
 - for the Cartagena Protocol, the UNEP-GEF project on the Biosafety Clearing-House.
 
+Six of the donor states (Germany, Japan, the Netherlands, Norway, Switzerland, the United Kingdom)
+are also shown supporting CCM clearance and victim assistance from the same window, so that the
+CCM requests of the requests demo meet sources: that is illustrative. The UNDP and the World Bank
+answer their proposals with keys of their own; the sources naming no donor (the GEF, the regional
+banks, the IOMC, the Biosafety Clearing-House project) are answered by the secretariat.
+
 Everything else is illustrative, not data: the capacities (in US dollars, so that they compare),
 the funding windows (fixed dates, so that loading again on another day changes nothing), grant
 limits, requirements and contact addresses.
@@ -42,6 +48,11 @@ ASIA_PACIFIC = [
 LATIN_AMERICA = ["caribbean", "central-america", "south-america"]
 
 
+CCM_SUPPORT = [
+    {"convention": "CCM", "areas": ["survey-and-clearance", "victim-assistance"]},
+]
+
+
 @dataclass(frozen=True)
 class DonorState:
     """A donor state of the Oslo Action Plan indicators and what it reports supporting."""
@@ -52,6 +63,7 @@ class DonorState:
     clearance: bool = False
     victim_assistance: bool = False
     south_south: bool = False
+    ccm: bool = False  # also supports Convention on Cluster Munitions work (illustrative)
 
 
 DONOR_STATES = [
@@ -62,18 +74,18 @@ DONOR_STATES = [
     DonorState("Czechia", "CZE", "1000000.00", clearance=True),
     DonorState("Estonia", "EST", "1000000.00", clearance=True),
     DonorState("France", "FRA", "8000000.00"),
-    DonorState("Germany", "DEU", "50000000.00", clearance=True),
+    DonorState("Germany", "DEU", "50000000.00", clearance=True, ccm=True),
     DonorState("Ireland", "IRL", "5000000.00", clearance=True),
-    DonorState("Japan", "JPN", "40000000.00", clearance=True),
-    DonorState("Netherlands", "NLD", "20000000.00", clearance=True),
+    DonorState("Japan", "JPN", "40000000.00", clearance=True, ccm=True),
+    DonorState("Netherlands", "NLD", "20000000.00", clearance=True, ccm=True),
     DonorState("New Zealand", "NZL", "3000000.00", clearance=True, victim_assistance=True),
-    DonorState("Norway", "NOR", "45000000.00", clearance=True, victim_assistance=True),
+    DonorState("Norway", "NOR", "45000000.00", clearance=True, victim_assistance=True, ccm=True),
     DonorState("Slovakia", "SVK", "500000.00", clearance=True),
     DonorState("Spain", "ESP", "3000000.00", clearance=True),
     DonorState("Sweden", "SWE", "12000000.00", clearance=True),
-    DonorState("Switzerland", "CHE", "18000000.00", clearance=True),
+    DonorState("Switzerland", "CHE", "18000000.00", clearance=True, ccm=True),
     DonorState("Thailand", "THA", "500000.00", south_south=True),
-    DonorState("United Kingdom", "GBR", "30000000.00", clearance=True),
+    DonorState("United Kingdom", "GBR", "30000000.00", clearance=True, ccm=True),
 ]
 
 
@@ -103,7 +115,7 @@ def donor_state_source(state: DonorState) -> dict[str, Any]:
         " Plan, 2020 indicators).",
         "donor": slug(state.name),
         "home_country": state.iso3,
-        "supports": [{"convention": "APMBC", "areas": areas}],
+        "supports": [{"convention": "APMBC", "areas": areas}, *(CCM_SUPPORT if state.ccm else [])],
         "assistance_types": kinds,
         "eligibility": {"rule": "all"},
         "windows": [{**MINE_ACTION_WINDOW, "capacity": state.capacity}],
@@ -142,6 +154,7 @@ INSTITUTIONS: dict[str, dict[str, Any]] = {
         "United Nations Development Programme",
         "intergovernmental-organisation",
         "20000000.00",
+        donor="undp",
         supports=[
             {
                 "convention": "Stockholm",
@@ -153,6 +166,7 @@ INSTITUTIONS: dict[str, dict[str, Any]] = {
         "World Bank",
         "development-bank",
         "80000000.00",
+        donor="world-bank",
         supports=[
             {"convention": "Stockholm", "areas": ["pcb-elimination", "pops-waste-management"]}
         ],
@@ -229,6 +243,9 @@ SOURCES: dict[str, dict[str, Any]] = {
     **{slug(state.name): donor_state_source(state) for state in DONOR_STATES},
     **INSTITUTIONS,
 }
+DONORS = tuple(sorted({body["donor"] for body in SOURCES.values() if body.get("donor")}))
+"""The parties the sources name as their donors: each needs a key to answer its proposals
+(the demo issues them); a source naming none is answered by the secretariat."""
 
 
 async def load(client: httpx.AsyncClient) -> int:

@@ -1,4 +1,5 @@
-"""What the inventory can still give, summed by convention, thematic area and region.
+"""What the inventory can still give, summed by convention, thematic area and region; and the
+sources nobody can answer for.
 
 Over the windows of active sources that have not closed yet, per currency: amounts in different
 currencies are never added up. A source counts under every convention, area and region it
@@ -19,9 +20,10 @@ from pydantic import BaseModel, Field
 
 from services.inventory.adapters.repository import SourceRepository
 from services.inventory.adapters.search import SourceFilter
+from services.inventory.adapters.tables import TABLES
 from services.inventory.domain.ledger import ZERO
 from services.inventory.domain.model import Source
-from shared.auth import PrincipalDep
+from shared.auth import PrincipalDep, parties_with_keys
 from shared.deps import UnitOfWorkDep
 from shared.events.inventory import SourceStatus
 from shared.reports import Format, answer
@@ -101,3 +103,30 @@ async def capacity(
     sources = await SourceRepository(uow).all_matching(active)
     rows = capacity_rows(sources, datetime.now(UTC).date(), currency)
     return answer(rows, CapacityRow, format)
+
+
+class UnansweredSource(BaseModel):
+    source_id: UUID
+    name: str
+    donor: str = Field(description="The donor the source names, which holds no key.")
+
+
+@router.get(
+    "/unanswered-sources",
+    response_model=list[UnansweredSource],
+    summary="Active sources whose donor holds no key: nobody answers them, so none is proposed",
+)
+async def unanswered_sources(
+    uow: UnitOfWorkDep, principal: PrincipalDep, format: Format = "json"
+) -> Any:
+    """A source without a donor is answered by the secretariat; one whose donor holds no key
+    that is not revoked has nobody to answer, and matching proposes none of its windows until
+    the donor is given a key (or the source is edited to name another)."""
+    parties = await parties_with_keys(uow.session, TABLES.api_keys)
+    active = SourceFilter(statuses=frozenset({SourceStatus.ACTIVE.value}))
+    rows = [
+        UnansweredSource(source_id=s.id, name=s.profile.name, donor=s.profile.donor)
+        for s in await SourceRepository(uow).all_matching(active)
+        if s.profile.donor is not None and s.profile.donor not in parties
+    ]
+    return answer(rows, UnansweredSource, format)

@@ -14,6 +14,7 @@ from uuid import UUID
 
 from services.inventory.adapters.ledger_repository import LedgerRepository
 from services.inventory.adapters.repository import SourceRepository
+from services.inventory.adapters.tables import TABLES
 from services.inventory.domain.ledger import (
     Acceptance,
     Act,
@@ -25,7 +26,8 @@ from services.inventory.domain.ledger import (
 )
 from services.inventory.domain.model import Profile, Source, UnknownSourceAnswer, WindowTerms
 from services.inventory.domain.policy import donor_on_update, may_manage
-from shared.errors import Forbidden, NotFound
+from shared.auth import parties_with_keys
+from shared.errors import Forbidden, Invalid, NotFound
 from shared.events.inventory import ReservationFailure
 from shared.principal import Principal
 from shared.unit_of_work import UnitOfWork
@@ -54,6 +56,21 @@ def authorise(principal: Principal, *profiles: Profile) -> None:
         raise Forbidden(f"{principal.label} may not manage this source.")
 
 
+async def require_answering_party(uow: UnitOfWork, principal: Principal, profile: Profile) -> None:
+    """A source names as its donor a party that can answer its proposals: one holding a key. A
+    donor naming itself holds the key it calls with; none named, the secretariat answers."""
+    donor = profile.donor
+    if donor is None or donor == principal.donor:
+        return
+    if donor not in await parties_with_keys(uow.session, TABLES.api_keys):
+        raise Invalid(
+            f"No donor {donor!r} holds a key: nobody could answer this source's proposals. "
+            "Issue the donor a key first, or name no donor for the secretariat to answer.",
+            rule="answering-party",
+            field="donor",
+        )
+
+
 async def register_source(
     uow: UnitOfWork,
     principal: Principal,
@@ -62,6 +79,7 @@ async def register_source(
     now: datetime,
 ) -> Source:
     authorise(principal, profile)
+    await require_answering_party(uow, principal, profile)
     source = Source.register(profile, windows, principal.label, now)
     await SourceRepository(uow).add(source)
     return source
@@ -83,6 +101,8 @@ async def update_source(
     profile = profile_for(donor_on_update(principal, stated_donor, source.profile.donor))
     authorise(principal, source.profile, profile)
     check_if_match(source.version, if_match, required=True, what="source")
+    if profile.donor != source.profile.donor:
+        await require_answering_party(uow, principal, profile)
     source.update(profile, windows, principal.label, now)
     await repository.save(source)
     return source

@@ -245,7 +245,7 @@ async def unmatched(
         and policy.can_see_state(principal, details.state, uow.network)
     ]
     waiting.sort(key=lambda item: item[1])
-    sources = await read_model.active_sources()
+    sources = await commands.answerable_sources(uow)
     answers = []
     for details, published_at in waiting[:limit]:
         why = (

@@ -20,6 +20,7 @@ from uuid import UUID
 from sqlalchemy import func, select
 
 from services.matching.adapters.repository import AllocationQueue, MatchRepository, ReadModel
+from services.matching.adapters.tables import TABLES
 from services.matching.domain import planner, policy, scoring
 from services.matching.domain.model import (
     COMMITTED,
@@ -31,6 +32,7 @@ from services.matching.domain.model import (
 )
 from services.matching.metrics import ALLOCATION_DURATION
 from services.matching.settings import MatchingSettings
+from shared.auth import parties_with_keys
 from shared.errors import Forbidden, NotFound
 from shared.events.inventory import SourceDetails
 from shared.events.requests import RequestDetails
@@ -85,10 +87,17 @@ async def load_snapshot(uow: UnitOfWork, now: datetime) -> planner.Snapshot:
     open_ids = {r.request_id for r in requests}
     return planner.Snapshot(
         requests=requests,
-        sources=await read_model.active_sources(),
+        sources=await answerable_sources(uow),
         matches=[m for m in matches if m.request_id in open_ids],
         refused=await repository.refused_pairs(),
     )
+
+
+async def answerable_sources(uow: UnitOfWork) -> list[SourceDetails]:
+    """The active sources someone can answer for: only these are proposed."""
+    parties = await parties_with_keys(uow.session, TABLES.api_keys)
+    sources = await ReadModel(uow.session).active_sources()
+    return [s for s in sources if policy.answerable(s, parties)]
 
 
 async def allocate(

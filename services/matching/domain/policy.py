@@ -1,6 +1,10 @@
 """Who may see and answer which proposals. Pure rules, no I/O.
 
-- A donor sees the proposals of its own sources, and accepts or declines them; nobody else may.
+- A donor (a donor state, agency or organisation, each with its own keys) sees the proposals of
+  its own sources, and accepts or declines them; nobody else may. A source registered without a
+  donor is answered by the secretariat on its behalf: the answer is recorded as the
+  secretariat's. A source whose donor holds no key that is not revoked has nobody to answer, so
+  it is never proposed (the inventory's report of sources without an answering party lists it).
 - A national focal point sees its own state's proposals; a regional centre its region's.
 - The secretariat and operators see everything; the secretariat alone triggers re-allocation.
 - A request's coalition (who covers what) is visible to whoever may see its proposals, and to
@@ -13,6 +17,7 @@ answer it gets 403.
 from __future__ import annotations
 
 from services.matching.domain.model import Match
+from shared.events.inventory import SourceDetails
 from shared.geography import RegionalNetwork
 from shared.principal import Principal, Role
 
@@ -45,7 +50,15 @@ def scope(principal: Principal) -> dict[str, str] | None:
 
 
 def may_answer(principal: Principal, match: Match) -> bool:
+    if match.donor is None:
+        return principal.role is Role.SECRETARIAT
     return principal.role is Role.DONOR and match.donor == principal.donor
+
+
+def answerable(source: SourceDetails, parties: set[str]) -> bool:
+    """Someone can answer the source's proposals: its donor holds a key, or it has no donor and
+    the secretariat answers for it."""
+    return source.donor is None or source.donor in parties
 
 
 def can_see_state(principal: Principal, state: str, network: RegionalNetwork) -> bool:

@@ -9,7 +9,7 @@ from uuid import uuid4
 
 from shared.principal import Principal
 from tests.database import fetch
-from tests.integration.inventory.conftest import JAPAN, NORWAY
+from tests.integration.inventory.conftest import JAPAN, NORWAY, SECRETARIAT
 from tests.integration.inventory.flows import record, register
 from tests.inventory_factories import act_body, source_body, window_body
 from tests.service_api import Api
@@ -56,6 +56,16 @@ async def state(environment: Environment) -> dict[str, Any]:
 def source_cases(source: dict[str, Any]) -> list[Case]:
     return [
         Case("unknown kind", "POST", "/v1/sources", source_body(kind="lender"), 422, "body.kind"),
+        Case(
+            "a donor that holds no key, named by the secretariat",
+            "POST",
+            "/v1/sources",
+            source_body(donor="atlantis"),
+            422,
+            "body.donor",
+            "answering-party",
+            who=SECRETARIAT,
+        ),
         Case(
             "unknown convention",
             "POST",

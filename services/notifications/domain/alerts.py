@@ -18,6 +18,7 @@ from services.notifications.domain.model import (
     SECRETARIAT,
     UNMATCHED,
     AlertKind,
+    Draft,
     Notice,
     RequestView,
     Severity,
@@ -127,16 +128,13 @@ def alert_notices(alert: Alert, *, cleared: bool) -> list[Notice]:
     audiences = [national(alert.state), SECRETARIAT, OPERATOR]
     if alert.region:
         audiences.append(regional(alert.region))
-    return [
-        Notice(
-            audience,
-            ALERT_CLEARED if cleared else alert.kind.value,
-            Severity.INFO if cleared else alert.severity,
-            f"Cleared: {alert.summary}" if cleared else alert.summary,
-            alert.subject,
-            alert.state,
-            alert.region,
-            UUID(alert.request_id) if alert.request_id else None,
-        )
-        for audience in audiences
-    ]
+    draft = Draft(
+        ALERT_CLEARED if cleared else alert.kind.value,
+        f"Cleared: {alert.summary}" if cleared else alert.summary,
+        alert.subject,
+        alert.state,
+        alert.region,
+        UUID(alert.request_id) if alert.request_id else None,
+    )
+    severity = Severity.INFO if cleared else alert.severity
+    return [draft.to(audience, severity) for audience in audiences]

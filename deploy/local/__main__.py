@@ -8,12 +8,13 @@ that dies, and on Ctrl-C (or SIGTERM) stops all of it, leaving no process behind
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import json
 import signal
 import sys
 import time
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -138,6 +139,15 @@ regional = typer.Typer(help="Regional centres' own Kafka credentials (SCRAM) and
 app.add_typer(regional, name="regional-access")
 
 
+@contextlib.contextmanager
+def _centre_checked() -> Iterator[None]:
+    """An unknown centre (regional_access raises ValueError) is the command line's bad CENTRE."""
+    try:
+        yield
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="CENTRE") from error
+
+
 @regional.command("create")
 def create_regional_access(
     centre: str,
@@ -154,10 +164,8 @@ def create_regional_access(
 
     Run again to rotate the password. The password is shown (or written) this once only.
     """
-    try:
+    with _centre_checked():
         credentials = regional_access.create(CommonSettings(), centre, regional_servers)
-    except ValueError as error:
-        raise typer.BadParameter(str(error), param_hint="CENTRE") from error
     if output is None:
         typer.echo(credentials.client_properties(), nl=False)
         return
@@ -168,10 +176,8 @@ def create_regional_access(
 @regional.command("revoke")
 def revoke_regional_access(centre: str) -> None:
     """Delete a centre's Kafka credentials and ACLs: the broker refuses it from then on."""
-    try:
+    with _centre_checked():
         regional_access.revoke(CommonSettings(), centre)
-    except ValueError as error:
-        raise typer.BadParameter(str(error), param_hint="CENTRE") from error
     progress(f"revoked the Kafka access of {centre}")
 
 

@@ -7,9 +7,12 @@ from typing import Annotated
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from services.matching.domain.scoring import Weights
 from shared.settings import Port, ServiceSettings
 
 Weight = Annotated[float, Field(ge=0, le=100)]
+DEFAULT = Weights()
+"""The score's weights and horizons where the environment does not set them."""
 
 
 class MatchingSettings(ServiceSettings):
@@ -18,16 +21,20 @@ class MatchingSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="MATCHING_")
     service_name: str = "matching"
     port: Port = 8103
-    weight_thematic_fit: Weight = 1.0
-    weight_regional_focus: Weight = 1.0
-    weight_urgency: Weight = 1.0
-    weight_waiting: Weight = 1.0
-    weight_neglect: Weight = 2.0
+    weight_thematic_fit: Weight = DEFAULT.thematic_fit
+    weight_regional_focus: Weight = DEFAULT.regional_focus
+    weight_urgency: Weight = DEFAULT.urgency
+    weight_waiting: Weight = DEFAULT.waiting
+    weight_neglect: Weight = DEFAULT.neglect
     urgency_horizon_days: int = Field(
-        365, ge=1, description="A deadline this far away or further scores no urgency."
+        DEFAULT.urgency_horizon_days,
+        ge=1,
+        description="A deadline this far away or further scores no urgency.",
     )
     waiting_horizon_days: int = Field(
-        180, ge=1, description="A request waiting this long since publication scores in full."
+        DEFAULT.waiting_horizon_days,
+        ge=1,
+        description="A request waiting this long since publication scores in full.",
     )
     candidates_per_request: int = Field(
         20, ge=1, le=500, description="Best-scoring eligible windows kept per request."

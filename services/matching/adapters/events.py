@@ -16,13 +16,11 @@ from shared.events import matching as contract
 from shared.geography import RegionalNetwork
 from shared.topics import Stream, Topics
 from shared.unit_of_work import Message
+from shared.values import attributes
 
 
 def contract_match(match: Match) -> contract.Match:
-    fields = {
-        name: getattr(match, name) for name in contract.Match.model_fields if name != "match_id"
-    }
-    return contract.Match(match_id=match.id, **fields)
+    return contract.Match(**attributes(match, contract.Match.model_fields, match_id=match.id))
 
 
 def _payload(match: Match, event: Changed) -> EventPayload | None:
@@ -67,11 +65,7 @@ class MatchEvents:
 
     def _coverage(self, report: CoverageReport, coverage: Coverage) -> Message:
         payload = contract.RequestCoverageChanged(
-            request_id=coverage.request_id,
-            sequence=coverage.sequence,
-            matched_amount=coverage.matched_amount,
-            currency=coverage.currency,
-            fully_matched=coverage.fully_matched,
+            **attributes(coverage, contract.RequestCoverageChanged.model_fields)
         )
         topics = topics_for(report.regional_centre, self.topics)
         return Message(payload, str(coverage.request_id), topics)

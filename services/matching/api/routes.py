@@ -3,12 +3,15 @@ re-allocation and the unmatched requests. Parse, call a use case, answer."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
+from fastapi.types import DecoratedCallable
 
 from services.matching.adapters.repository import LIVE, AllocationQueue, MatchRepository, ReadModel
 from services.matching.api.schemas import (
@@ -43,27 +46,46 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def _listed(
-    uow: UnitOfWork, principal: Principal, status: MatchStatus | None, limit: int, **where: Any
-) -> list[ProposalOut]:
-    """Proposals narrowed by column values, of those the caller may see."""
-    matches = await MatchRepository(uow).listed(status=status, limit=limit, **where)
-    return [ProposalOut.of(m) for m in matches if policy.can_see(principal, m)]
+@dataclass(frozen=True)
+class Listing:
+    """What every list of proposals is asked with: who asks, in which unit of work, and the
+    status and limit the caller chose."""
+
+    uow: UnitOfWork
+    principal: Principal
+    status: MatchStatus | None
+    limit: int
+
+    async def proposals(self, **where: Any) -> list[ProposalOut]:
+        """Proposals narrowed by column values, of those the caller may see."""
+        matches = await MatchRepository(self.uow).listed(
+            status=self.status, limit=self.limit, **where
+        )
+        return [ProposalOut.of(m) for m in matches if policy.can_see(self.principal, m)]
 
 
-@router.get(
-    "/proposals",
-    response_model=list[ProposalOut],
-    responses=PROBLEMS,
-    summary="The caller's proposals: a donor's own, a state's, a region's, or all",
-)
-async def list_proposals(
+async def _listing(
     uow: UnitOfWorkDep, principal: PrincipalDep, status_: StatusFilter = None, limit: Limit = 200
-) -> Any:
-    where = policy.scope(principal)
+) -> Listing:
+    return Listing(uow, principal, status_, limit)
+
+
+ListingDep = Annotated[Listing, Depends(_listing)]
+
+
+def _proposals_list(path: str, summary: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
+    """A GET route answering a list of proposals (see `Listing`)."""
+    return router.get(path, response_model=list[ProposalOut], responses=PROBLEMS, summary=summary)
+
+
+@_proposals_list(
+    "/proposals", "The caller's proposals: a donor's own, a state's, a region's, or all"
+)
+async def list_proposals(listing: ListingDep) -> Any:
+    where = policy.scope(listing.principal)
     if where is None:
         return []
-    return await _listed(uow, principal, status_, limit, **where)
+    return await listing.proposals(**where)
 
 
 @router.get("/proposals/{match_id}", response_model=ProposalOut, responses=PROBLEMS)
@@ -74,57 +96,35 @@ async def get_proposal(match_id: UUID, uow: UnitOfWorkDep, principal: PrincipalD
     return ProposalOut.of(match)
 
 
-@router.get(
-    "/requests/{request_id}/proposals",
-    response_model=list[ProposalOut],
-    responses=PROBLEMS,
-    summary="Proposals for one request, newest first",
-)
-async def proposals_of_request(
-    request_id: UUID,
-    uow: UnitOfWorkDep,
-    principal: PrincipalDep,
-    status_: StatusFilter = None,
-    limit: Limit = 200,
-) -> Any:
-    return await _listed(uow, principal, status_, limit, request_id=request_id)
+@_proposals_list("/requests/{request_id}/proposals", "Proposals for one request, newest first")
+async def proposals_of_request(request_id: UUID, listing: ListingDep) -> Any:
+    return await listing.proposals(request_id=request_id)
 
 
-@router.get(
+@_proposals_list(
     "/sources/{source_id}/proposals",
-    response_model=list[ProposalOut],
-    responses=PROBLEMS,
-    summary="Proposals from one source (its donor, the secretariat, operators)",
+    "Proposals from one source (its donor, the secretariat, operators)",
 )
-async def proposals_of_source(
-    source_id: UUID,
-    uow: UnitOfWorkDep,
-    principal: PrincipalDep,
-    status_: StatusFilter = None,
-    limit: Limit = 200,
-) -> Any:
-    source = await ReadModel(uow.session).source(source_id)
+async def proposals_of_source(source_id: UUID, listing: ListingDep) -> Any:
+    source = await ReadModel(listing.uow.session).source(source_id)
     if source is None:
         raise NotFound(f"No source {source_id}.")
-    return await _listed(uow, principal, status_, limit, source_id=source_id)
+    return await listing.proposals(source_id=source_id)
 
 
-@router.get(
-    "/states/{state}/proposals",
-    response_model=list[ProposalOut],
-    responses=PROBLEMS,
-    summary="Proposals for one state's requests",
-)
+@_proposals_list("/states/{state}/proposals", "Proposals for one state's requests")
 async def proposals_of_state(
     state: Annotated[str, Path(pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3")],
-    uow: UnitOfWorkDep,
-    principal: PrincipalDep,
-    status_: StatusFilter = None,
-    limit: Limit = 200,
+    listing: ListingDep,
 ) -> Any:
-    if not policy.can_see_state(principal, state, uow.network):
-        raise Forbidden(f"{principal.label} may not see the proposals of {state}.")
-    return await _listed(uow, principal, status_, limit, state=state)
+    if not policy.can_see_state(listing.principal, state, listing.uow.network):
+        raise Forbidden(f"{listing.principal.label} may not see the proposals of {state}.")
+    return await listing.proposals(state=state)
+
+
+def _decision(path: str, summary: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
+    """A POST route of a party's decision on a proposal, answered with the proposal."""
+    return router.post(path, response_model=ProposalOut, responses=PROBLEMS, summary=summary)
 
 
 async def _decide(call: Call, match_id: UUID, decide: commands.Decision) -> Any:
@@ -137,21 +137,17 @@ async def _decide(call: Call, match_id: UUID, decide: commands.Decision) -> Any:
     return await call.once(200, apply)
 
 
-@router.post(
+@_decision(
     "/proposals/{match_id}/accept",
-    response_model=ProposalOut,
-    responses=PROBLEMS,
-    summary="Accept a proposal of one of the caller's sources; the inventory then reserves it",
+    "Accept a proposal of one of the caller's sources; the inventory then reserves it",
 )
 async def accept_proposal(match_id: UUID, call: CallDep) -> Any:
     return await _decide(call, match_id, Match.accept)
 
 
-@router.post(
+@_decision(
     "/proposals/{match_id}/decline",
-    response_model=ProposalOut,
-    responses=PROBLEMS,
-    summary="Decline a proposal; the request is re-allocated without this window",
+    "Decline a proposal; the request is re-allocated without this window",
 )
 async def decline_proposal(match_id: UUID, body: DeclineIn, call: CallDep) -> Any:
     def decline(match: Match, who: str, now: datetime) -> None:

@@ -344,7 +344,7 @@ class AlertRepository:
                 summary=alert.summary,
                 state=alert.state,
                 region=alert.region,
-                request_id=UUID(alert.request_id) if alert.request_id else None,
+                request_id=alert.request_id,
                 raised_at=now,
             )
         )
@@ -364,10 +364,10 @@ class AlertRepository:
 def _alert(row: AlertRow) -> Alert:
     return Alert(
         AlertKind(row.kind),
-        row.subject,
-        Severity(row.severity),
         row.summary,
+        row.subject,
         row.state,
         row.region,
-        str(row.request_id) if row.request_id else None,
+        row.request_id,
+        severity=Severity(row.severity),
     )

@@ -8,9 +8,8 @@ state for the longest-waiting states), so sweeping again raises nothing twice.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from uuid import UUID
 
 from services.notifications.domain.model import (
     ALERT_CLEARED,
@@ -18,6 +17,7 @@ from services.notifications.domain.model import (
     SECRETARIAT,
     UNMATCHED,
     AlertKind,
+    Draft,
     Notice,
     RequestView,
     Severity,
@@ -37,14 +37,13 @@ class Thresholds:
 
 
 @dataclass(frozen=True)
-class Alert:
+class Alert(Draft):
+    """A condition that stands until it no longer holds: the draft of what it tells, how serious
+    it is, and always about one state."""
+
     kind: AlertKind
-    subject: str
-    severity: Severity
-    summary: str
     state: str
-    region: str | None = None
-    request_id: str | None = None
+    severity: Severity = field(kw_only=True)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -64,11 +63,11 @@ def due_alerts(
         alerts.append(
             Alert(
                 AlertKind.STATE_WAITING,
-                state,
-                Severity.WARNING,
                 f"{_name(state)} has waited {days} days for help with its oldest open request",
                 state,
+                state,
                 by_state[state],
+                severity=Severity.WARNING,
             )
         )
     return {alert.key: alert for alert in alerts}
@@ -108,12 +107,12 @@ def _request_alerts(request: RequestView, now: datetime, thresholds: Thresholds)
 def _about(request: RequestView, kind: AlertKind, severity: Severity, what: str) -> Alert:
     return Alert(
         kind,
-        str(request.request_id),
-        severity,
         f"{_name(request.state)}: “{request.title}”: {what}",
+        str(request.request_id),
         request.state,
         request.region,
-        str(request.request_id),
+        request.request_id,
+        severity=severity,
     )
 
 
@@ -127,16 +126,14 @@ def alert_notices(alert: Alert, *, cleared: bool) -> list[Notice]:
     audiences = [national(alert.state), SECRETARIAT, OPERATOR]
     if alert.region:
         audiences.append(regional(alert.region))
-    return [
-        Notice(
-            audience,
-            ALERT_CLEARED if cleared else alert.kind.value,
-            Severity.INFO if cleared else alert.severity,
-            f"Cleared: {alert.summary}" if cleared else alert.summary,
-            alert.subject,
-            alert.state,
-            alert.region,
-            UUID(alert.request_id) if alert.request_id else None,
-        )
-        for audience in audiences
-    ]
+    if not cleared:
+        return [alert.to(audience, alert.severity) for audience in audiences]
+    draft = Draft(
+        ALERT_CLEARED,
+        f"Cleared: {alert.summary}",
+        alert.subject,
+        alert.state,
+        alert.region,
+        alert.request_id,
+    )
+    return [draft.to(audience, Severity.INFO) for audience in audiences]

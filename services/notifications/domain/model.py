@@ -67,17 +67,36 @@ KINDS = frozenset({*EVENT_KINDS, *AlertKind, ALERT_CLEARED, SUBSCRIPTION_PAUSED}
 
 
 @dataclass(frozen=True)
-class Notice:
-    """A notification before it is stored: for whom, how serious, and what happened."""
+class Draft:
+    """What happened and what it is about, before it is told to each audience that should hear
+    of it: one draft yields one notice per audience."""
 
-    audience: str
     kind: str
-    severity: Severity
     summary: str
     subject: str
     state: str | None = None
     region: str | None = None
     request_id: UUID | None = None
+
+    def to(self, audience: str, severity: Severity = Severity.INFO) -> Notice:
+        return Notice(
+            self.kind,
+            self.summary,
+            self.subject,
+            self.state,
+            self.region,
+            self.request_id,
+            audience=audience,
+            severity=severity,
+        )
+
+
+@dataclass(frozen=True)
+class Notice(Draft):
+    """A notification before it is stored: for whom, how serious, and what happened."""
+
+    audience: str = field(kw_only=True)
+    severity: Severity = field(kw_only=True)
 
 
 # Request statuses as the requests service names them in its events.

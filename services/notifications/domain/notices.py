@@ -30,6 +30,7 @@ from uuid import UUID
 from services.notifications.domain.model import (
     OPERATOR,
     SECRETARIAT,
+    Draft,
     Notice,
     Severity,
     donor,
@@ -65,30 +66,6 @@ class Known:
     request: RequestFacts | None = None
     source_donor: str | None = None
     source_name: str | None = None
-
-
-@dataclass(frozen=True)
-class _Draft:
-    """One event's notices before audiences are given: the common part of each."""
-
-    kind: str
-    summary: str
-    subject: str
-    state: str | None
-    region: str | None
-    request_id: UUID | None
-
-    def to(self, audience: str, severity: Severity = Severity.INFO) -> Notice:
-        return Notice(
-            audience,
-            self.kind,
-            severity,
-            self.summary,
-            self.subject,
-            self.state,
-            self.region,
-            self.request_id,
-        )
 
 
 def name_of(state: str) -> str:
@@ -132,7 +109,7 @@ def _request_actors(event: req.RequestEvent) -> set[str]:
 def request_notices(event: req.RequestEvent) -> list[Notice]:
     r = event.request
     summary = f"{name_of(r.state)}: “{r.title}” {REQUEST_SUMMARIES[type(event)](event)}"
-    draft = _Draft(
+    draft = Draft(
         event.event_type, summary, str(r.request_id), r.state, r.regional_centre, r.request_id
     )
     audiences = [national(r.state), OPERATOR]
@@ -178,7 +155,7 @@ def _reason(reason: str | None) -> str:
 def match_notices(event: MatchEvent, known: Known) -> list[Notice]:
     m = event.match
     title = f": “{known.request.title}”" if known.request else ""
-    draft = _Draft(
+    draft = Draft(
         event.event_type,
         _match_summary(event, title),
         str(m.request_id),
@@ -200,7 +177,7 @@ def coverage_notices(event: mat.RequestCoverageChanged, known: Known) -> list[No
     covered = _money(event.matched_amount, event.currency)
     full = "fully" if event.fully_matched else "partly"
     summary = f"Coverage of {name_of(r.state) + ': “' + r.title + '”' if r else event.request_id}"
-    draft = _Draft(
+    draft = Draft(
         event.event_type,
         f"{summary}: {covered} matched ({full})",
         str(event.request_id),
@@ -227,7 +204,7 @@ def funds_notices(event: FundsEvent, known: Known) -> list[Notice]:
         if isinstance(event, inv.FundsReservationFailed)
         else f"{amount} reserved from {source} for {target}"
     )
-    draft = _Draft(
+    draft = Draft(
         event.event_type,
         summary,
         str(event.request_id),
@@ -254,7 +231,7 @@ def ledger_notices(event: inv.LedgerEntryRecorded, known: Known) -> list[Notice]
     amount = _money(event.amount, event.currency)
     target = f" for {name_of(r.state)}: “{r.title}”" if r else ""
     correction = " (a correction)" if event.corrects else ""
-    draft = _Draft(
+    draft = Draft(
         event.event_type,
         f"{amount} {event.kind} from {source}{target}{correction}",
         str(event.request_id or event.source_id),
@@ -276,7 +253,7 @@ def ledger_notices(event: inv.LedgerEntryRecorded, known: Known) -> list[Notice]
 
 def source_notices(event: inv.SourceChanged) -> list[Notice]:
     s = event.source
-    draft = _Draft(
+    draft = Draft(
         event.event_type,
         f"Source “{s.name}” {event.change} by {event.actor} ({s.status})",
         str(s.source_id),

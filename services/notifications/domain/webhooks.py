@@ -24,7 +24,13 @@ from uuid import UUID
 
 from standardwebhooks.webhooks import Webhook
 
-from services.notifications.domain.model import OPERATOR, SUBSCRIPTION_PAUSED, Notice, Severity
+from services.notifications.domain.model import (
+    OPERATOR,
+    SUBSCRIPTION_PAUSED,
+    Draft,
+    Notice,
+    Severity,
+)
 
 PENDING, DELIVERED, PAUSED, FAILED = "pending", "delivered", "paused", "failed"
 ACTIVE = "active"
@@ -98,6 +104,6 @@ def paused_notices(
         f"attempts in a row (last: {outcome.error}); replay it once the receiver is fixed"
     )
     return [
-        Notice(audience, SUBSCRIPTION_PAUSED, Severity.WARNING, summary, str(subscription_id))
+        Draft(SUBSCRIPTION_PAUSED, summary, str(subscription_id)).to(audience, Severity.WARNING)
         for audience in sorted({audience, OPERATOR})
     ]

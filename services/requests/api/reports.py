@@ -6,19 +6,21 @@ Each report covers what the caller may see (a state its own requests, a centre i
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from services.requests.adapters.repository import RequestRepository
-from services.requests.domain.model import Status
+from services.requests.domain.model import AssistanceRequest, Status
 from services.requests.domain.policy import RequestFilter, visible
 from shared.auth import PrincipalDep
 from shared.deps import UnitOfWorkDep
 from shared.geography import countries
 from shared.reports import Format, answer
+from shared.unit_of_work import UnitOfWork
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
@@ -28,6 +30,30 @@ REQUESTING = frozenset(
 UNMATCHED = frozenset(
     s.value for s in (Status.SUBMITTED, Status.RETURNED, Status.ENDORSED, Status.PUBLISHED)
 )
+
+
+@dataclass(frozen=True)
+class VisibleRequests:
+    """The requests a report may read: those the caller may see."""
+
+    uow: UnitOfWork
+    scope: RequestFilter
+
+    async def among(
+        self, statuses: frozenset[str] | None = None, **narrowed: Any
+    ) -> list[AssistanceRequest]:
+        """Those of `statuses` (any when None), narrowed further by `narrowed`."""
+        where = self.scope
+        if statuses is not None:
+            where = replace(where, statuses=statuses & (where.statuses or statuses))
+        return await RequestRepository(self.uow).all_matching(replace(where, **narrowed))
+
+
+async def _visible_requests(uow: UnitOfWorkDep, principal: PrincipalDep) -> VisibleRequests:
+    return VisibleRequests(uow, visible(principal))
+
+
+VisibleDep = Annotated[VisibleRequests, Depends(_visible_requests)]
 
 
 class Count(BaseModel):
@@ -59,8 +85,8 @@ class DeadlineAtRisk(BaseModel):
     response_model=list[Count],
     summary="Counts by convention, area, assistance type, status, region and state",
 )
-async def summary(uow: UnitOfWorkDep, principal: PrincipalDep, format: Format = "json") -> Any:
-    requests = await RequestRepository(uow).all_matching(visible(principal))
+async def summary(visible_requests: VisibleDep, format: Format = "json") -> Any:
+    requests = await visible_requests.among()
     counters: dict[str, Counter[str]] = {
         d: Counter() for d in ("convention", "area", "assistance_type", "status", "region", "state")
     }
@@ -85,19 +111,9 @@ async def summary(uow: UnitOfWorkDep, principal: PrincipalDep, format: Format = 
     summary="Which states request assistance for each obligation",
 )
 async def states_by_obligation(
-    uow: UnitOfWorkDep,
-    principal: PrincipalDep,
-    convention: str | None = None,
-    format: Format = "json",
+    visible_requests: VisibleDep, convention: str | None = None, format: Format = "json"
 ) -> Any:
-    scope = visible(principal)
-    where = RequestFilter(
-        states=scope.states,
-        regional_centre=scope.regional_centre,
-        convention=convention,
-        statuses=REQUESTING & (scope.statuses or REQUESTING),
-    )
-    requests = await RequestRepository(uow).all_matching(where)
+    requests = await visible_requests.among(REQUESTING, convention=convention)
     states: dict[tuple[str, str], set[str]] = {}
     for r in requests:
         for area in r.need.areas:
@@ -118,20 +134,13 @@ async def states_by_obligation(
     summary="Requests past or near their deadline with no match yet",
 )
 async def deadlines(
-    uow: UnitOfWorkDep,
-    principal: PrincipalDep,
+    visible_requests: VisibleDep,
     within_days: Annotated[int, Query(ge=0, le=3650)] = 90,
     format: Format = "json",
 ) -> Any:
     today = datetime.now(UTC).date()
-    scope = visible(principal)
-    where = RequestFilter(
-        states=scope.states,
-        regional_centre=scope.regional_centre,
-        statuses=UNMATCHED & (scope.statuses or UNMATCHED),
-        deadline_before=today + timedelta(days=within_days + 1),
-    )
-    requests = await RequestRepository(uow).all_matching(where)
+    deadline_before = today + timedelta(days=within_days + 1)
+    requests = await visible_requests.among(UNMATCHED, deadline_before=deadline_before)
     rows = [
         DeadlineAtRisk(
             request_id=str(r.id),

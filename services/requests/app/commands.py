@@ -66,13 +66,13 @@ async def amend_request(
     now: datetime,
 ) -> AssistanceRequest:
     """Replace what a draft or returned request asks; only against the version last read."""
-    repository = RequestRepository(uow)
-    request = await visible_request(repository, principal, request_id, lock=True)
-    _authorise(principal, Action.AMEND, request)
-    check_if_match(request.version, if_match, required=True, what="request")
-    request.amend(need, principal.label, now)
-    await repository.save(request)
-    return request
+
+    def amend(request: AssistanceRequest, actor: str, at: datetime) -> None:
+        request.amend(need, actor, at)
+
+    return await change_request(
+        uow, principal, request_id, Action.AMEND, amend, if_match, now, version_required=True
+    )
 
 
 async def change_request(
@@ -83,14 +83,28 @@ async def change_request(
     change: Change,
     if_match: str | None,
     now: datetime,
+    *,
+    version_required: bool = False,
 ) -> AssistanceRequest:
-    """One lifecycle change (submit, endorse, return, publish, withdraw, complete)."""
+    """One lifecycle change (submit, endorse, return, publish, withdraw, complete, amend), against
+    the version last read when the caller sends it (or must: `version_required`)."""
     repository = RequestRepository(uow)
     request = await visible_request(repository, principal, request_id, lock=True)
     _authorise(principal, action, request)
-    check_if_match(request.version, if_match, required=False, what="request")
+    check_if_match(request.version, if_match, required=version_required, what="request")
     change(request, principal.label, now)
     await repository.save(request)
+    return request
+
+
+async def _known_request(
+    repository: RequestRepository, request_id: UUID, news: str
+) -> AssistanceRequest | None:
+    """The request, locked, that another service's news is about; None, logged, when this service
+    does not know it: the news is ignored."""
+    request = await repository.get(request_id, for_update=True)
+    if request is None:
+        log.warning("%s unknown request %s ignored", news, request_id)
     return request
 
 
@@ -104,9 +118,8 @@ async def record_coverage(
 ) -> None:
     """Matching's latest view of how much of the request is covered."""
     repository = RequestRepository(uow)
-    request = await repository.get(request_id, for_update=True)
+    request = await _known_request(repository, request_id, "coverage of")
     if request is None:
-        log.warning("coverage of unknown request %s ignored", request_id)
         return
     if request.record_coverage(sequence, matched, fully_matched, "matching", now):
         await repository.save(request)
@@ -117,9 +130,8 @@ async def record_reservation(
 ) -> None:
     """Funds the inventory reserved for the request; in another currency they are not counted."""
     repository = RequestRepository(uow)
-    request = await repository.get(request_id, for_update=True)
+    request = await _known_request(repository, request_id, "reservation for")
     if request is None:
-        log.warning("reservation for unknown request %s ignored", request_id)
         return
     asked = request.need.amount
     if asked is not None and asked.currency != currency:

@@ -6,7 +6,7 @@ import asyncio
 from uuid import uuid4
 
 from services.notifications.adapters.repository import FeedRepository
-from services.notifications.domain.model import OPERATOR, Notice, Severity
+from services.notifications.domain.model import OPERATOR, Draft, Notice, Severity
 from shared.events import requests as req
 from shared.topics import Stream
 from tests.database import fetch
@@ -102,7 +102,7 @@ async def test_ids_are_committed_in_order_so_a_stream_never_skips_one(service: A
 
 
 def _notice(summary: str) -> Notice:
-    return Notice(OPERATOR, "request.submitted", Severity.INFO, summary, "test")
+    return Draft("request.submitted", summary, "test").to(OPERATOR, Severity.INFO)
 
 
 async def test_an_unknown_or_foreign_last_event_id_is_refused(service: Api) -> None:

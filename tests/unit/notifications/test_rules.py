@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from services.notifications.domain.alerts import Thresholds, due_alerts
 from services.notifications.domain.model import (
     KINDS,
-    Notice,
+    Draft,
     NoticeFilter,
     RequestView,
     Severity,
@@ -107,7 +107,7 @@ def test_a_filter_wants_every_one_of_its_conditions(
     region: str | None,
     severity: Severity,
 ) -> None:
-    notice = Notice("operator", kind, severity, "summary", "subject", None, region)
+    notice = Draft(kind, "summary", "subject", None, region).to("operator", severity)
     accepted = NoticeFilter(kinds, wanted_regions, minimum).accepts(notice)
     assert accepted == (
         (not kinds or kind in kinds)

@@ -59,6 +59,19 @@ class Principal:
         scope = self.state or self.centre or self.donor
         return f"{self.role}:{scope}" if scope else str(self.role)
 
+    def oversees(self, state: str, centre: str | None) -> bool:
+        """Sees, by office, what concerns `state` (whose regional centre is `centre`): the
+        secretariat and operators everything, a focal point its own state, a centre its own
+        region. Donors see by each service's own rules."""
+        match self.role:
+            case Role.SECRETARIAT | Role.OPERATOR:
+                return True
+            case Role.NATIONAL:
+                return self.state == state
+            case Role.REGIONAL:
+                return centre is not None and self.centre == centre
+        return False
+
     def acts_for_state(self, state: str, network: RegionalNetwork) -> bool:
         """May change things of `state`: its own focal point, its centre, or the secretariat."""
         if self.role is Role.SECRETARIAT:

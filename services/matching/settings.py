@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from services.matching.domain.scoring import Weights
+from services.matching.domain.scoring import CRITERIA, Weights
 from shared.settings import Port, ServiceSettings
 
 Weight = Annotated[float, Field(ge=0, le=100)]
@@ -47,3 +47,12 @@ class MatchingSettings(ServiceSettings):
     full_reallocation_seconds: float = Field(
         3600.0, gt=0, description="How often the whole picture is re-allocated."
     )
+
+    @property
+    def weights(self) -> Weights:
+        """The score's weights (each criterion's as `weight_<criterion>`) and horizons."""
+        return Weights(
+            **{name: getattr(self, f"weight_{name}") for name in CRITERIA},
+            urgency_horizon_days=self.urgency_horizon_days,
+            waiting_horizon_days=self.waiting_horizon_days,
+        )

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from services.matching.adapters.repository import AllocationQueue, MatchRepository, ReadModel
 from services.matching.adapters.tables import TABLES
-from services.matching.domain import planner, policy, scoring
+from services.matching.domain import planner, policy
 from services.matching.domain.model import (
     COMMITTED,
     MATCHABLE_REQUESTS,
@@ -51,15 +51,7 @@ def options_of(settings: MatchingSettings, network: RegionalNetwork) -> planner.
     """How allocation runs, from the service's settings."""
     return planner.Options(
         network=network,
-        weights=scoring.Weights(
-            thematic_fit=settings.weight_thematic_fit,
-            regional_focus=settings.weight_regional_focus,
-            urgency=settings.weight_urgency,
-            waiting=settings.weight_waiting,
-            neglect=settings.weight_neglect,
-            urgency_horizon_days=settings.urgency_horizon_days,
-            waiting_horizon_days=settings.waiting_horizon_days,
-        ),
+        weights=settings.weights,
         per_request=settings.candidates_per_request,
         proposal_ttl=timedelta(days=settings.proposal_ttl_days),
         time_limit=settings.allocation_time_limit_seconds,

@@ -23,16 +23,9 @@ from shared.principal import Principal, Role
 
 
 def can_see(principal: Principal, match: Match) -> bool:
-    match principal.role:
-        case Role.SECRETARIAT | Role.OPERATOR:
-            return True
-        case Role.NATIONAL:
-            return principal.state == match.state
-        case Role.REGIONAL:
-            return match.regional_centre is not None and principal.centre == match.regional_centre
-        case Role.DONOR:
-            return match.donor is not None and principal.donor == match.donor
-    return False
+    if principal.role is Role.DONOR:
+        return match.donor is not None and principal.donor == match.donor
+    return principal.oversees(match.state, match.regional_centre)
 
 
 def scope(principal: Principal) -> dict[str, str] | None:

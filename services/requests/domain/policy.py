@@ -52,18 +52,9 @@ STATE_ACTIONS = frozenset(
 
 
 def can_see(principal: Principal, request: AssistanceRequest) -> bool:
-    match principal.role:
-        case Role.SECRETARIAT | Role.OPERATOR:
-            return True
-        case Role.NATIONAL:
-            return principal.state == request.state
-        case Role.REGIONAL:
-            return (
-                request.regional_centre is not None and principal.centre == request.regional_centre
-            )
-        case Role.DONOR:
-            return request.status in PUBLIC
-    return False
+    if principal.role is Role.DONOR:
+        return request.status in PUBLIC
+    return principal.oversees(request.state, request.regional_centre)
 
 
 def may(principal: Principal, action: Action, state: str, centre: str | None) -> bool:

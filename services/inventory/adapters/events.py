@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from services.inventory.domain.ledger import EntryKind, Reservation, ReservationStatus, attributes
+from services.inventory.domain.ledger import EntryKind, Reservation, ReservationStatus
 from services.inventory.domain.model import (
     DomainEvent,
     Edited,
@@ -29,6 +29,7 @@ from shared.events import inventory as contract
 from shared.geography import RegionalNetwork
 from shared.topics import Stream, Topics
 from shared.unit_of_work import Message
+from shared.values import attributes
 
 
 def details(source: Source) -> contract.SourceDetails:

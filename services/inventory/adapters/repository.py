@@ -24,13 +24,7 @@ from services.inventory.adapters.tables import (
     VersionRow,
     WindowRow,
 )
-from services.inventory.domain.ledger import (
-    LedgerEntry,
-    Reservation,
-    ReservationStatus,
-    attributes,
-    field_names,
-)
+from services.inventory.domain.ledger import LedgerEntry, Reservation, ReservationStatus
 from services.inventory.domain.model import (
     DomainEvent,
     Edited,
@@ -49,7 +43,7 @@ from shared.eligibility import Eligibility
 from shared.events.inventory import SourceKind, SourceStatus
 from shared.pagination import newest_first
 from shared.unit_of_work import UnitOfWork
-from shared.values import Contact
+from shared.values import Contact, attributes, field_names
 
 
 class SourceRepository:

@@ -22,8 +22,6 @@ from shared.events.inventory import ReservationFailure
 from shared.values import Money
 
 # The inventory's adapters import these from here.
-from shared.values import attributes as attributes
-from shared.values import field_names as field_names
 
 ZERO = Decimal("0.00")
 

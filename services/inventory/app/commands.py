@@ -211,12 +211,8 @@ async def reserve(uow: UnitOfWork, acceptance: Acceptance, now: datetime) -> Non
 async def _granted(uow: UnitOfWork, source: Source, request_id: UUID) -> Decimal:
     """What the source holds or has committed for the request. Read under the source's lock,
     so reservations for the same request, whichever consumer takes them, count each other."""
-    ledger = LedgerRepository(uow.session)
-    held = await ledger.reservations(
-        request_id=request_id, source_id=source.id, status=ReservationStatus.HELD.value
-    )
-    committed = [(await ledger.balance(w.id, request_id)).committed for w in source.windows]
-    return sum((r.amount for r in held), Decimal(0)) + sum(committed, Decimal(0))
+    lines = await LedgerRepository(uow.session).balances(source_id=source.id, request_id=request_id)
+    return sum((line.committed + line.reserved for line in lines), Decimal(0))
 
 
 async def release_for(uow: UnitOfWork, request_id: UUID, actor: str, now: datetime) -> None:

@@ -1,9 +1,11 @@
 """Demo data for a running system: an API key for each kind of user, then each service's records.
 
-Every service that has a `demo` module (`services/<name>/demo.py`) gets its `load(client)` called
-with a secretariat client; the loaders go through the public HTTP API, with idempotency keys, so
-loading twice changes nothing. The keys are kept in the run's state directory, beside the database
-that knows them, and shown on the console for trying the API by hand.
+Every service that has a `demo` module (`services/<name>/demo.py`) gets its `load(client, keys)`
+called with a secretariat client and every demo user's key by principal, for a loader that acts
+as someone else (a donor answering a proposal). The loaders go through the public HTTP API, with
+idempotency keys, so loading twice changes nothing. The keys are kept in the run's state
+directory, beside the database that knows them, and shown on the console for trying the API by
+hand.
 """
 
 from __future__ import annotations
@@ -56,7 +58,8 @@ def _demo_modules() -> list[str]:
 def load(urls: Mapping[str, str], settings: CommonSettings, keys_file: Path) -> dict[str, str]:
     """Load every service's demo data; returns the demo users' keys, by user."""
     keys = _keys(urls, settings, keys_file)
-    asyncio.run(_load_services(urls, keys[SECRETARIAT]))
+    principals = {**USERS, **donor_parties()}
+    asyncio.run(_load_services(urls, {principals[user]: key for user, key in keys.items()}))
     return keys
 
 
@@ -104,15 +107,15 @@ async def _known_everywhere(
     return True
 
 
-async def _load_services(urls: Mapping[str, str], secretariat_key: str) -> None:
-    headers = {"Authorization": f"Bearer {secretariat_key}"}
+async def _load_services(urls: Mapping[str, str], keys: Mapping[Principal, str]) -> None:
+    headers = {"Authorization": f"Bearer {keys[Principal.secretariat()]}"}
     modules = set(_demo_modules())
     for service, url in urls.items():
         module_name = f"services.{service}.demo"
         if module_name not in modules:
             continue
         async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as client:
-            count = await importlib.import_module(module_name).load(client)
+            count = await importlib.import_module(module_name).load(client, keys)
         progress(f"demo data: {service}: {count} items loaded")
 
 

@@ -14,8 +14,10 @@ Who they are comes from the documents in the team's seeds:
 - for the Cartagena Protocol, the UNEP-GEF project on the Biosafety Clearing-House.
 
 Six of the donor states (Germany, Japan, the Netherlands, Norway, Switzerland, the United Kingdom)
-are also shown supporting CCM clearance and victim assistance from the same window, so that the
-CCM requests of the requests demo meet sources: that is illustrative. The UNDP and the World Bank
+are also shown supporting CCM clearance and victim assistance from the same window, each giving
+one request at most a maximum grant below the 2.5 million a survey-and-clearance request asks, so
+that the CCM requests of the requests demo meet sources and the larger ones are met by a coalition
+of several donors: that is illustrative. The UNDP and the World Bank
 answer their proposals with keys of their own; the sources naming no donor (the GEF, the regional
 banks, the IOMC, the Biosafety Clearing-House project) are answered by the secretariat.
 
@@ -26,12 +28,14 @@ limits, requirements and contact addresses.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from shared.geography import slug
+from shared.principal import Principal
 
 MINE_ACTION_WINDOW = {"opens": "2025-01-01", "closes": "2029-12-31", "currency": "USD"}
 GEF_9 = {"opens": "2026-07-01", "closes": "2030-06-30", "currency": "USD"}
@@ -64,6 +68,7 @@ class DonorState:
     victim_assistance: bool = False
     south_south: bool = False
     ccm: bool = False  # also supports Convention on Cluster Munitions work (illustrative)
+    max_grant: str | None = None  # the most it gives one request (illustrative)
 
 
 DONOR_STATES = [
@@ -74,18 +79,32 @@ DONOR_STATES = [
     DonorState("Czechia", "CZE", "1000000.00", clearance=True),
     DonorState("Estonia", "EST", "1000000.00", clearance=True),
     DonorState("France", "FRA", "8000000.00"),
-    DonorState("Germany", "DEU", "50000000.00", clearance=True, ccm=True),
+    DonorState("Germany", "DEU", "50000000.00", clearance=True, ccm=True, max_grant="1000000.00"),
     DonorState("Ireland", "IRL", "5000000.00", clearance=True),
-    DonorState("Japan", "JPN", "40000000.00", clearance=True, ccm=True),
-    DonorState("Netherlands", "NLD", "20000000.00", clearance=True, ccm=True),
+    DonorState("Japan", "JPN", "40000000.00", clearance=True, ccm=True, max_grant="1000000.00"),
+    DonorState(
+        "Netherlands", "NLD", "20000000.00", clearance=True, ccm=True, max_grant="800000.00"
+    ),
     DonorState("New Zealand", "NZL", "3000000.00", clearance=True, victim_assistance=True),
-    DonorState("Norway", "NOR", "45000000.00", clearance=True, victim_assistance=True, ccm=True),
+    DonorState(
+        "Norway",
+        "NOR",
+        "45000000.00",
+        clearance=True,
+        victim_assistance=True,
+        ccm=True,
+        max_grant="1200000.00",
+    ),
     DonorState("Slovakia", "SVK", "500000.00", clearance=True),
     DonorState("Spain", "ESP", "3000000.00", clearance=True),
     DonorState("Sweden", "SWE", "12000000.00", clearance=True),
-    DonorState("Switzerland", "CHE", "18000000.00", clearance=True, ccm=True),
+    DonorState(
+        "Switzerland", "CHE", "18000000.00", clearance=True, ccm=True, max_grant="600000.00"
+    ),
     DonorState("Thailand", "THA", "500000.00", south_south=True),
-    DonorState("United Kingdom", "GBR", "30000000.00", clearance=True, ccm=True),
+    DonorState(
+        "United Kingdom", "GBR", "30000000.00", clearance=True, ccm=True, max_grant="900000.00"
+    ),
 ]
 
 
@@ -121,6 +140,7 @@ def donor_state_source(state: DonorState) -> dict[str, Any]:
         "windows": [{**MINE_ACTION_WINDOW, "capacity": state.capacity}],
         "requirements": {"documents": ["Article 7 transparency report"]},
         "contact": _contact(f"Ministry of Foreign Affairs of {state.name}"),
+        **({"max_grant": state.max_grant} if state.max_grant else {}),
     }
 
 
@@ -248,7 +268,7 @@ DONORS = tuple(sorted({body["donor"] for body in SOURCES.values() if body.get("d
 (the demo issues them); a source naming none is answered by the secretariat."""
 
 
-async def load(client: httpx.AsyncClient) -> int:
+async def load(client: httpx.AsyncClient, keys: Mapping[Principal, str]) -> int:
     """Register every demo source once; returns how many were created or found."""
     loaded = 0
     for key, body in SOURCES.items():

@@ -1,18 +1,56 @@
 """Demo data for `make run`: matching owns no input of its own (requests and sources reach it as
 events from the other services' demos), so its demo is one full allocation over them, asked for
-through its own API with a fixed Idempotency-Key: loading twice allocates once."""
+through its own API with a fixed Idempotency-Key (loading twice allocates once), and then one
+answer: the donors proposed for the Lao PDR's smallest request accept, each with its own key, so
+that the request goes on to be funded while the others' proposals stand."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
 import httpx
 
+from shared.principal import Principal
+
 ALLOCATION_KEY = "demo-allocation-v1"
+FUNDED_STATE = "LAO"
 
 
-async def load(client: httpx.AsyncClient) -> int:
-    """Allocate once; returns how many proposals stand (created now or found from before)."""
+async def load(client: httpx.AsyncClient, keys: Mapping[Principal, str]) -> int:
+    """Allocate once and accept one request's proposals; returns how many proposals were made
+    (standing or accepted, created now or found from before)."""
     allocated = await client.post("/v1/allocations", headers={"Idempotency-Key": ALLOCATION_KEY})
     allocated.raise_for_status()
-    standing = await client.get("/v1/proposals", params={"status": "proposed", "limit": 500})
-    standing.raise_for_status()
-    return len(standing.json())
+    standing = await _proposals(client)
+    for proposal in _smallest_request_of(standing, FUNDED_STATE):
+        key = keys[Principal.for_donor(proposal["donor"])]
+        accepted = await client.post(
+            f"/v1/proposals/{proposal['id']}/accept",
+            headers={
+                "Authorization": f"Bearer {key}",
+                "Idempotency-Key": f"demo-accept-{proposal['id']}",
+            },
+        )
+        accepted.raise_for_status()
+    return sum([len(await _proposals(client, status)) for status in ("proposed", "accepted")])
+
+
+async def _proposals(client: httpx.AsyncClient, status: str = "proposed") -> list[dict[str, Any]]:
+    answer = await client.get("/v1/proposals", params={"status": status, "limit": 500})
+    answer.raise_for_status()
+    found: list[dict[str, Any]] = answer.json()
+    return found
+
+
+def _smallest_request_of(proposals: list[dict[str, Any]], state: str) -> list[dict[str, Any]]:
+    """The proposals for the state's request that is proposed the least in all."""
+    totals: dict[str, Decimal] = {}
+    for p in proposals:
+        if p["state"] == state:
+            totals[p["request_id"]] = totals.get(p["request_id"], Decimal(0)) + Decimal(p["amount"])
+    if not totals:
+        return []
+    smallest = min(totals, key=lambda request_id: (totals[request_id], request_id))
+    return [p for p in proposals if p["request_id"] == smallest]

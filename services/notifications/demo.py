@@ -10,9 +10,12 @@ seen without any receiver. Point them at a real receiver with a new registration
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
+
+from shared.principal import Principal
 
 SUBSCRIPTIONS: list[tuple[str, dict[str, Any]]] = [
     (
@@ -35,7 +38,7 @@ SUBSCRIPTIONS: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
-async def load(client: httpx.AsyncClient) -> int:
+async def load(client: httpx.AsyncClient, keys: Mapping[Principal, str]) -> int:
     """Register the demo subscriptions; loading twice replays the first answers."""
     for key, body in SUBSCRIPTIONS:
         response = await client.post(

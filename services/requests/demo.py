@@ -18,12 +18,14 @@ contact addresses are illustrative, since the reports summarised there give none
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
 import httpx
 
 from shared.geography import countries
+from shared.principal import Principal
 
 OBLIGATIONS: dict[str, tuple[str, ...]] = {
     "stockpile-destruction": ("PER",),
@@ -72,13 +74,6 @@ PROFILE: dict[str, tuple[str, list[str], str, int, str]] = {
         "low",
     ),
 }
-AREA_NAMES = {
-    "stockpile-destruction": "stockpile destruction",
-    "survey-and-clearance": "survey and clearance",
-    "risk-reduction-education": "risk reduction education",
-    "victim-assistance": "victim assistance",
-    "other-munitions-destruction": "destruction of other munitions",
-}
 STEPS = ("submit", "endorse", "publish")
 
 
@@ -99,7 +94,7 @@ def requests(today: date) -> list[tuple[str, dict[str, Any]]]:
                 "convention": "CCM",
                 "areas": [area],
                 "assistance_types": kinds,
-                "title": f"{name}: {AREA_NAMES[area]}",
+                "title": purpose,
                 "description": f"{purpose}. Requested in the 2018 Article 7 transparency report.",
                 "evidence": [
                     {
@@ -122,7 +117,7 @@ def requests(today: date) -> list[tuple[str, dict[str, Any]]]:
     return items
 
 
-async def load(client: httpx.AsyncClient) -> int:
+async def load(client: httpx.AsyncClient, keys: Mapping[Principal, str]) -> int:
     """Create, submit, endorse and publish every demo request; loading twice changes nothing.
 
     `client` speaks to the requests service with a secretariat key. Every call carries an

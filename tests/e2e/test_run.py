@@ -1,6 +1,9 @@
 """`make run` tells the story: it starts the four services, loads the demo data, says where the
 API docs, the dashboard and the demo keys are, keeps running, and on Ctrl-C stops everything,
-leaving no process behind.
+leaving no process behind. The demo shows the clearing-house at work: proposals, a coalition of
+several donors around one state, a request funded once its donor accepted, and a request unmatched
+with the reason why; the dashboard shows them to an operator in Chromium (screenshots under
+test-output/).
 
 The run uses the suite's broker and database (as `make run` does when `KAFKA_BOOTSTRAP_SERVERS`
 and `DATABASE_URL` name existing servers), with a database and topics of its own.
@@ -14,19 +17,24 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
 
+from deploy.local.chromium import chromium_executable
 from services import SERVICES
-from tests.system import ROOT, Environment, free_port
+from tests.system import OUTPUT, ROOT, Environment, free_port
 
 WELCOME = "Press Ctrl-C to stop everything."
 DEMO_REQUESTS = 22  # the CCM's 2018 Article 7 reports
 
 
 def test_make_run_serves_the_demo_and_stops_cleanly(
-    environment: Environment, tmp_path: Path
+    environment: Environment, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     ports = {service: free_port() for service in SERVICES}
     variables = {
@@ -54,6 +62,10 @@ def test_make_run_serves_the_demo_and_stops_cleanly(
             params={"limit": 200},
             headers=secretariat,
         )
+        story = wait_for_story(ports, secretariat, seconds=120)
+        shown = dashboard(
+            ports["notifications"], keys["operator"], story, OUTPUT / request.node.name
+        )
         children = children_of(run.pid)
         run.send_signal(signal.SIGINT)  # what Ctrl-C sends
         exit_code = run.wait(timeout=120)
@@ -69,11 +81,80 @@ def test_make_run_serves_the_demo_and_stops_cleanly(
     assert set(keys) >= {"secretariat", "operator", "donor (Norway)"}
     assert ready == dict.fromkeys(SERVICES, 200)
     assert len(demo.json()["items"]) == DEMO_REQUESTS
+    assert story.funded["state"] == "LAO"
+    assert len(story.coalition["members"]) >= 2
+    assert story.unmatched["reason"] == "thematic-area"
+    assert "supports none of stockpile-destruction" in story.unmatched["nearest"][0]["detail"]
+    assert shown == {"funded": "1", "donors": {m["donor"] for m in story.coalition["members"]}}
     assert exit_code == 0, goodbye[-3000:]
     assert "stopped" in goodbye.splitlines()[-1]
     assert len(children) == len(SERVICES)
     assert [pid for pid in children if alive(pid)] == []
     assert not any(answers(port) for port in ports.values())
+
+
+@dataclass
+class Story:
+    """What the demo shows: the request funded, the coalition with the most donors, and Peru's
+    request for stockpile destruction, which no source supports."""
+
+    funded: dict[str, Any]
+    coalition: dict[str, Any]
+    unmatched: dict[str, Any]
+
+
+def wait_for_story(ports: dict[str, int], headers: dict[str, str], seconds: float) -> Story:
+    deadline = time.monotonic() + seconds
+    while True:
+        story = _story(ports, headers)
+        if story is not None:
+            return story
+        assert time.monotonic() < deadline, "the demo shows no funded request or no coalition"
+        time.sleep(1)
+
+
+def _story(ports: dict[str, int], headers: dict[str, str]) -> Story | None:
+    def get(service: str, path: str, **params: Any) -> Any:
+        url = f"http://127.0.0.1:{ports[service]}{path}"
+        answer = httpx.get(url, params=params, headers=headers)
+        answer.raise_for_status()
+        return answer.json()
+
+    funded = get("requests", "/v1/requests", status="funded")["items"]
+    proposed = {p["request_id"] for p in get("matching", "/v1/proposals", status="proposed")}
+    coalitions = [get("matching", f"/v1/requests/{r}/coalition") for r in proposed]
+    unmatched = [u for u in get("matching", "/v1/unmatched") if u["state"] == "PER"]
+    if len(funded) != 1 or not coalitions or not unmatched:
+        return None
+    largest = max(coalitions, key=lambda c: (len(c["members"]), c["request_id"]))
+    return Story(funded[0], largest, unmatched[0])
+
+
+def dashboard(port: int, operator_key: str, story: Story, output: Path) -> dict[str, Any]:
+    """Sign in as the operator, see the funded count, open the coalition's journey; returns what
+    the pages showed."""
+    output.mkdir(parents=True, exist_ok=True)
+    url = f"http://127.0.0.1:{port}/dashboard"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium_executable()))
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(url)
+        page.fill("#key", operator_key)
+        page.click("button[type=submit]")
+        expect(page.locator("#total-funded")).to_have_text("1", timeout=30_000)
+        funded = page.locator("#total-funded").inner_text()
+        page.screenshot(path=str(output / "dashboard.png"), full_page=True)
+        page.goto(f"{url}/requests/{story.coalition['request_id']}")
+        donors = proposing_donors(page, story)
+        page.screenshot(path=str(output / "coalition.png"), full_page=True)
+        browser.close()
+    return {"funded": funded, "donors": donors}
+
+
+def proposing_donors(page: Page, story: Story) -> set[str]:
+    """The coalition's donors whose proposals the request's journey lists."""
+    journey = page.locator("ol").inner_text()
+    return {m["donor"] for m in story.coalition["members"] if f"from {m['donor']} for" in journey}
 
 
 def wait_for(log: Path, text: str, process: subprocess.Popen[bytes], seconds: float) -> str:

@@ -19,8 +19,8 @@ async def test_the_demo_loads_once_however_often_it_is_loaded(environment: Envir
     )
     async for service in api:
         service.client.headers.update(service.headers_for(SECRETARIAT))
-        first = await demo.load(service.client)
-        second = await demo.load(service.client)
+        first = await demo.load(service.client, {})
+        second = await demo.load(service.client, {})
         victim_assistance = await service.client.get(
             "/v1/sources",
             params={

@@ -11,8 +11,8 @@ from tests.system import Environment
 
 async def test_the_demo_subscriptions_load_once(service: Api, environment: Environment) -> None:
     service.client.headers.update(service.headers_for(SECRETARIAT))
-    first = await demo.load(service.client)
-    second = await demo.load(service.client)
+    first = await demo.load(service.client, {})
+    second = await demo.load(service.client, {})
     listed = await service.client.get("/v1/subscriptions")
 
     rows = await fetch(

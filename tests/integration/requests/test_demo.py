@@ -13,8 +13,8 @@ async def test_the_ccm_2018_requests_load_once_and_report_states_by_obligation(
     api: Api, environment: Environment
 ) -> None:
     api.client.headers.update(api.headers_for(SECRETARIAT))
-    first = await demo.load(api.client)
-    second = await demo.load(api.client)
+    first = await demo.load(api.client, {})
+    second = await demo.load(api.client, {})
     report = await api.client.get("/v1/reports/states-by-obligation")
 
     [row] = await fetch(

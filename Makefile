@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: setup run test test-fast lint format bench clean
+.PHONY: setup run test soak lint format bench clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,12 @@ run: setup
 test: setup
 	$(PY) -m deploy.local install --browser
 	$(PY) -m pytest
+
+## soak: the chaos test for SEEDS seeds (1..SEEDS) of MINUTES of load each; not part of `test`
+SEEDS ?= 10
+MINUTES ?= 1
+soak: setup
+	$(PY) -m tests.e2e.soak --seeds $(SEEDS) --minutes $(MINUTES)
 
 ## lint: formatting, lint rules and types
 lint: $(INSTALLED)

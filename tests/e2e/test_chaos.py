@@ -1,20 +1,24 @@
 """Chaos without loss: requests keep coming while every service is SIGKILLed in turn, the broker
-is restarted and the database is restarted; afterwards every accepted request reached its final
-state, every event was handled exactly once, nothing is missing and nothing was dead-lettered.
+is restarted and the database is restarted, and the donor accepts what is proposed, commits what
+is reserved and disburses part of it; afterwards every accepted request reached its final state,
+every event was handled exactly once, every ledger entry was recorded once, nothing is missing and
+nothing was dead-lettered.
 
 Bounded in time and self-stopping: the load runs for `LOAD_SECONDS`, the crasher stops with it,
-and the system then has `SETTLE_SECONDS` to converge.
+and the system then has `SETTLE_SECONDS` to converge. `make soak` (tests/e2e/soak.py) runs it for
+many seeds, with a load of any length.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -35,12 +39,15 @@ from tests.kafka import read_topic
 from tests.polling import eventually
 from tests.system import Environment, running
 
-LOAD_SECONDS = 60.0
+LOAD_SECONDS = float(os.environ.get("CHAOS_LOAD_SECONDS", "60"))  # `make soak` sets both
+SEED = os.environ.get("CHAOS_SEED")
 JOURNEYS_PER_SECOND = 0.7
 SETTLE_SECONDS = 240.0
 QUIET_SECONDS = 3.0
 ASKED = "100000.00"
+DISBURSED = "40000.00"  # of each commitment
 EMITTERS = ("requests", "inventory", "matching", "notifications")
+LEDGER_KINDS = ("committed", "disbursed")
 STEPS = (  # each step of a journey, who takes it, and the status it leaves the request in
     ("submit", "state", "submitted"),
     ("endorse", "centre", "endorsed"),
@@ -103,13 +110,15 @@ class Crasher(threading.Thread):
 @dataclass
 class Load:
     """Journeys of requests at a steady rate, each step retried with its Idempotency-Key until
-    the service answers, and a donor accepting whatever is proposed."""
+    the service answers, and a donor accepting whatever is proposed, then committing each
+    reservation and disbursing part of it."""
 
     cast: Clients
     rng: random.Random
     reached: dict[str, str] = field(default_factory=dict)
     retries: int = 0
     accepted: set[str] = field(default_factory=set)
+    disbursed: set[str] = field(default_factory=set)  # requests committed to and disbursed to
 
     async def call(self, service: str, path: str, who: str, key: str, body: Any = None) -> Any:
         deadline = time.monotonic() + SETTLE_SECONDS
@@ -148,32 +157,58 @@ class Load:
             await asyncio.sleep(self.rng.expovariate(JOURNEYS_PER_SECOND))
         await asyncio.gather(*journeys)
 
-    async def accept_until_cancelled(self) -> None:
+    async def donor_until_cancelled(self) -> None:
         while True:
             await self.accept_standing()
+            await self.follow_through()
             await asyncio.sleep(1)
+
+    async def listed(self, service: str, path: str, status: str) -> list[dict[str, Any]]:
+        """What the donor sees there with that status; nothing while the service is down."""
+        try:
+            answer = await self.cast[service].get(
+                path, params={"status": status}, headers=self.cast.as_("donor")
+            )
+        except httpx.TransportError:
+            return []
+        return list(answer.json()) if answer.status_code == 200 else []
 
     async def accept_standing(self) -> None:
         """Accept every standing proposal; one withdrawn meanwhile answers 409 and is skipped."""
-        try:
-            answer = await self.cast["matching"].get(
-                "/v1/proposals", params={"status": "proposed"}, headers=self.cast.as_("donor")
-            )
-        except httpx.TransportError:
-            return
-        if answer.status_code != 200:
-            return
-        for proposal in answer.json():
+        for proposal in await self.listed("matching", "/v1/proposals", "proposed"):
             path = f"/v1/proposals/{proposal['id']}/accept"
             accepted = await self.call("matching", path, "donor", f"accept-{proposal['id']}")
             if accepted.status_code == 200:
                 self.accepted.add(proposal["id"])
 
+    async def follow_through(self) -> None:
+        """Commit every held reservation, then disburse part of it: real ledger entries, each
+        act retried with its own Idempotency-Key."""
+        for reservation in await self.listed("inventory", "/v1/reservations", "held"):
+            await self.commit_and_disburse(reservation)
+
+    async def commit_and_disburse(self, reservation: dict[str, Any]) -> None:
+        today = date.today().isoformat()
+        number = reservation["id"]
+        path = f"/v1/reservations/{number}/commitment"
+        committed = await self.call("inventory", path, "donor", f"commit-{number}", {"date": today})
+        assert committed.status_code == 201, committed.text
+        act = {
+            "window_id": reservation["window_id"],
+            "request_id": reservation["request_id"],
+            "amount": {"value": DISBURSED, "currency": reservation["currency"]},
+            "date": today,
+        }
+        path = f"/v1/sources/{reservation['source_id']}/disbursements"
+        disbursed = await self.call("inventory", path, "donor", f"disburse-{number}", act)
+        assert disbursed.status_code == 201, disbursed.text
+        self.disbursed.add(reservation["request_id"])
+
 
 async def test_nothing_accepted_is_lost_or_doubled_through_crashes_and_restarts(
     stack: LocalStack, environment: Environment
 ) -> None:
-    seed = random.randrange(1 << 30)
+    seed = int(SEED) if SEED else random.randrange(1 << 30)
     rng = random.Random(seed)
     processes = system(environment)
     with running(*processes.values()):
@@ -182,7 +217,7 @@ async def test_nothing_accepted_is_lost_or_doubled_through_crashes_and_restarts(
             await register_source(cast)
             crasher = Crasher(list(processes.values()), stack, rng)
             load = Load(cast, rng)
-            donor = asyncio.create_task(load.accept_until_cancelled())
+            donor = asyncio.create_task(load.donor_until_cancelled())
             crasher.start()
             try:
                 await load.run(LOAD_SECONDS)
@@ -192,6 +227,7 @@ async def test_nothing_accepted_is_lost_or_doubled_through_crashes_and_restarts(
             checks = Checks(environment)
             try:
                 funded = await eventually(lambda: all_funded(cast, load), seconds=SETTLE_SECONDS)
+                await eventually(lambda: load.disbursed >= funded, seconds=SETTLE_SECONDS)
                 await eventually(lambda: outboxes_drained(checks), seconds=SETTLE_SECONDS)
                 await eventually(lambda: checks.all_delivered(hook), seconds=SETTLE_SECONDS)
             except TimeoutError:
@@ -204,15 +240,21 @@ async def test_nothing_accepted_is_lost_or_doubled_through_crashes_and_restarts(
     print(
         f"seed {seed}; kills {dict(crasher.kills)}; restarts {dict(crasher.restarts)}; "
         f"{len(load.reached)} requests {dict(expected)}; {load.retries} retried calls; "
-        f"{len(load.accepted)} proposals accepted; {await checks.summary()}; webhook deliveries "
+        f"{len(load.accepted)} proposals accepted; {len(load.disbursed)} committed and disbursed; "
+        f"{await checks.summary()}; webhook deliveries "
         f"{len(hook.handled)} handled of {sum(hook.attempts.values())} attempts"
     )
     assert all(crasher.kills[service] >= 2 for service in SERVICES), crasher.kills
     assert crasher.restarts == {"kafka": 1, "postgres": 1}
     assert funded == {r for r, status in load.reached.items() if status == "funded"}
     assert await checks.statuses() == load.reached
-    assert await checks.reservations_once() == funded
-    assert await checks.reserved_total() == Decimal(ASKED) * len(funded)
+    assert await checks.reservations_once() == dict.fromkeys(funded, "converted")
+    assert await checks.entries_once() == {(r, k): 1 for r in funded for k in LEDGER_KINDS}
+    assert await checks.window_totals() == {
+        "reserved": 0,
+        "committed": Decimal(ASKED) * len(funded),
+        "disbursed": Decimal(DISBURSED) * len(funded),
+    }
     assert await checks.unhandled() == {}
     assert await checks.notified_twice() == 0
     assert len(hook.handled) == await checks.notified("secretariat"), await checks.undelivered(hook)
@@ -331,21 +373,30 @@ class Checks:
         )
         return f"(expected, actual) {dict(off)}; matches {matches}; unsent {unsent}"
 
-    async def reservations_once(self) -> set[str]:
-        """Requests with held reservations, checking there is exactly one per accepted match."""
-        held = await self.rows(
-            "SELECT request_id, count(*) AS n FROM inventory.reservations "
-            "WHERE status = 'held' GROUP BY request_id"
+    async def reservations_once(self) -> dict[str, str]:
+        """Each request's reservation and its status, checking there is exactly one per request
+        among those that did not fail."""
+        kept = await self.rows(
+            "SELECT request_id, count(*) AS n, max(status) AS status FROM inventory.reservations "
+            "WHERE status <> 'failed' GROUP BY request_id"
         )
-        assert all(r["n"] == 1 for r in held), held
-        return {str(r["request_id"]) for r in held}
+        assert all(r["n"] == 1 for r in kept), kept
+        return {str(r["request_id"]): r["status"] for r in kept}
 
-    async def reserved_total(self) -> Decimal:
-        """What the inventory's windows hold as reserved: each reservation counted once."""
-        total = await self.rows(
-            "SELECT coalesce(sum(reserved), 0) AS reserved FROM inventory.windows"
+    async def entries_once(self) -> dict[tuple[str, str], int]:
+        """How many ledger entries of each kind each request has."""
+        entries = await self.rows(
+            "SELECT request_id, kind, count(*) AS n FROM inventory.ledger_entries "
+            "GROUP BY request_id, kind"
         )
-        return Decimal(total[0]["reserved"])
+        return {(str(e["request_id"]), e["kind"]): e["n"] for e in entries}
+
+    async def window_totals(self) -> dict[str, Decimal]:
+        """What the inventory's windows hold as reserved, committed and disbursed."""
+        sums = ", ".join(
+            f"coalesce(sum({t}), 0) AS {t}" for t in ("reserved", "committed", "disbursed")
+        )
+        return dict((await self.rows(f"SELECT {sums} FROM inventory.windows"))[0])
 
     async def unhandled(self) -> dict[str, int]:
         """Events a consumer group should have handled and has not: per group, how many."""
@@ -422,6 +473,7 @@ class Checks:
             for table in (
                 "requests.outbox",
                 "inventory.reservations",
+                "inventory.ledger_entries",
                 "matching.matches",
                 "notifications.notifications",
             )

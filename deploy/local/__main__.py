@@ -241,6 +241,7 @@ def run(
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with it ignored
     stack = LocalStack(state_dir)
     processes: list[ServiceProcess] = []
+    started = time.monotonic()
     try:
         stack.start()
         environment = {
@@ -253,17 +254,20 @@ def run(
             port = DEFINITIONS[name].settings_type().port
             log_path = state_dir / "logs" / f"{name}.log"
             processes.append(ServiceProcess(name, environment, port, log_path))
+        progress(f"starting the services: {', '.join(SERVICES)}")
+        services_started = time.monotonic()
         for process in processes:
             process.start(wait=False)
         for process in processes:
             process.wait_ready()
+        progress(f"services ready in {time.monotonic() - services_started:.1f}s")
         if with_demo:
             settings = CommonSettings(
                 kafka_bootstrap_servers=stack.kafka_bootstrap_servers,
                 database_url=stack.database_url,
             )
             _load_demo({p.service: p.url for p in processes}, settings, state_dir)
-        _print_welcome(processes, state_dir)
+        _print_welcome(processes, state_dir, time.monotonic() - started)
         _watch(processes)
     except (KeyboardInterrupt, _Stop):
         progress("stopping")
@@ -284,8 +288,11 @@ def _watch(processes: list[ServiceProcess]) -> None:
                 process.start(wait=False)
 
 
-def _print_welcome(processes: list[ServiceProcess], state_dir: Path) -> None:
-    lines = ["", "The clearing-house is running (API docs of each service):"]
+def _print_welcome(processes: list[ServiceProcess], state_dir: Path, seconds: float) -> None:
+    lines = [
+        "",
+        f"The clearing-house is running, started in {seconds:.0f}s (API docs of each service):",
+    ]
     lines += [f"  {p.service:<14} {p.url}/docs" for p in processes]
     lines += [
         f"  {'dashboard':<14} {p.url}/dashboard" for p in processes if p.service == "notifications"

@@ -134,6 +134,14 @@ async def parties_with_keys(session: AsyncSession, table: Table) -> set[str]:
     return set(rows.scalars())
 
 
+async def party_of_key(session: AsyncSession, table: Table, key_id: str) -> str | None:
+    """The donor a stored key belongs to; None for a key of any other role, or none stored."""
+    donor: str | None = await session.scalar(
+        select(table.c.donor).where(table.c.key_id == key_id, table.c.role == Role.DONOR.value)
+    )
+    return donor
+
+
 async def store_revoked_key(session: AsyncSession, table: Table, key_id: str) -> None:
     await session.execute(
         update(table).where(table.c.key_id == key_id).values(revoked_at=datetime.now(UTC))

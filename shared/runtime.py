@@ -49,6 +49,9 @@ from shared.unit_of_work import EventMappingFactory, UnitOfWork
 
 log = logging.getLogger(__name__)
 
+KeyChange = Callable[[UnitOfWork, str], Awaitable[None]]
+"""What a service does when a key (by its id) was issued or revoked, once the key is stored."""
+
 
 @dataclass(frozen=True)
 class Subscription:
@@ -65,6 +68,8 @@ class ServiceDefinition:
 
     `events` is the service's event mapping, and `publishes` the payloads it puts on each stream
     (for the AsyncAPI document); a service that publishes nothing has neither and runs no relay.
+    `on_key_change` runs in the unit of work that stores an issued or revoked key, for a service
+    whose decisions depend on who holds a key.
     """
 
     name: str
@@ -77,6 +82,7 @@ class ServiceDefinition:
     publishes: Mapping[Stream, Sequence[type[EventPayload]]] = field(default_factory=dict)
     subscriptions: Sequence[Subscription] = ()
     workers: Callable[[Resources], Sequence[Worker]] = lambda _: ()
+    on_key_change: KeyChange | None = None
     description: str = ""
 
     @property
@@ -241,17 +247,23 @@ def build_workers(definition: ServiceDefinition, resources: Resources) -> list[A
 
 def all_subscriptions(definition: ServiceDefinition) -> list[Subscription]:
     """The service's own subscriptions and the one every service has: its API keys."""
-    return [*definition.subscriptions, access_subscription(definition.tables.api_keys)]
+    access = access_subscription(definition.tables.api_keys, definition.on_key_change)
+    return [*definition.subscriptions, access]
 
 
-def access_subscription(table: Table) -> Subscription:
-    """Every service keeps its own table of API keys from the global access topic."""
+def access_subscription(table: Table, then: KeyChange | None = None) -> Subscription:
+    """Every service keeps its own table of API keys from the global access topic; `then` runs
+    after each change, in the same unit of work."""
 
     async def key_issued(uow: UnitOfWork, envelope: Envelope[ApiKeyIssued]) -> None:
         await store_issued_key(uow.session, table, envelope.payload)
+        if then is not None:
+            await then(uow, envelope.payload.key_id)
 
     async def key_revoked(uow: UnitOfWork, envelope: Envelope[ApiKeyRevoked]) -> None:
         await store_revoked_key(uow.session, table, envelope.payload.key_id)
+        if then is not None:
+            await then(uow, envelope.payload.key_id)
 
     return Subscription(
         name="access",

@@ -7,6 +7,7 @@ from pathlib import Path
 from services.matching.adapters.events import MatchEvents
 from services.matching.adapters.tables import TABLES, metadata
 from services.matching.api import routes
+from services.matching.app.commands import key_changed
 from services.matching.app.handlers import SUBSCRIPTIONS
 from services.matching.app.workers import workers
 from services.matching.settings import MatchingSettings
@@ -25,5 +26,6 @@ SERVICE = ServiceDefinition(
     publishes={Stream.MATCHES: match_events.PAYLOADS},
     subscriptions=SUBSCRIPTIONS,
     workers=workers,
+    on_key_change=key_changed,
     description="Proposals of donors for published requests, fair allocation, donor acceptance.",
 )

@@ -32,7 +32,7 @@ from services.matching.domain.model import (
 )
 from services.matching.metrics import ALLOCATION_DURATION
 from services.matching.settings import MatchingSettings
-from shared.auth import parties_with_keys
+from shared.auth import parties_with_keys, party_of_key
 from shared.errors import Forbidden, NotFound
 from shared.events.inventory import SourceDetails
 from shared.events.requests import RequestDetails
@@ -191,6 +191,19 @@ async def request_changed(uow: UnitOfWork, request: RequestDetails, seen_at: dat
             match.withdraw(f"request {request.status}", seen_at)
             await repository.save(match)
     await AllocationQueue(uow.session).add("request", request.request_id)
+
+
+async def key_changed(uow: UnitOfWork, key_id: str) -> None:
+    """A donor's key issued or revoked can give its sources a party to answer them, or take the
+    last one away: the allocator looks at those sources again now, not at the next full run."""
+    donor = await party_of_key(uow.session, TABLES.api_keys, key_id)
+    if donor is None:
+        return
+    sources = [
+        s.source_id for s in await ReadModel(uow.session).active_sources() if s.donor == donor
+    ]
+    if sources:
+        await AllocationQueue(uow.session).add("source", *sources)
 
 
 async def source_changed(uow: UnitOfWork, source: SourceDetails) -> None:

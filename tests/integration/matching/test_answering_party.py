@@ -1,13 +1,17 @@
 """Every proposal has a party that answers it: a source's donor with its key, or the secretariat
-for a source registered without a donor; a source whose donor holds no key is never proposed."""
+for a source registered without a donor; a source whose donor holds no key is never proposed, and
+a key issued or revoked changes that at once."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from services.matching.settings import MatchingSettings
+from shared.auth import issue_key, revoke_key
 from shared.events.requests import Amount
+from shared.principal import Principal
 from tests.database import fetch
-from tests.integration.matching.conftest import NORWAY, OPERATOR, SECRETARIAT, seed
+from tests.integration.matching.conftest import NORWAY, OPERATOR, SECRETARIAT, eventually, seed
 from tests.integration.matching.test_api import proposals, reallocate
 from tests.matching_factories import request_details, source, window
 from tests.service_api import Api
@@ -54,3 +58,24 @@ async def test_a_source_whose_donor_holds_no_key_is_never_proposed(api: Api) -> 
     assert plan["proposed"] == 0
     assert [u["request_id"] for u in unmatched.json()] == [str(request.request_id)]
     assert unmatched.json()[0]["reason"] == "no-sources"
+
+
+async def test_a_donor_key_issued_or_revoked_reallocates_its_sources_at_once(
+    live_api: Api, environment: Environment
+) -> None:
+    """No full re-allocation is asked for: the key's arrival over the access topic queues the
+    donor's sources, and the allocator proposes them; its revocation withdraws the proposal."""
+    request = request_details(amount=Amount(value=Decimal("500000.00"), currency="USD"))
+    await seed(live_api, [request], [source(window("900000.00"), donor="denmark")])
+    settings = environment.settings(MatchingSettings)
+    path = f"/v1/requests/{request.request_id}/proposals"
+
+    key = await issue_key(settings, Principal.for_donor("denmark"), "a new donor's first key")
+    proposed = await eventually(lambda: proposals(live_api, path), bool)
+    await revoke_key(settings, key.split("_")[1])
+    withdrawn = await eventually(
+        lambda: proposals(live_api, path), lambda found: found[0]["status"] == "withdrawn"
+    )
+
+    assert [(p["donor"], p["status"]) for p in proposed] == [("denmark", "proposed")]
+    assert [p["id"] for p in withdrawn] == [proposed[0]["id"]]

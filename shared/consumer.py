@@ -25,7 +25,7 @@ from sqlalchemy import Column, DateTime, MetaData, PrimaryKeyConstraint, String,
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-from shared.db import is_transient_conflict
+from shared.db import is_database_away, is_transient_conflict
 from shared.events import Envelope, EventPayload, MalformedEvent, decode
 from shared.logs import event_id_var
 from shared.telemetry import CONSUMER_LAG, EVENTS_CONSUMED, consuming
@@ -62,7 +62,7 @@ class RetryPolicy:
 def _is_infrastructure_failure(error: BaseException) -> bool:
     """The database or network is away, or the transaction lost a lock race: retry without limit
     rather than dead-letter the event."""
-    if is_transient_conflict(error):
+    if is_transient_conflict(error) or is_database_away(error):
         return True
     if isinstance(error, (OperationalError, InterfaceError, OSError, ConnectionError)):
         return True

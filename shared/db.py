@@ -34,9 +34,25 @@ TRANSIENT_CONFLICTS = frozenset({"40P01", "40001"})
 """SQLSTATEs of a transaction that lost a deadlock or a serialization race: run it again."""
 
 
+DATABASE_AWAY = frozenset({"57P01", "57P02", "57P03"})
+"""SQLSTATEs of a server shutting down or starting up: the database will be back."""
+
+
+def sqlstate(error: BaseException) -> str | None:
+    """The PostgreSQL SQLSTATE behind a driver's or SQLAlchemy's error, if any."""
+    found: str | None = getattr(getattr(error, "orig", error), "sqlstate", None)
+    return found
+
+
 def is_transient_conflict(error: BaseException) -> bool:
     """PostgreSQL gave up this transaction to let a concurrent one finish; a retry succeeds."""
-    return getattr(getattr(error, "orig", None), "sqlstate", None) in TRANSIENT_CONFLICTS
+    return sqlstate(error) in TRANSIENT_CONFLICTS
+
+
+def is_database_away(error: BaseException) -> bool:
+    """The server is shutting down or starting up, or the connection failed (class 08)."""
+    state = sqlstate(error)
+    return state is not None and (state in DATABASE_AWAY or state.startswith("08"))
 
 
 def schema_registry(schema: str) -> registry:

@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.db import is_transient_conflict
+from shared.db import is_database_away, is_transient_conflict
 from shared.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -175,6 +175,16 @@ def _allowed_methods(request: Request) -> str | None:
 
 
 async def _on_unexpected(request: Request, error: Exception) -> JSONResponse:
+    if is_database_away(error):  # restarting: nothing was done, the same call will succeed
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, error)
+        return problem_response(
+            503,
+            "Service unavailable",
+            "The database is restarting; nothing was changed. Try again shortly.",
+            kind="unavailable",
+            instance=request.url.path,
+            headers={"Retry-After": "1"},
+        )
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem_response(
         500, "Internal error", "The error was logged.", kind="internal", instance=request.url.path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import Port, ServiceSettings
@@ -11,3 +12,9 @@ class RequestsSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="REQUESTS_")
     service_name: str = "requests"
     port: Port = 8101
+    review_escalation_days: int = Field(
+        14,
+        ge=1,
+        description="A submitted request its centre has not reviewed in this many days "
+        "is escalated to the secretariat.",
+    )

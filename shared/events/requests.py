@@ -82,6 +82,13 @@ class RequestSubmitted(RequestEvent):
     event_type: ClassVar[str] = "request.submitted"
 
 
+class RequestEscalated(RequestEvent):
+    """Submitted and not reviewed by its regional centre in time: the secretariat is told, and
+    may review it in the centre's place."""
+
+    event_type: ClassVar[str] = "request.escalated"
+
+
 class RequestEndorsed(RequestEvent):
     event_type: ClassVar[str] = "request.endorsed"
 
@@ -122,6 +129,7 @@ class RequestExpired(RequestEvent):
 
 PAYLOADS: tuple[type[EventPayload], ...] = (
     RequestSubmitted,
+    RequestEscalated,
     RequestEndorsed,
     RequestReturned,
     RequestPublished,

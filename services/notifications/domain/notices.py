@@ -81,6 +81,7 @@ def _money(amount: Decimal, currency: str | None) -> str:
 
 REQUEST_SUMMARIES: dict[type[req.RequestEvent], Callable[[req.RequestEvent], str]] = {
     req.RequestSubmitted: lambda e: "submitted for review",
+    req.RequestEscalated: lambda e: f"escalated to the secretariat: {e.reason or 'not reviewed'}",
     req.RequestEndorsed: lambda e: f"endorsed by {e.actor}",
     req.RequestReturned: lambda e: f"returned for amendment: {e.reason or 'no reason given'}",
     req.RequestPublished: lambda e: "published for matching",
@@ -101,6 +102,8 @@ def _request_actors(event: req.RequestEvent) -> set[str]:
         return {national(r.state)}
     if isinstance(event, req.RequestEndorsed):
         return {SECRETARIAT}
+    if isinstance(event, req.RequestEscalated):
+        return {SECRETARIAT, regional(r.regional_centre or "")}
     if isinstance(event, req.RequestExpired):
         return {national(r.state), SECRETARIAT, OPERATOR}
     return set()
@@ -119,6 +122,7 @@ def request_notices(event: req.RequestEvent) -> list[Notice]:
         r.regional_centre is None
         or r.status in GLOBAL_TIER_STATUSES
         or event.from_status in GLOBAL_TIER_STATUSES
+        or isinstance(event, req.RequestEscalated)
     )
     if on_global_tier:
         audiences.append(SECRETARIAT)

@@ -19,6 +19,7 @@ from shared.unit_of_work import Message
 
 EVENT_OF_ACTION: dict[str, type[contract.RequestEvent]] = {
     "submit": contract.RequestSubmitted,
+    "escalate": contract.RequestEscalated,
     "endorse": contract.RequestEndorsed,
     "return": contract.RequestReturned,
     "publish": contract.RequestPublished,
@@ -52,6 +53,7 @@ def topics_for(request: AssistanceRequest, event: Changed, topics: Topics) -> li
         request.regional_centre is None
         or was_global
         or event.transition.to_status in ON_GLOBAL_TIER
+        or event.transition.action == "escalate"  # for the secretariat, in the centre's place
     ):
         names.append(topics.global_(Stream.REQUESTS))
     return names

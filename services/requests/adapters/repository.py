@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from services.requests.adapters.tables import HistoryRow, RequestRow
@@ -97,6 +98,28 @@ class RequestRepository:
         for condition in _conditions(where):
             query = query.where(condition)
         return [_from_row(row) for row in (await self.session.scalars(query)).all()]
+
+    async def awaiting_review_since(
+        self, before: datetime, request_id: UUID | None = None
+    ) -> list[UUID]:
+        """Requests submitted before `before`, still waiting on their centre's review, and not
+        escalated since (their latest transition is the submission)."""
+        r, h, earlier = RequestRow, HistoryRow, aliased(HistoryRow)
+        latest = (
+            select(func.max(col(earlier.id)))
+            .where(col(earlier.request_id) == col(r.id))
+            .correlate(r)
+            .scalar_subquery()
+        )
+        query = (
+            select(col(r.id))
+            .join(h, col(h.id) == latest)
+            .where(col(r.status) == Status.SUBMITTED.value, col(r.regional_centre).is_not(None))
+            .where(col(h.action) == "submit", col(h.at) < before)
+        )
+        if request_id is not None:
+            query = query.where(col(r.id) == request_id)
+        return list((await self.session.scalars(query)).all())
 
     async def ids_due_to_expire(self, today: date, open_statuses: frozenset[str]) -> list[UUID]:
         r = RequestRow

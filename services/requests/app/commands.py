@@ -155,3 +155,22 @@ async def expire_if_due(uow: UnitOfWork, request_id: UUID, now: datetime) -> boo
         return False
     await repository.save(request)
     return True
+
+
+async def requests_awaiting_review(uow: UnitOfWork, before: datetime) -> list[UUID]:
+    return await RequestRepository(uow).awaiting_review_since(before)
+
+
+async def escalate_if_due(
+    uow: UnitOfWork, request_id: UUID, before: datetime, now: datetime
+) -> bool:
+    """Escalate the request to the secretariat if it still waits on its centre's review since
+    before `before`; True when it did."""
+    repository = RequestRepository(uow)
+    request = await repository.get(request_id, for_update=True)
+    if request is None or not await repository.awaiting_review_since(before, request_id):
+        return False
+    days = (now - before).days
+    request.escalate(now, f"not reviewed by {request.regional_centre} within {days} days")
+    await repository.save(request)
+    return True

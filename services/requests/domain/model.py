@@ -172,6 +172,16 @@ class AssistanceRequest:
         self._require_future_deadline(now)
         self._record("submit", self.status, Status.SUBMITTED, actor, now)
 
+    def escalate(self, now: datetime, reason: str) -> None:
+        """Hand a submitted request its centre has not reviewed in time to the secretariat's
+        attention; it stays submitted, and the secretariat may review it."""
+        self._require(
+            self.status in REVIEWABLE and self.regional_centre is not None,
+            "not-escalatable",
+            f"a {self.status} request waits on no centre's review",
+        )
+        self._record("escalate", self.status, self.status, "system", now, reason)
+
     def endorse(self, actor: str, now: datetime, reason: str | None = None) -> None:
         self._require(
             self.status in REVIEWABLE,

@@ -43,6 +43,23 @@ def test_an_endorsement_asks_the_secretariat_to_publish() -> None:
     assert _audiences(notices_for(event, Known()))["secretariat"] is Severity.WARNING
 
 
+def test_an_escalation_asks_the_secretariat_and_reminds_the_centre() -> None:
+    event = request_event(
+        req.RequestEscalated,
+        status="submitted",
+        from_status="submitted",
+        reason="not reviewed by south-eastern-asia within 14 days",
+    )
+    notices = notices_for(event, Known())
+    assert _audiences(notices) == {
+        "national:LAO": Severity.INFO,
+        "regional:south-eastern-asia": Severity.WARNING,
+        "secretariat": Severity.WARNING,
+        "operator": Severity.INFO,
+    }
+    assert "escalated to the secretariat: not reviewed" in notices[0].summary
+
+
 def test_a_declined_match_informs_and_never_reaches_other_donors() -> None:
     request_id = uuid4()
     event = mat.MatchDeclined(match=match(request_id), declined_by="donor:norway")

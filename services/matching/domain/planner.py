@@ -152,22 +152,15 @@ class Wanted:
 def one_window_per_capped_source(pairs: Any, table: WindowTable) -> Any:
     """A source's maximum grant binds what all its windows give one request together, while
     the allocation bounds each pair alone: so a request is offered only the roomiest window of
-    each source that has a maximum grant."""
+    each source that has a maximum grant (the first of them when several are as roomy)."""
     pair_request, pair_window, pair_score = pairs
-    best: dict[tuple[int, UUID], int] = {}
-    keep = np.ones(len(pair_request), dtype=bool)
-    for k, (r, w) in enumerate(zip(pair_request.tolist(), pair_window.tolist(), strict=True)):
-        ref = table.windows[w]
-        if ref.source.max_grant is None:
-            continue
-        key = (r, ref.source.source_id)
-        if key not in best:
-            best[key] = k
-            continue
-        kept = best[key]
-        loser = k if ref.capacity <= table.windows[pair_window[kept]].capacity else kept
-        keep[loser] = False
-        best[key] = kept if loser == k else k
+    capped = np.flatnonzero(table.capped[pair_window])
+    group = pair_request[capped] * len(table.source_number) + table.source[pair_window[capped]]
+    order = np.lexsort((capped, -table.capacity[pair_window[capped]], group))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = group[order][1:] != group[order][:-1]
+    keep = ~table.capped[pair_window]
+    keep[capped[order[first]]] = True
     return pair_request[keep], pair_window[keep], pair_score[keep]
 
 
@@ -190,22 +183,41 @@ def problem_of(
     so what the source has committed to the request already comes off the pair's upper bound
     (and a pair left less room than the minimum grant gets nothing, `Problem.upper_bounds`)."""
     pair_request, pair_window, pair_score = pairs
-    committed = granted or {}
-    upper = []
-    for r, w in zip(pair_request.tolist(), pair_window.tolist(), strict=True):
-        source = table.windows[w].source
-        key = (requests[r].request_id, source.source_id)
-        room = source.max_grant - committed.get(key, Decimal(0)) if source.max_grant else None
-        upper.append(np.inf if room is None else float(max(room, Decimal(0))))
+    upper = np.maximum(table.maximum[pair_window], 0.0)
+    codes, rooms = _grant_rooms(requests, table, granted or {})
+    if len(codes):
+        code = pair_request * len(table.source_number) + table.source[pair_window]
+        at = np.minimum(np.searchsorted(codes, code), len(codes) - 1)
+        committed = codes[at] == code
+        upper[committed] = rooms[at[committed]]
     return Problem(
         need=np.array([float(r.remaining) for r in requests]),
         capacity=table.capacity,
         pair_request=pair_request,
         pair_window=pair_window,
-        pair_upper=np.array(upper, dtype=np.float64),
+        pair_upper=upper,
         pair_lower=table.minimum[pair_window],
         pair_score=pair_score,
         pair_incumbent=np.zeros(len(pair_request), dtype=bool),
+    )
+
+
+def _grant_rooms(
+    requests: list[OpenRequest], table: WindowTable, granted: dict[tuple[UUID, UUID], Decimal]
+) -> tuple[Any, Any]:
+    """What a capped source's maximum grant still leaves each request it has committed to, by
+    the pair's code (request index * sources + source number), codes in order."""
+    index = {r.request_id: i for i, r in enumerate(requests)} if granted else {}
+    maximum = {ref.source.source_id: ref.source.max_grant for ref in table.windows}
+    sources = len(table.source_number)
+    rooms = sorted(
+        (index[r] * sources + table.source_number[s], float(max(limit - amount, Decimal(0))))
+        for (r, s), amount in granted.items()
+        if r in index and (limit := maximum.get(s))
+    )
+    return (
+        np.array([code for code, _ in rooms], dtype=np.int64),
+        np.array([room for _, room in rooms], dtype=np.float64),
     )
 
 

@@ -62,6 +62,10 @@ class Result:
     greedy_seconds: float = 0.0
     greedy_covered: float = 0.0
     planner_seconds: float | None = None
+    fair_cpu_seconds: float | None = None
+    planner_cpu_seconds: float | None = None
+    """Processor seconds of the phase (all its threads): steadier than the elapsed seconds on
+    a machine that others are using."""
     exact_seconds: float | None = None
     exact_covered: float | None = None
     exact_optimal: bool | None = None
@@ -201,9 +205,10 @@ def run_fair(requests: int, windows: int, seed: int) -> Result:
     problem, candidates_seconds = build(requests, windows, seed)
     result = Result(requests, windows, problem.pairs, float(problem.need.sum()))
     result.candidates_seconds = candidates_seconds
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     fair = allocation.allocate_fairly(problem, time_limit=600)
     result.fair_seconds = time.perf_counter() - started
+    result.fair_cpu_seconds = time.process_time() - cpu
     result.fair_covered, result.fair_floor = fair.covered, fair.floor
     started = time.perf_counter()
     result.greedy_covered = greedy(problem)
@@ -218,9 +223,10 @@ def run_planner(requests: int, windows: int, seed: int) -> Result:
     snapshot = planner.Snapshot(open_requests, sources, [], frozenset())
     options = planner.Options(NETWORK, Weights(), 20, timedelta(days=30), 600)
     result = Result(requests, windows)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     planner.plan(snapshot, None, options, NOW)
     result.planner_seconds = time.perf_counter() - started
+    result.planner_cpu_seconds = time.process_time() - cpu
     return result
 
 
@@ -276,7 +282,8 @@ def measure(size: str, exact_limit: float, case_limit: float, seed: int) -> dict
     if fair is None:
         return asdict(Result(requests, windows, error=f"over the {case_limit:.0f} s limit"))
     run = _in_child(size, -1, seed, case_limit)
-    fair["planner_seconds"] = run["planner_seconds"] if run and not run["error"] else None
+    for name in ("planner_seconds", "planner_cpu_seconds"):
+        fair[name] = run[name] if run and not run["error"] else None
     if exact_limit > 0:
         exact = _in_child(size, exact_limit, seed, exact_limit * 2 + 120)
         fair["exact_optimal"] = False
@@ -299,7 +306,8 @@ def _row(r: dict[str, Any]) -> str:
         f"{r['requests']:>7} {r['windows']:>6} {r['pairs']:>8} {r['candidates_seconds']:7.1f}s "
         f"{r['fair_seconds']:7.1f}s {r['fair_covered'] / need:6.1%} {r['fair_floor']:6.3f} "
         f"{r['greedy_seconds']:6.2f}s {r['greedy_covered'] / need:6.1%} {exact} "
-        f"{r['peak_rss_mib']:7.0f} {_seconds(r.get('planner_seconds'))}"
+        f"{r['peak_rss_mib']:7.0f} {_seconds(r.get('planner_seconds'))}   "
+        f"{_seconds(r.get('fair_cpu_seconds'))} {_seconds(r.get('planner_cpu_seconds'))}"
     )
 
 
@@ -310,7 +318,7 @@ def _seconds(value: float | None) -> str:
 
 HEADER = (
     "requests windows    pairs  candid.    fair  cover  floor  greedy  cover  exact    time"
-    "      MiB  planner"
+    "      MiB  planner   processor: fair planner"
 )
 
 
@@ -319,7 +327,7 @@ def compare_table(results: list[dict[str, Any]], earlier: list[dict[str, Any]]) 
     before = {(r["requests"], r["windows"]): r for r in earlier if not r["error"]}
     lines = [
         "requests windows   fair time (earlier)   cover (earlier)   MiB (earlier)"
-        "   planner (earlier)"
+        "   planner (earlier)   planner cpu (earlier)"
     ]
     for r in results:
         old = before.get((r["requests"], r["windows"]))
@@ -332,7 +340,9 @@ def compare_table(results: list[dict[str, Any]], earlier: list[dict[str, Any]]) 
             f"{r['fair_seconds']:7.1f}s ({old['fair_seconds']:6.1f}s)   "
             f"{now_cover:6.1%} ({old_cover:6.1%})   "
             f"{r['peak_rss_mib']:5.0f} ({old['peak_rss_mib']:5.0f})   "
-            f"{_seconds(r.get('planner_seconds'))} ({_seconds(old.get('planner_seconds'))})"
+            f"{_seconds(r.get('planner_seconds'))} ({_seconds(old.get('planner_seconds'))})   "
+            f"{_seconds(r.get('planner_cpu_seconds'))} "
+            f"({_seconds(old.get('planner_cpu_seconds'))})"
         )
     return "\n".join(lines)
 

@@ -1,5 +1,6 @@
 """Benchmark of allocation: time, covered need and peak memory, next to a greedy baseline and
-the exact optimum (a MILP) where it finishes.
+the exact optimum (a MILP) where it finishes, and the planner's whole full run (candidates, the
+problem with its grant limits, the allocation and the proposals with their explanations).
 
     .venv/bin/python -m bench.allocation                      # the full grid
     .venv/bin/python -m bench.allocation --sizes 1000x1000 --sizes 10000x5000
@@ -28,7 +29,7 @@ from uuid import UUID
 import numpy as np
 import typer
 
-from services.matching.domain import allocation
+from services.matching.domain import allocation, planner
 from services.matching.domain.candidates import WindowRef, WindowTable, candidate_pairs
 from services.matching.domain.model import OpenRequest
 from services.matching.domain.planner import problem_of
@@ -60,6 +61,11 @@ class Result:
     fair_floor: float = 0.0
     greedy_seconds: float = 0.0
     greedy_covered: float = 0.0
+    planner_seconds: float | None = None
+    fair_cpu_seconds: float | None = None
+    planner_cpu_seconds: float | None = None
+    """Processor seconds of the phase (all its threads): steadier than the elapsed seconds on
+    a machine that others are using."""
     exact_seconds: float | None = None
     exact_covered: float | None = None
     exact_optimal: bool | None = None
@@ -173,12 +179,18 @@ def greedy(problem: Problem) -> float:
     return covered
 
 
-def build(requests: int, windows: int, seed: int) -> tuple[Problem, float]:
-    """The synthetic case as an allocation problem, and the seconds its candidates took."""
+def synthetic_case(
+    requests: int, windows: int, seed: int
+) -> tuple[list[OpenRequest], list[SourceDetails]]:
     rng = np.random.default_rng(seed)
     open_requests = synthetic_requests(requests, rng)
     total_need = float(sum(r.remaining for r in open_requests))
-    sources = synthetic_sources(windows, total_need, rng)
+    return open_requests, synthetic_sources(windows, total_need, rng)
+
+
+def build(requests: int, windows: int, seed: int) -> tuple[Problem, float]:
+    """The synthetic case as an allocation problem, and the seconds its candidates took."""
+    open_requests, sources = synthetic_case(requests, windows, seed)
     refs = [WindowRef(s, w, float(w.available)) for s in sources for w in s.windows]
     context = Context(NOW.date(), NOW, Weights(), {})
     started = time.perf_counter()
@@ -193,13 +205,28 @@ def run_fair(requests: int, windows: int, seed: int) -> Result:
     problem, candidates_seconds = build(requests, windows, seed)
     result = Result(requests, windows, problem.pairs, float(problem.need.sum()))
     result.candidates_seconds = candidates_seconds
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     fair = allocation.allocate_fairly(problem, time_limit=600)
     result.fair_seconds = time.perf_counter() - started
+    result.fair_cpu_seconds = time.process_time() - cpu
     result.fair_covered, result.fair_floor = fair.covered, fair.floor
     started = time.perf_counter()
     result.greedy_covered = greedy(problem)
     result.greedy_seconds = time.perf_counter() - started
+    return result
+
+
+def run_planner(requests: int, windows: int, seed: int) -> Result:
+    """The planner's full run over the same case, as the service runs it: candidates, the
+    problem with its grant limits, the allocation, and the proposals with their explanations."""
+    open_requests, sources = synthetic_case(requests, windows, seed)
+    snapshot = planner.Snapshot(open_requests, sources, [], frozenset())
+    options = planner.Options(NETWORK, Weights(), 20, timedelta(days=30), 600)
+    result = Result(requests, windows)
+    started, cpu = time.perf_counter(), time.process_time()
+    planner.plan(snapshot, None, options, NOW)
+    result.planner_seconds = time.perf_counter() - started
+    result.planner_cpu_seconds = time.process_time() - cpu
     return result
 
 
@@ -218,10 +245,14 @@ def run_exact(requests: int, windows: int, seed: int, limit: float) -> Result:
 
 
 def _child(size: str, exact_limit: float, seed: int, queue: Any) -> None:
+    """The exact MILP when `exact_limit` is positive, the planner's run when it is negative,
+    else the fair allocation and greedy."""
     requests, windows = (int(n) for n in size.split("x"))
     try:
         if exact_limit > 0:
             result = run_exact(requests, windows, seed, exact_limit)
+        elif exact_limit < 0:
+            result = run_planner(requests, windows, seed)
         else:
             result = run_fair(requests, windows, seed)
     except Exception as error:
@@ -250,6 +281,9 @@ def measure(size: str, exact_limit: float, case_limit: float, seed: int) -> dict
     fair = _in_child(size, 0, seed, case_limit)
     if fair is None:
         return asdict(Result(requests, windows, error=f"over the {case_limit:.0f} s limit"))
+    run = _in_child(size, -1, seed, case_limit)
+    for name in ("planner_seconds", "planner_cpu_seconds"):
+        fair[name] = run[name] if run and not run["error"] else None
     if exact_limit > 0:
         exact = _in_child(size, exact_limit, seed, exact_limit * 2 + 120)
         fair["exact_optimal"] = False
@@ -272,19 +306,29 @@ def _row(r: dict[str, Any]) -> str:
         f"{r['requests']:>7} {r['windows']:>6} {r['pairs']:>8} {r['candidates_seconds']:7.1f}s "
         f"{r['fair_seconds']:7.1f}s {r['fair_covered'] / need:6.1%} {r['fair_floor']:6.3f} "
         f"{r['greedy_seconds']:6.2f}s {r['greedy_covered'] / need:6.1%} {exact} "
-        f"{r['peak_rss_mib']:7.0f}"
+        f"{r['peak_rss_mib']:7.0f} {_seconds(r.get('planner_seconds'))}   "
+        f"{_seconds(r.get('fair_cpu_seconds'))} {_seconds(r.get('planner_cpu_seconds'))}"
     )
 
 
+def _seconds(value: float | None) -> str:
+    """A phase's seconds; '-' for a phase the run did not measure (or that failed)."""
+    return "      -" if value is None else f"{value:6.1f}s"
+
+
 HEADER = (
-    "requests windows    pairs  candid.    fair  cover  floor  greedy  cover  exact    time  MiB"
+    "requests windows    pairs  candid.    fair  cover  floor  greedy  cover  exact    time"
+    "      MiB  planner   processor: fair planner"
 )
 
 
 def compare_table(results: list[dict[str, Any]], earlier: list[dict[str, Any]]) -> str:
     """This run's fair allocation beside an earlier run's, case by case."""
     before = {(r["requests"], r["windows"]): r for r in earlier if not r["error"]}
-    lines = ["requests windows   fair time (earlier)   cover (earlier)   MiB (earlier)"]
+    lines = [
+        "requests windows   fair time (earlier)   cover (earlier)   MiB (earlier)"
+        "   planner (earlier)   planner cpu (earlier)"
+    ]
     for r in results:
         old = before.get((r["requests"], r["windows"]))
         if r["error"] or old is None:
@@ -295,7 +339,10 @@ def compare_table(results: list[dict[str, Any]], earlier: list[dict[str, Any]]) 
             f"{r['requests']:>7} {r['windows']:>6}  "
             f"{r['fair_seconds']:7.1f}s ({old['fair_seconds']:6.1f}s)   "
             f"{now_cover:6.1%} ({old_cover:6.1%})   "
-            f"{r['peak_rss_mib']:5.0f} ({old['peak_rss_mib']:5.0f})"
+            f"{r['peak_rss_mib']:5.0f} ({old['peak_rss_mib']:5.0f})   "
+            f"{_seconds(r.get('planner_seconds'))} ({_seconds(old.get('planner_seconds'))})   "
+            f"{_seconds(r.get('planner_cpu_seconds'))} "
+            f"({_seconds(old.get('planner_cpu_seconds'))})"
         )
     return "\n".join(lines)
 

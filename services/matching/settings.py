@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from services.matching.domain.scoring import CRITERIA, Weights
+from services.matching.domain.steadiness import Steadiness
 from shared.settings import Port, ServiceSettings
 
 Weight = Annotated[float, Field(ge=0, le=100)]
 DEFAULT = Weights()
 """The score's weights and horizons where the environment does not set them."""
+STEADY = Steadiness()
+"""What is not a change to a standing proposal, where the environment does not say."""
 
 
 class MatchingSettings(ServiceSettings):
@@ -46,6 +50,19 @@ class MatchingSettings(ServiceSettings):
     )
     full_reallocation_seconds: float = Field(
         3600.0, gt=0, description="How often the whole picture is re-allocated."
+    )
+    steady_share: Decimal = Field(
+        STEADY.share,
+        ge=0,
+        le=1,
+        description="A standing proposal is kept as it is when a re-allocation changes its "
+        "amount by less than this share of the request's remaining need...",
+    )
+    steady_amount: Decimal = Field(
+        STEADY.amount,
+        ge=0,
+        description="... or by less than this amount, whichever is larger (docs/matching.md, "
+        "Steady proposals).",
     )
 
     @property

@@ -36,6 +36,8 @@ from shared.events.requests import RequestDetails
 from shared.unit_of_work import UnitOfWork
 
 LIVE = frozenset({MatchStatus.PROPOSED, *COMMITTED})
+ENDED = frozenset({MatchStatus.WITHDRAWN, MatchStatus.EXPIRED, *REFUSED})
+"""Proposals that no longer stand: withdrawn, expired, declined or failed."""
 
 
 class ReadModel:

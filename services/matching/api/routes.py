@@ -13,12 +13,19 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.types import DecoratedCallable
 
-from services.matching.adapters.repository import LIVE, AllocationQueue, MatchRepository, ReadModel
+from services.matching.adapters.repository import (
+    ENDED,
+    LIVE,
+    AllocationQueue,
+    MatchRepository,
+    ReadModel,
+)
 from services.matching.api.schemas import (
     AllocationOut,
     CoalitionMember,
     CoalitionOut,
     DeclineIn,
+    DroppedMember,
     MissOut,
     ProposalOut,
     UnmatchedOut,
@@ -166,8 +173,10 @@ async def coalition(request_id: UUID, uow: UnitOfWorkDep, principal: PrincipalDe
     request = await ReadModel(uow.session).request(request_id)
     if request is None or not policy.can_see_coalition(principal, request.state, uow.network):
         raise NotFound(f"No request {request_id}.")
-    matches = await MatchRepository(uow).of_requests([request_id], LIVE)
+    repository = MatchRepository(uow)
+    matches = await repository.of_requests([request_id], LIVE)
     matches.sort(key=lambda m: (m.status not in COMMITTED, -m.amount))
+    ended = await repository.of_requests([request_id], ENDED)
 
     def total(statuses: frozenset[MatchStatus]) -> Decimal:
         return sum((m.amount for m in matches if m.status in statuses), Decimal(0))
@@ -197,7 +206,19 @@ async def coalition(request_id: UUID, uow: UnitOfWorkDep, principal: PrincipalDe
             )
             for m in matches
         ],
+        dropped=[DroppedMember.of(m) for m in dropped(ended, matches)],
     )
+
+
+def dropped(ended: list[Match], members: list[Match]) -> list[Match]:
+    """Each source's latest proposal for the request that no longer stands, newest first, for
+    the sources that are not members of the coalition now."""
+    staying = {m.source_id for m in members}
+    latest: dict[UUID, Match] = {}
+    for m in sorted(ended, key=lambda m: m.updated_at or m.created_at, reverse=True):
+        if m.source_id not in staying:
+            latest.setdefault(m.source_id, m)
+    return list(latest.values())
 
 
 @router.post(

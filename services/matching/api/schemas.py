@@ -10,6 +10,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.matching.domain.model import Match
+from shared.values import attributes
 
 
 class DeclineIn(BaseModel):
@@ -54,6 +55,29 @@ class CoalitionMember(BaseModel):
     lead: bool
 
 
+class DroppedMember(BaseModel):
+    """A donor whose proposal for the request no longer stands, and why."""
+
+    donor: str | None
+    source_id: UUID
+    match_id: UUID
+    amount: Decimal
+    status: str = Field(description="withdrawn, expired, declined or failed.")
+    reason: str | None = Field(
+        description="Why: for a withdrawal one of the reasons of docs/matching.md (Steady "
+        "proposals), e.g. 'capacity taken by other requests' or 'amount changed: 119,999.68 to "
+        "80,000.00 USD'; the donor's own reason for a decline, the inventory's for a failure."
+    )
+    at: datetime = Field(description="When the proposal stopped standing.")
+
+    @classmethod
+    def of(cls, match: Match) -> DroppedMember:
+        at = match.updated_at or match.created_at
+        status = match.status.value
+        values = attributes(match, cls.model_fields, match_id=match.id, status=status, at=at)
+        return cls(**values)
+
+
 class CoalitionOut(BaseModel):
     """Who covers what of one request: commitments first, then standing proposals."""
 
@@ -68,6 +92,10 @@ class CoalitionOut(BaseModel):
     remaining: Decimal | None = Field(description="Asked less committed.")
     lead_donor: str | None
     members: list[CoalitionMember]
+    dropped: list[DroppedMember] = Field(
+        description="The sources whose latest proposal for the request no longer stands and "
+        "that are not members now, newest first, each with its reason and when."
+    )
 
 
 class UnmatchedOut(BaseModel):

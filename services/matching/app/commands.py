@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from services.matching.adapters.repository import AllocationQueue, MatchRepository, ReadModel
 from services.matching.adapters.tables import TABLES
-from services.matching.domain import planner, policy
+from services.matching.domain import planner, policy, steadiness
 from services.matching.domain.model import (
     COMMITTED,
     MATCHABLE_REQUESTS,
@@ -55,6 +55,7 @@ def options_of(settings: MatchingSettings, network: RegionalNetwork) -> planner.
         per_request=settings.candidates_per_request,
         proposal_ttl=timedelta(days=settings.proposal_ttl_days),
         time_limit=settings.allocation_time_limit_seconds,
+        steady=steadiness.Steadiness(settings.steady_share, settings.steady_amount),
     )
 
 
@@ -188,7 +189,7 @@ async def request_changed(uow: UnitOfWork, request: RequestDetails, seen_at: dat
         repository = MatchRepository(uow)
         live = await repository.of_requests([request.request_id], [MatchStatus.PROPOSED], lock=True)
         for match in live:
-            match.withdraw(f"request {request.status}", seen_at)
+            match.withdraw(steadiness.request_closed(request.status), seen_at)
             await repository.save(match)
     await AllocationQueue(uow.session).add("request", request.request_id)
 

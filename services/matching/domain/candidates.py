@@ -73,6 +73,19 @@ class WindowTable:
         self.closes = np.array([w.window.closes.toordinal() for w in windows], dtype=np.int64)
         self.capacity = np.array([w.capacity for w in windows], dtype=np.float64)
         self.minimum = np.array([float(w.source.min_grant or 0) for w in windows])
+        self.maximum = np.array(
+            [float(w.source.max_grant) if w.source.max_grant else np.inf for w in windows]
+        )
+        """Each window's source's maximum grant per request (infinite: none)."""
+        self.capped = np.array([w.source.max_grant is not None for w in windows], dtype=bool)
+        self.source_number = {
+            source_id: i
+            for i, source_id in enumerate(dict.fromkeys(w.source.source_id for w in windows))
+        }
+        self.source = np.array(
+            [self.source_number[w.source.source_id] for w in windows], dtype=np.int64
+        )
+        """Each window's source, as its number in `source_number`."""
         self.types = np.array([_bits(w.source.assistance_types, self.type_bit) for w in windows])
         self.worldwide = np.array([not w.source.regional_focus for w in windows])
         self.by_key: dict[tuple[str, str], list[int]] = defaultdict(list)

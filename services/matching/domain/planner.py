@@ -4,7 +4,9 @@ A full run re-allocates every open request. An incremental run re-allocates the 
 touched, together with every *hungry* request (one whose standing proposals leave part of its need
 uncovered, so it can take capacity that was freed); the proposals of all other requests stay as
 they are and hold their capacity. Accepted and reserved matches are commitments: they are never
-moved, and they reduce both the request's remaining need and the window's capacity.
+moved, and they reduce both the request's remaining need and the window's capacity. A standing
+proposal the run wants again stays as it is unless its change is material, and every withdrawal
+says why (`steadiness`).
 
 A request without an amount (expertise, training, equipment in kind) asks for one donor: it gets
 one proposal, from its best-scoring eligible window, for an amount of zero.
@@ -13,6 +15,7 @@ one proposal, from its best-scoring eligible window, for an amount of zero.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -21,14 +24,13 @@ from uuid import UUID
 
 import numpy as np
 
-from services.matching.domain import allocation, rules, scoring
+from services.matching.domain import allocation, rules, scoring, steadiness
 from services.matching.domain.candidates import WindowRef, WindowTable, candidate_pairs
 from services.matching.domain.model import COMMITTED, Match, MatchStatus, OpenRequest
 from services.matching.domain.problem import Problem
+from services.matching.domain.steadiness import Limits, Outcome, Pair, Wanted
 from shared.events.inventory import SourceDetails
 from shared.geography import RegionalNetwork
-
-CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ class Options:
     per_request: int
     proposal_ttl: timedelta
     time_limit: float
+    steady: steadiness.Steadiness = field(default_factory=steadiness.Steadiness)
+    """What is not a change to a standing proposal (`steadiness`)."""
 
 
 @dataclass
@@ -87,7 +91,12 @@ def plan(
     standing = [m for m in snapshot.matches if m.status is MatchStatus.PROPOSED]
     chosen = _variable_requests(snapshot, standing, scope)
     held = [m for m in standing if m.request_id not in chosen]
-    windows = _windows(snapshot, held)
+    room = _room(snapshot, held)
+    windows = [
+        WindowRef(source, window, float(room[window.window_id]))
+        for source in snapshot.sources
+        for window in source.windows
+    ]
     context = scoring.Context(
         now.date(),
         now,
@@ -96,10 +105,21 @@ def plan(
     )
     variable = [r for r in snapshot.requests if r.request_id in chosen and r.remaining > 0]
     table = WindowTable(windows, options.network)
-    granted = granted_by_source(snapshot.matches)
-    wanted, result = _wanted(variable, table, context, snapshot.refused, granted, options)
-    _diff(result, [m for m in standing if m.request_id in chosen], wanted, context, options)
-    result.covered = sum((w.amount for w in wanted), Decimal(0))
+    limits = Limits(room, granted_by_source(snapshot.matches))
+    reallocated = {(m.request_id, m.window_id): m for m in standing if m.request_id in chosen}
+    wanted, result = _wanted(
+        variable, table, context, snapshot.refused, limits, reallocated, options
+    )
+    outcome = Outcome(
+        requests={r.request_id: r for r in snapshot.requests if r.request_id in chosen},
+        windows={ref.window.window_id: ref for ref in windows},
+        amounts=steadiness.settle(reallocated, wanted, limits, options.steady),
+        limits=limits,
+        today=context.today,
+        network=options.network,
+    )
+    _diff(result, reallocated, wanted, outcome, context, options)
+    result.covered = sum(outcome.amounts.values(), Decimal(0))
     mark_leads(result, snapshot.matches)
     return result
 
@@ -121,8 +141,8 @@ def _variable_requests(
     return (set(scope) & every) | hungry
 
 
-def _windows(snapshot: Snapshot, held: list[Match]) -> list[WindowRef]:
-    """Every window with what allocation may still give: available, less accepted amounts the
+def _room(snapshot: Snapshot, held: list[Match]) -> dict[UUID, Decimal]:
+    """What allocation may still give from each window: available, less accepted amounts the
     inventory has not reserved yet, less what the held proposals keep."""
     taken: dict[UUID, Decimal] = defaultdict(Decimal)
     for m in snapshot.matches:
@@ -130,44 +150,25 @@ def _windows(snapshot: Snapshot, held: list[Match]) -> list[WindowRef]:
             taken[m.window_id] += m.amount
     for m in held:
         taken[m.window_id] += m.amount
-    return [
-        WindowRef(
-            source, window, float(max(window.available - taken[window.window_id], Decimal(0)))
-        )
+    return {
+        window.window_id: max(window.available - taken[window.window_id], Decimal(0))
         for source in snapshot.sources
         for window in source.windows
-    ]
-
-
-@dataclass(frozen=True)
-class Wanted:
-    """A proposal the allocation wants: request, window, amount, and why."""
-
-    request: OpenRequest
-    window: WindowRef
-    amount: Decimal
-    allocation: dict[str, float] | None
+    }
 
 
 def one_window_per_capped_source(pairs: Any, table: WindowTable) -> Any:
     """A source's maximum grant binds what all its windows give one request together, while
     the allocation bounds each pair alone: so a request is offered only the roomiest window of
-    each source that has a maximum grant."""
+    each source that has a maximum grant (the first of them when several are as roomy)."""
     pair_request, pair_window, pair_score = pairs
-    best: dict[tuple[int, UUID], int] = {}
-    keep = np.ones(len(pair_request), dtype=bool)
-    for k, (r, w) in enumerate(zip(pair_request.tolist(), pair_window.tolist(), strict=True)):
-        ref = table.windows[w]
-        if ref.source.max_grant is None:
-            continue
-        key = (r, ref.source.source_id)
-        if key not in best:
-            best[key] = k
-            continue
-        kept = best[key]
-        loser = k if ref.capacity <= table.windows[pair_window[kept]].capacity else kept
-        keep[loser] = False
-        best[key] = kept if loser == k else k
+    capped = np.flatnonzero(table.capped[pair_window])
+    group = pair_request[capped] * len(table.source_number) + table.source[pair_window[capped]]
+    order = np.lexsort((capped, -table.capacity[pair_window[capped]], group))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = group[order][1:] != group[order][:-1]
+    keep = ~table.capped[pair_window]
+    keep[capped[order[first]]] = True
     return pair_request[keep], pair_window[keep], pair_score[keep]
 
 
@@ -184,28 +185,67 @@ def problem_of(
     requests: list[OpenRequest],
     table: WindowTable,
     pairs: Any,
-    granted: dict[tuple[UUID, UUID], Decimal] | None = None,
+    granted: Mapping[tuple[UUID, UUID], Decimal] | None = None,
+    standing: Collection[Pair] = (),
 ) -> Problem:
     """The allocation problem of the candidate pairs. A source's maximum grant is per request,
     so what the source has committed to the request already comes off the pair's upper bound
-    (and a pair left less room than the minimum grant gets nothing, `Problem.upper_bounds`)."""
+    (and a pair left less room than the minimum grant gets nothing, `Problem.upper_bounds`).
+    The pairs of `standing` proposals are the incumbents, which break ties in their favour."""
     pair_request, pair_window, pair_score = pairs
-    committed = granted or {}
-    upper = []
-    for r, w in zip(pair_request.tolist(), pair_window.tolist(), strict=True):
-        source = table.windows[w].source
-        key = (requests[r].request_id, source.source_id)
-        room = source.max_grant - committed.get(key, Decimal(0)) if source.max_grant else None
-        upper.append(np.inf if room is None else float(max(room, Decimal(0))))
+    upper = np.maximum(table.maximum[pair_window], 0.0)
+    codes, rooms = _grant_rooms(requests, table, granted or {})
+    if len(codes):
+        code = pair_request * len(table.source_number) + table.source[pair_window]
+        at = np.minimum(np.searchsorted(codes, code), len(codes) - 1)
+        committed = codes[at] == code
+        upper[committed] = rooms[at[committed]]
     return Problem(
         need=np.array([float(r.remaining) for r in requests]),
         capacity=table.capacity,
         pair_request=pair_request,
         pair_window=pair_window,
-        pair_upper=np.array(upper, dtype=np.float64),
+        pair_upper=upper,
         pair_lower=table.minimum[pair_window],
         pair_score=pair_score,
-        pair_incumbent=np.zeros(len(pair_request), dtype=bool),
+        pair_incumbent=_incumbent(requests, table, pairs, standing),
+    )
+
+
+def _incumbent(
+    requests: list[OpenRequest], table: WindowTable, pairs: Any, standing: Collection[Pair]
+) -> Any:
+    """Which candidate pairs are those of standing proposals."""
+    pair_request, pair_window, _ = pairs
+    request_index = {r.request_id: i for i, r in enumerate(requests)} if standing else {}
+    window_index = {ref.window.window_id: j for j, ref in enumerate(table.windows)}
+    width = len(table.windows)
+    codes = [
+        request_index[r] * width + window_index[w]
+        for r, w in standing
+        if r in request_index and w in window_index
+    ]
+    return np.isin(pair_request * width + pair_window, np.array(codes, dtype=np.int64))
+
+
+def _grant_rooms(
+    requests: list[OpenRequest],
+    table: WindowTable,
+    granted: Mapping[tuple[UUID, UUID], Decimal],
+) -> tuple[Any, Any]:
+    """What a capped source's maximum grant still leaves each request it has committed to, by
+    the pair's code (request index * sources + source number), codes in order."""
+    index = {r.request_id: i for i, r in enumerate(requests)} if granted else {}
+    maximum = {ref.source.source_id: ref.source.max_grant for ref in table.windows}
+    sources = len(table.source_number)
+    rooms = sorted(
+        (index[r] * sources + table.source_number[s], float(max(limit - amount, Decimal(0))))
+        for (r, s), amount in granted.items()
+        if r in index and (limit := maximum.get(s))
+    )
+    return (
+        np.array([code for code, _ in rooms], dtype=np.int64),
+        np.array([room for _, room in rooms], dtype=np.float64),
     )
 
 
@@ -214,14 +254,16 @@ def _wanted(
     table: WindowTable,
     context: scoring.Context,
     refused: frozenset[tuple[UUID, UUID]],
-    granted: dict[tuple[UUID, UUID], Decimal],
+    limits: Limits,
+    standing: Collection[Pair],
     options: Options,
 ) -> tuple[list[Wanted], Plan]:
     """What the allocation wants proposed, and the run's figures."""
     money = [r for r in requests if r.details.amount is not None]
     in_kind = [r for r in requests if r.details.amount is None]
     pairs = candidate_pairs(money, table, context, options.per_request, refused).arrays()
-    problem = problem_of(money, table, one_window_per_capped_source(pairs, table), granted)
+    pairs = one_window_per_capped_source(pairs, table)
+    problem = problem_of(money, table, pairs, limits.granted, standing)
     result = allocation.allocate_fairly(problem, options.time_limit)
     wanted = [
         Wanted(
@@ -266,26 +308,28 @@ def _one_donor_each(
 
 def _diff(
     result: Plan,
-    standing: list[Match],
+    standing: Mapping[Pair, Match],
     wanted: list[Wanted],
+    outcome: Outcome,
     context: scoring.Context,
     options: Options,
 ) -> None:
-    """Keep standing proposals the allocation wants again; withdraw the rest; propose the new."""
-    current = {(m.request_id, m.window_id): m for m in standing}
+    """Keep the standing proposals the run settled on as they are (`steadiness.settle`);
+    withdraw the rest, each with its reason; propose the new."""
+    current = dict(standing)
     for want in wanted:
-        key = (want.request.request_id, want.window.window.window_id)
-        kept = current.get(key)
-        if kept is not None and kept.amount == want.amount.quantize(CENT):
-            del current[key]
+        amount = outcome.amounts[want.pair]
+        kept = current.get(want.pair)
+        if kept is not None and kept.amount == amount:
+            del current[want.pair]
             continue
-        result.proposals.append(_propose(want, context, options))
+        result.proposals.append(_propose(want, amount, context, options))
     for match in current.values():
-        match.withdraw("re-allocated", context.now)
+        match.withdraw(steadiness.withdrawal_reason(match, outcome), context.now)
         result.withdrawals.append(match)
 
 
-def _propose(want: Wanted, context: scoring.Context, options: Options) -> Match:
+def _propose(want: Wanted, amount: Decimal, context: scoring.Context, options: Options) -> Match:
     """A new proposal with its explanation: the rules it passed, what each criterion scored,
     and what the fair allocation guaranteed the request."""
     d = want.request.details
@@ -307,7 +351,7 @@ def _propose(want: Wanted, context: scoring.Context, options: Options) -> Match:
         source_id=want.window.source.source_id,
         window_id=want.window.window.window_id,
         donor=want.window.source.donor,
-        amount=want.amount.quantize(CENT),
+        amount=amount,
         currency=want.window.window.currency,
         score=round(score, 6),
         explanation=explanation,

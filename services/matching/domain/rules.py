@@ -152,11 +152,12 @@ def check(pair: Pair) -> list[RuleResult]:
 
 def first_failure(pair: Pair) -> str | None:
     """The first rule the pair breaks, or None when it passes them all."""
-    broken = _first_broken(pair)
+    broken = first_broken(pair)
     return broken.rule if broken else None
 
 
-def _first_broken(pair: Pair) -> RuleResult | None:
+def first_broken(pair: Pair) -> RuleResult | None:
+    """The first rule the pair breaks, with what it found, or None when it passes them all."""
     for rule in RULES:
         result = rule(pair)
         if not result.passed:
@@ -205,7 +206,7 @@ def why_unmatched(
     misses: list[Miss] = []
     for source in sources:
         for window in source.windows:
-            broken = _first_broken(Pair(request, source, window, today, network))
+            broken = first_broken(Pair(request, source, window, today, network))
             rule, detail = (broken.rule, broken.detail) if broken else (ALL_PASSED, "fits")
             misses.append(Miss(source.source_id, source.name, window.window_id, rule, detail))
     if not misses:

@@ -33,7 +33,7 @@ from services.inventory.domain.model import (
     WindowTerms,
 )
 from shared.eligibility import CheckedEligibility, Eligibility
-from shared.events.inventory import SourceKind, SourceStatus
+from shared.events.inventory import SourceKind, SourceStatus, WindowKind
 from shared.geography import RegionalNetwork
 from shared.http import Problem
 from shared.schemas import (
@@ -100,11 +100,18 @@ class RequirementsIn(Strict):
 
 
 class WindowIn(Strict):
+    """Money in a currency, or help in kind counted in a unit (expert-days, training places,
+    equipment items, service units): one of the two per window."""
+
     id: UUID | None = Field(None, description="An existing window's id; none for a new window.")
     opens: date
     closes: date
-    currency: Currency
-    capacity: Amount
+    kind: WindowKind | None = Field(None, description="money or in-kind; none: as given below")
+    currency: Currency | None = Field(None, description="Money: ISO 4217. None for help in kind.")
+    unit: Annotated[str, AfterValidator(lambda unit: taxonomy().known_unit(unit))] | None = Field(
+        None, examples=["expert-days"], description="Help in kind: a unit of the taxonomy."
+    )
+    capacity: Amount = Field(description="In the currency, or in the unit (at most a million).")
 
 
 SOURCE_EXAMPLE: dict[str, Any] = {
@@ -187,7 +194,10 @@ class SourceIn(Strict):
         )
 
     def window_terms(self) -> list[WindowTerms]:
-        return [WindowTerms(w.opens, w.closes, w.currency, w.capacity, w.id) for w in self.windows]
+        return [
+            WindowTerms(w.opens, w.closes, w.currency, w.capacity, w.id, w.unit, w.kind)
+            for w in self.windows
+        ]
 
 
 class ActIn(Strict):
@@ -264,7 +274,9 @@ class WindowOut(BaseModel):
     id: UUID
     opens: date
     closes: date
-    currency: str
+    kind: WindowKind = Field(description="money, or help in kind")
+    currency: str | None = Field(description="Money: its currency. None for help in kind.")
+    unit: str | None = Field(description="Help in kind: its unit; the figures count in it.")
     capacity: Decimal
     pledged: Decimal
     committed: Decimal
@@ -278,7 +290,9 @@ class WindowOut(BaseModel):
             id=w.id,
             opens=w.opens,
             closes=w.closes,
+            kind=w.kind,
             currency=w.currency,
+            unit=w.unit,
             capacity=w.capacity,
             pledged=w.pledged,
             committed=w.committed,

@@ -464,6 +464,9 @@ class SearchParams:
         date | None, Query(description="A window open on some day up to this one (a deadline).")
     ] = None
     currency: Annotated[str | None, Query(description="A window in this currency.")] = None
+    unit: Annotated[
+        str | None, Query(description="A window of help in kind in this unit (expert-days, ...).")
+    ] = None
     amount: Annotated[
         Decimal | None,
         Query(gt=0, description="With currency: this much available and within grant limits."),
@@ -482,6 +485,7 @@ class SearchParams:
         _check("assistance_type", self.assistance_type, lambda t: known_assistance_types([t]))
         _check("eligible_for", self.eligible_for, known_state)
         _check("currency", self.currency, known_currency)
+        _check("unit", self.unit, taxonomy().known_unit)
         _check("language", self.language, known_language)
         _check("region", self.region, lambda c: _known_centre(c, network))
         statuses = self.status or [SourceStatus.ACTIVE]
@@ -514,12 +518,14 @@ class SearchParams:
     def _window(self, today: date) -> WindowFilter | None:
         if self.amount is not None and self.currency is None:
             raise _invalid("currency", "an amount needs its currency")
+        if self.unit is not None and self.currency is not None:
+            raise _invalid("unit", "a window offers money or help in kind: ask for one of them")
         if self.open_before is not None and self.open_before < today:
             raise _invalid("open_before", f"{self.open_before} has passed")
         open_until = today if self.open_now else self.open_before
-        if open_until is None and self.currency is None:
+        if open_until is None and self.currency is None and self.unit is None:
             return None
-        return WindowFilter(today, open_until, self.currency, self.amount)
+        return WindowFilter(today, open_until, self.currency, self.amount, self.unit)
 
 
 def _known_centre(centre: str, network: RegionalNetwork) -> str:

@@ -173,3 +173,26 @@ async def test_a_window_can_be_turned_to_help_in_kind_while_nothing_refers_to_it
         None,
     )
     assert Decimal(changed["capacity"]) == 250
+
+
+async def test_the_search_finds_sources_of_help_in_kind_by_unit(api: Api) -> None:
+    experts = await _both(api)
+    await register(api, name="Money only", windows=[window_body("500000.00")])
+
+    by_unit = await get(api, "/v1/sources", unit="expert-days")
+    by_currency = await get(api, "/v1/sources", currency="USD")
+    by_other_unit = await get(api, "/v1/sources", unit="training-places")
+    unknown = await api.client.get(
+        "/v1/sources", params={"unit": "goodwill"}, headers=api.headers_for(NORWAY)
+    )
+    both = await api.client.get(
+        "/v1/sources",
+        params={"unit": "expert-days", "currency": "USD"},
+        headers=api.headers_for(NORWAY),
+    )
+
+    assert [s["id"] for s in by_unit["items"]] == [experts["id"]]
+    assert len(by_currency["items"]) == 2
+    assert by_other_unit["items"] == []
+    assert (unknown.status_code, unknown.json()["field"]) == (422, "query.unit")
+    assert (both.status_code, both.json()["field"]) == (422, "query.unit")

@@ -1,17 +1,23 @@
-"""Conventions, their thematic areas or obligations, and the kinds of assistance: data, not code.
+"""Conventions, their thematic areas or obligations, the kinds of assistance and the units in-kind
+help is counted in: data, not code.
 
 The same taxonomy describes what a request asks for and what a source supports. It lives in
-`shared/data/taxonomy.json`; a convention is added by adding it there.
+`shared/data/taxonomy.json`; a convention or a unit is added by adding it there. Units are
+lower-case words, so a unit is never taken for an ISO 4217 currency code.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
 TAXONOMY_FILE = Path(__file__).parent / "data" / "taxonomy.json"
+MAX_QUANTITY = Decimal("1000000")
+"""The most of any in-kind unit asked or offered at once (a million expert-days, places or
+items): anything above is a typo."""
 
 
 @dataclass(frozen=True)
@@ -25,6 +31,7 @@ class Convention:
 class Taxonomy:
     conventions: dict[str, Convention]
     assistance_types: dict[str, str]
+    in_kind_units: dict[str, str]
 
     def convention(self, code: str) -> Convention | None:
         return self.conventions.get(code)
@@ -33,6 +40,14 @@ class Taxonomy:
         """The areas that are not part of `convention` (all of them if it is unknown)."""
         known = self.conventions[convention].areas if convention in self.conventions else {}
         return [area for area in areas if area not in known]
+
+    def known_unit(self, unit: str) -> str:
+        """The unit, if it is an in-kind unit of the taxonomy; otherwise ValueError, naming those
+        that are (the message a caller reads in a 422)."""
+        if unit not in self.in_kind_units:
+            known = ", ".join(self.in_kind_units)
+            raise ValueError(f"unknown in-kind unit {unit!r}; known: {known}")
+        return unit
 
 
 @cache
@@ -44,4 +59,5 @@ def taxonomy(path: Path = TAXONOMY_FILE) -> Taxonomy:
             for code, entry in data["conventions"].items()
         },
         assistance_types=dict(data["assistance_types"]),
+        in_kind_units=dict(data["in_kind_units"]),
     )

@@ -127,3 +127,15 @@ def envelope(
     payload: EventPayload, key: str, source: str, at: datetime | None = None
 ) -> Envelope[Any]:
     return Envelope(payload=payload, key=key, source=source, time=at or datetime.now(UTC))
+
+
+EXPERTS = {
+    "unit": "expert-days",
+    "quantity": "120",
+    "description": "Technical survey experts to train two national survey teams",
+}
+
+
+def in_kind_body(state: str = "LAO", **changes: Any) -> dict[str, Any]:
+    """A request for help in kind alone: expert-days, no money."""
+    return request_body(state, **{"amount": None, "in_kind": [EXPERTS], **changes})

@@ -36,7 +36,9 @@ def profile(**changes: Any) -> Profile:
     return Profile(**{**values, **changes})
 
 
-def terms(capacity: str = "1000000.00", currency: str = "USD", **changes: Any) -> WindowTerms:
+def terms(
+    capacity: str = "1000000.00", currency: str | None = "USD", **changes: Any
+) -> WindowTerms:
     values: dict[str, Any] = {
         "opens": TODAY - timedelta(days=30),
         "closes": TODAY + timedelta(days=335),
@@ -44,6 +46,11 @@ def terms(capacity: str = "1000000.00", currency: str = "USD", **changes: Any) -
         "capacity": Decimal(capacity),
     }
     return WindowTerms(**{**values, **changes})
+
+
+def in_kind_terms(capacity: str = "400", unit: str = "expert-days", **changes: Any) -> WindowTerms:
+    """A window of help in kind: so many of a unit, no currency."""
+    return terms(capacity, **{"currency": None, "unit": unit, **changes})
 
 
 def registered(*windows: WindowTerms, **changes: Any) -> Source:
@@ -103,6 +110,13 @@ def window_body(
         "capacity": capacity,
     }
     body.update(changes)
+    return body
+
+
+def in_kind_window_body(capacity: str = "400", unit: str = "expert-days") -> dict[str, Any]:
+    """A window offering so many expert-days (or another unit) in kind, with no currency."""
+    body = window_body(capacity, unit=unit)
+    del body["currency"]
     return body
 
 

@@ -10,8 +10,15 @@ from uuid import UUID, uuid4
 
 from services.matching.domain.model import OpenRequest
 from shared.eligibility import Eligibility
-from shared.events.inventory import SourceDetails, SourceKind, SourceStatus, Support, WindowState
-from shared.events.requests import Amount, ContactPoint, RequestDetails
+from shared.events.inventory import (
+    SourceDetails,
+    SourceKind,
+    SourceStatus,
+    Support,
+    WindowKind,
+    WindowState,
+)
+from shared.events.requests import Amount, ContactPoint, InKindNeed, RequestDetails
 from tests.factories import NOW
 
 TODAY = NOW.date()
@@ -49,7 +56,9 @@ def open_request(
     return OpenRequest(details, published_at or NOW - timedelta(days=20), left)
 
 
-def window(available: str = "1000000.00", currency: str = "USD", **changes: Any) -> WindowState:
+def window(
+    available: str = "1000000.00", currency: str | None = "USD", **changes: Any
+) -> WindowState:
     values: dict[str, Any] = {
         "window_id": uuid4(),
         "opens": date(2026, 1, 1),
@@ -59,6 +68,17 @@ def window(available: str = "1000000.00", currency: str = "USD", **changes: Any)
         "available": Decimal(available),
     }
     return WindowState(**{**values, **changes})
+
+
+def in_kind_window(available: str = "200", unit: str = "expert-days") -> WindowState:
+    """A window of help in kind: so many of a unit, no currency."""
+    return window(available, currency=None, kind=WindowKind.IN_KIND, unit=unit)
+
+
+def experts_only(**changes: Any) -> RequestDetails:
+    """A request for expert-days alone, with no amount of money."""
+    experts = InKindNeed(unit="expert-days", quantity=Decimal(120), description="Survey experts")
+    return request_details(amount=None, in_kind=[experts], **changes)
 
 
 def source(

@@ -21,7 +21,8 @@ of several donors: that is illustrative. The UNDP and the World Bank
 answer their proposals with keys of their own; the sources naming no donor (the GEF, the regional
 banks, the IOMC, the Biosafety Clearing-House project) are answered by the secretariat.
 
-Everything else is illustrative, not data: the capacities (in US dollars, so that they compare),
+Everything else is illustrative, not data: the capacities (in US dollars, so that they compare;
+the South-South sources offer expert-days in kind instead),
 the funding windows (fixed dates, so that loading again on another day changes nothing), grant
 limits, requirements and contact addresses.
 """
@@ -38,6 +39,7 @@ from shared.geography import slug
 from shared.principal import Principal
 
 MINE_ACTION_WINDOW = {"opens": "2025-01-01", "closes": "2029-12-31", "currency": "USD"}
+EXPERTISE_WINDOW = {"opens": "2025-01-01", "closes": "2029-12-31", "unit": "expert-days"}
 GEF_9 = {"opens": "2026-07-01", "closes": "2030-06-30", "currency": "USD"}
 AFRICA = ["northern-africa", "western-africa", "middle-africa", "eastern-africa", "southern-africa"]
 ASIA_PACIFIC = [
@@ -63,7 +65,7 @@ class DonorState:
 
     name: str
     iso3: str
-    capacity: str  # illustrative, US dollars over 2025-2029
+    capacity: str  # illustrative, over 2025-2029: US dollars, or expert-days for South-South
     clearance: bool = False
     victim_assistance: bool = False
     south_south: bool = False
@@ -74,7 +76,7 @@ class DonorState:
 DONOR_STATES = [
     DonorState("Austria", "AUT", "4000000.00", clearance=True, victim_assistance=True),
     DonorState("Belgium", "BEL", "6000000.00", clearance=True, victim_assistance=True),
-    DonorState("Cambodia", "KHM", "500000.00", south_south=True),
+    DonorState("Cambodia", "KHM", "400", south_south=True),
     DonorState("Canada", "CAN", "15000000.00", clearance=True, victim_assistance=True),
     DonorState("Czechia", "CZE", "1000000.00", clearance=True),
     DonorState("Estonia", "EST", "1000000.00", clearance=True),
@@ -101,7 +103,7 @@ DONOR_STATES = [
     DonorState(
         "Switzerland", "CHE", "18000000.00", clearance=True, ccm=True, max_grant="600000.00"
     ),
-    DonorState("Thailand", "THA", "500000.00", south_south=True),
+    DonorState("Thailand", "THA", "300", south_south=True),
     DonorState(
         "United Kingdom", "GBR", "30000000.00", clearance=True, ccm=True, max_grant="900000.00"
     ),
@@ -137,7 +139,12 @@ def donor_state_source(state: DonorState) -> dict[str, Any]:
         "supports": [{"convention": "APMBC", "areas": areas}, *(CCM_SUPPORT if state.ccm else [])],
         "assistance_types": kinds,
         "eligibility": {"rule": "all"},
-        "windows": [{**MINE_ACTION_WINDOW, "capacity": state.capacity}],
+        "windows": [
+            {
+                **(EXPERTISE_WINDOW if state.south_south else MINE_ACTION_WINDOW),
+                "capacity": state.capacity,
+            }
+        ],
         "requirements": {"documents": ["Article 7 transparency report"]},
         "contact": _contact(f"Ministry of Foreign Affairs of {state.name}"),
         **({"max_grant": state.max_grant} if state.max_grant else {}),
@@ -259,8 +266,15 @@ INSTITUTIONS: dict[str, dict[str, Any]] = {
     },
 }
 
+
+def _key(state: DonorState) -> str:
+    """The source's part of its Idempotency-Key; the South-South sources' changed when they came
+    to offer expert-days, so that loading into a system loaded before registers them anew."""
+    return f"{slug(state.name)}-in-kind" if state.south_south else slug(state.name)
+
+
 SOURCES: dict[str, dict[str, Any]] = {
-    **{slug(state.name): donor_state_source(state) for state in DONOR_STATES},
+    **{_key(state): donor_state_source(state) for state in DONOR_STATES},
     **INSTITUTIONS,
 }
 DONORS = tuple(sorted({body["donor"] for body in SOURCES.values() if body.get("donor")}))

@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import ClassVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.eligibility import Eligibility
 from shared.events.base import EventPayload
@@ -43,17 +43,43 @@ class Support(BaseModel):
     areas: list[str] = Field(default_factory=list)
 
 
+class WindowKind(StrEnum):
+    """What a window offers: money in a currency, or help in kind counted in a unit."""
+
+    MONEY = "money"
+    IN_KIND = "in-kind"
+
+
 class WindowState(BaseModel):
-    """A funding window: when it is open, its capacity and what is still available."""
+    """A window: when it is open, what it offers, its capacity and what is still available, in
+    its currency (money) or its unit (help in kind); the two are never added together."""
 
     model_config = ConfigDict(frozen=True)
 
     window_id: UUID
     opens: date
     closes: date
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    kind: WindowKind = WindowKind.MONEY
+    currency: str | None = Field(
+        None, pattern=r"^[A-Z]{3}$", description="ISO 4217, for money; None for help in kind."
+    )
+    unit: str | None = Field(
+        None, description="An in-kind unit of the shared taxonomy; None for money."
+    )
     capacity: Decimal
     available: Decimal = Field(description="Capacity less commitments and reservations.")
+
+    @model_validator(mode="after")
+    def _one_measure(self) -> WindowState:
+        money = self.kind is WindowKind.MONEY
+        if money != (self.currency is not None) or money == (self.unit is not None):
+            raise ValueError("a money window has a currency and no unit; in kind, the reverse")
+        return self
+
+    @property
+    def measure(self) -> str:
+        """What its capacity is counted in: its currency or its unit."""
+        return self.currency or self.unit or ""
 
 
 class SourceDetails(BaseModel):

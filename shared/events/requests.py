@@ -25,6 +25,16 @@ class Amount(BaseModel):
     currency: str = Field(pattern=r"^[A-Z]{3}$")
 
 
+class InKindNeed(BaseModel):
+    """Help asked in kind: a quantity of a unit of the shared taxonomy (`in_kind_units`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    unit: str = Field(examples=["expert-days"])
+    quantity: Decimal = Field(gt=0)
+    description: str
+
+
 class EvidenceItem(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -59,7 +69,10 @@ class RequestDetails(BaseModel):
     title: str
     description: str
     evidence: list[EvidenceItem]
-    amount: Amount | None
+    amount: Amount | None = Field(description="Money asked; None: no money.")
+    in_kind: list[InKindNeed] = Field(
+        default_factory=list, description="Help asked in kind, at most one need per unit."
+    )
     deadline: date
     deadline_reason: str | None
     urgency: str

@@ -53,7 +53,9 @@ def details(source: Source) -> contract.SourceDetails:
                 window_id=w.id,
                 opens=w.opens,
                 closes=w.closes,
+                kind=w.kind,
                 currency=w.currency,
+                unit=w.unit,
                 capacity=w.capacity,
                 available=w.available,
             )

@@ -44,7 +44,7 @@ class BalanceLine:
     source_id: UUID
     window_id: UUID
     request_id: UUID | None
-    currency: str
+    currency: str | None  # balances are in money: in-kind acts are not recorded yet
     pledged: Decimal = ZERO
     committed: Decimal = ZERO
     reserved: Decimal = ZERO

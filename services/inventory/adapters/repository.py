@@ -126,6 +126,7 @@ class SourceRepository:
                 "opens": window.opens,
                 "closes": window.closes,
                 "currency": window.currency,
+                "unit": window.unit,
                 "capacity": window.capacity,
             }
             await self.session.execute(
@@ -294,6 +295,7 @@ def _version(source: Source, event: Edited) -> VersionRow:
                 "opens": w.opens.isoformat(),
                 "closes": w.closes.isoformat(),
                 "currency": w.currency,
+                "unit": w.unit,
                 "capacity": str(w.capacity),
             }
             for w in source.windows

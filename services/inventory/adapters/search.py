@@ -49,6 +49,7 @@ class WindowFilter:
     open_until: date | None = None  # open on some day from today to this one
     currency: str | None = None
     available: Decimal | None = None  # at least this much left
+    unit: str | None = None  # help in kind in this unit
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,8 @@ def _has_window(criteria: WindowFilter) -> Any:
         found.append(col(w.opens) <= criteria.open_until)
     if criteria.currency is not None:
         found.append(col(w.currency) == criteria.currency)
+    if criteria.unit is not None:
+        found.append(col(w.unit) == criteria.unit)
     if criteria.available is not None:
         left = col(w.capacity) - col(w.committed) - col(w.reserved)
         found.append(left >= criteria.available)

@@ -110,6 +110,7 @@ class WindowRow(Table, table=True):
         CheckConstraint("least(pledged, committed, reserved, disbursed) >= 0", name="not_negative"),
         CheckConstraint("committed + reserved <= capacity", name="within_capacity"),
         CheckConstraint("disbursed <= committed", name="disbursed_within_committed"),
+        CheckConstraint("num_nonnulls(currency, unit) = 1", name="money_or_in_kind"),
     )
 
     id: UUID = Field(primary_key=True)
@@ -119,7 +120,8 @@ class WindowRow(Table, table=True):
     position: int
     opens: date = Field(sa_column=Column(Date, nullable=False))
     closes: date = Field(sa_column=Column(Date, nullable=False))
-    currency: str = Field(max_length=3)
+    currency: str | None = Field(default=None, max_length=3, description="money: ISO 4217")
+    unit: str | None = Field(default=None, max_length=40, description="in kind: a taxonomy unit")
     capacity: Decimal = _money()
     pledged: Decimal = _total()
     committed: Decimal = _total()

@@ -1,9 +1,10 @@
 """What the inventory can still give, summed by convention, thematic area and region; and the
 sources nobody can answer for.
 
-Over the windows of active sources that have not closed yet, per currency: amounts in different
-currencies are never added up. A source counts under every convention, area and region it
-supports, so the rows of one dimension may add up to more than the whole.
+Over the windows of active sources that have not closed yet, per currency for money and per unit
+for help in kind: amounts in different currencies are never added up, and quantities in kind are
+never added to money nor to another unit. A source counts under every convention, area and region
+it supports, so the rows of one dimension may add up to more than the whole.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from services.inventory.domain.ledger import ZERO
 from services.inventory.domain.model import Source
 from shared.auth import PrincipalDep, parties_with_keys
 from shared.deps import UnitOfWorkDep
-from shared.events.inventory import SourceStatus
+from shared.events.inventory import SourceStatus, WindowKind
 from shared.reports import Format, answer
 from shared.taxonomy import taxonomy
 
@@ -37,7 +38,9 @@ AMOUNTS = ("capacity", "pledged", "committed", "reserved", "disbursed", "availab
 class CapacityRow(BaseModel):
     dimension: str = Field(description="convention, area or region")
     key: str = Field(description="e.g. CCM, CCM/victim-assistance, south-eastern-asia")
-    currency: str
+    kind: WindowKind = Field(description="money, or help in kind")
+    currency: str | None = Field(description="The money windows' currency; none for help in kind.")
+    unit: str | None = Field(description="The in-kind windows' unit; none for money.")
     sources: int
     windows: int
     capacity: Decimal
@@ -59,18 +62,24 @@ def dimensions(source: Source) -> Iterator[tuple[str, str]]:
         yield "region", centre
 
 
-def capacity_rows(sources: list[Source], today: date, currency: str | None) -> list[CapacityRow]:
-    sums: dict[tuple[str, str, str], dict[str, Decimal]] = defaultdict(
-        lambda: defaultdict(lambda: ZERO)
-    )
-    counted: dict[tuple[str, str, str], set[UUID]] = defaultdict(set)
+Group = tuple[str, str, str, str]
+"""dimension, key, kind, and the currency or unit its figures are counted in."""
+
+
+def capacity_rows(
+    sources: list[Source], today: date, currency: str | None, unit: str | None = None
+) -> list[CapacityRow]:
+    sums: dict[Group, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    counted: dict[Group, set[UUID]] = defaultdict(set)
     for source in sources:
         windows = [w for w in source.windows if w.closes >= today]
         for window in windows:
-            if currency is not None and window.currency != currency:
+            if (currency is not None and window.currency != currency) or (
+                unit is not None and window.unit != unit
+            ):
                 continue
             for dimension, key in dimensions(source):
-                row = (dimension, key, window.currency)
+                row = (dimension, key, window.kind.value, window.measure)
                 counted[row].add(source.id)
                 sums[row]["windows"] += 1
                 for name in AMOUNTS:
@@ -79,12 +88,14 @@ def capacity_rows(sources: list[Source], today: date, currency: str | None) -> l
         CapacityRow(
             dimension=d,
             key=k,
-            currency=c,
-            sources=len(counted[(d, k, c)]),
+            kind=WindowKind(kind),
+            currency=measure if kind == WindowKind.MONEY else None,
+            unit=None if kind == WindowKind.MONEY else measure,
+            sources=len(counted[(d, k, kind, measure)]),
             windows=int(values["windows"]),
             **{name: values[name] for name in AMOUNTS},
         )
-        for (d, k, c), values in sorted(sums.items())
+        for (d, k, kind, measure), values in sorted(sums.items())
     ]
 
 
@@ -97,11 +108,15 @@ async def capacity(
     uow: UnitOfWorkDep,
     principal: PrincipalDep,
     currency: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$", description="ISO 4217")] = None,
+    unit: Annotated[
+        str | None, Query(pattern=r"^[a-z][a-z-]*$", description="An in-kind unit")
+    ] = None,
     format: Format = "json",
 ) -> Any:
+    """Money per currency, help in kind per unit: each row counts in one currency or one unit."""
     active = SourceFilter(statuses=frozenset({SourceStatus.ACTIVE.value}))
     sources = await SourceRepository(uow).all_matching(active)
-    rows = capacity_rows(sources, datetime.now(UTC).date(), currency)
+    rows = capacity_rows(sources, datetime.now(UTC).date(), currency, unit)
     return answer(rows, CapacityRow, format)
 
 

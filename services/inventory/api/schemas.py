@@ -33,7 +33,7 @@ from services.inventory.domain.model import (
     WindowTerms,
 )
 from shared.eligibility import CheckedEligibility, Eligibility
-from shared.events.inventory import SourceKind, SourceStatus
+from shared.events.inventory import SourceKind, SourceStatus, WindowKind
 from shared.geography import RegionalNetwork
 from shared.http import Problem
 from shared.schemas import (
@@ -100,11 +100,18 @@ class RequirementsIn(Strict):
 
 
 class WindowIn(Strict):
+    """Money in a currency, or help in kind counted in a unit (expert-days, training places,
+    equipment items, service units): one of the two per window."""
+
     id: UUID | None = Field(None, description="An existing window's id; none for a new window.")
     opens: date
     closes: date
-    currency: Currency
-    capacity: Amount
+    kind: WindowKind | None = Field(None, description="money or in-kind; none: as given below")
+    currency: Currency | None = Field(None, description="Money: ISO 4217. None for help in kind.")
+    unit: Annotated[str, AfterValidator(lambda unit: taxonomy().known_unit(unit))] | None = Field(
+        None, examples=["expert-days"], description="Help in kind: a unit of the taxonomy."
+    )
+    capacity: Amount = Field(description="In the currency, or in the unit (at most a million).")
 
 
 SOURCE_EXAMPLE: dict[str, Any] = {
@@ -187,7 +194,10 @@ class SourceIn(Strict):
         )
 
     def window_terms(self) -> list[WindowTerms]:
-        return [WindowTerms(w.opens, w.closes, w.currency, w.capacity, w.id) for w in self.windows]
+        return [
+            WindowTerms(w.opens, w.closes, w.currency, w.capacity, w.id, w.unit, w.kind)
+            for w in self.windows
+        ]
 
 
 class ActIn(Strict):
@@ -264,7 +274,9 @@ class WindowOut(BaseModel):
     id: UUID
     opens: date
     closes: date
-    currency: str
+    kind: WindowKind = Field(description="money, or help in kind")
+    currency: str | None = Field(description="Money: its currency. None for help in kind.")
+    unit: str | None = Field(description="Help in kind: its unit; the figures count in it.")
     capacity: Decimal
     pledged: Decimal
     committed: Decimal
@@ -278,7 +290,9 @@ class WindowOut(BaseModel):
             id=w.id,
             opens=w.opens,
             closes=w.closes,
+            kind=w.kind,
             currency=w.currency,
+            unit=w.unit,
             capacity=w.capacity,
             pledged=w.pledged,
             committed=w.committed,
@@ -450,6 +464,9 @@ class SearchParams:
         date | None, Query(description="A window open on some day up to this one (a deadline).")
     ] = None
     currency: Annotated[str | None, Query(description="A window in this currency.")] = None
+    unit: Annotated[
+        str | None, Query(description="A window of help in kind in this unit (expert-days, ...).")
+    ] = None
     amount: Annotated[
         Decimal | None,
         Query(gt=0, description="With currency: this much available and within grant limits."),
@@ -468,6 +485,7 @@ class SearchParams:
         _check("assistance_type", self.assistance_type, lambda t: known_assistance_types([t]))
         _check("eligible_for", self.eligible_for, known_state)
         _check("currency", self.currency, known_currency)
+        _check("unit", self.unit, taxonomy().known_unit)
         _check("language", self.language, known_language)
         _check("region", self.region, lambda c: _known_centre(c, network))
         statuses = self.status or [SourceStatus.ACTIVE]
@@ -500,12 +518,14 @@ class SearchParams:
     def _window(self, today: date) -> WindowFilter | None:
         if self.amount is not None and self.currency is None:
             raise _invalid("currency", "an amount needs its currency")
+        if self.unit is not None and self.currency is not None:
+            raise _invalid("unit", "a window offers money or help in kind: ask for one of them")
         if self.open_before is not None and self.open_before < today:
             raise _invalid("open_before", f"{self.open_before} has passed")
         open_until = today if self.open_now else self.open_before
-        if open_until is None and self.currency is None:
+        if open_until is None and self.currency is None and self.unit is None:
             return None
-        return WindowFilter(today, open_until, self.currency, self.amount)
+        return WindowFilter(today, open_until, self.currency, self.amount, self.unit)
 
 
 def _known_centre(centre: str, network: RegionalNetwork) -> str:

@@ -37,8 +37,9 @@ from services.inventory.domain.ledger import (
 )
 from shared.eligibility import Eligibility, is_eligible
 from shared.errors import Conflict, DomainError, Invalid
-from shared.events.inventory import ReservationFailure, SourceKind, SourceStatus
+from shared.events.inventory import ReservationFailure, SourceKind, SourceStatus, WindowKind
 from shared.geography import RegionalNetwork
+from shared.taxonomy import MAX_QUANTITY
 from shared.values import Contact, Money
 
 STATE_RULES = frozenset(
@@ -113,27 +114,47 @@ class Profile:
 
 @dataclass(frozen=True)
 class WindowTerms:
-    """What an editor states about a window; `id` names an existing window, None a new one."""
+    """What an editor states about a window; `id` names an existing window, None a new one.
+    Money in a `currency`, or help in kind counted in a `unit` of the taxonomy: one of the two."""
 
     opens: date
     closes: date
-    currency: str
+    currency: str | None
     capacity: Decimal
     id: UUID | None = None
+    unit: str | None = None
+    kind: WindowKind | None = None  # None: as the currency or the unit says
+
+    @property
+    def implied_kind(self) -> WindowKind:
+        return WindowKind.MONEY if self.unit is None else WindowKind.IN_KIND
 
 
 @dataclass
 class Window:
+    """A window of money (`currency`) or of help in kind (`unit`). Its capacity and running
+    totals are counted in that currency or unit alone: they are never added to another's."""
+
     id: UUID
     opens: date
     closes: date
-    currency: str
+    currency: str | None
     capacity: Decimal
     pledged: Decimal = ZERO
     committed: Decimal = ZERO
     reserved: Decimal = ZERO
     disbursed: Decimal = ZERO
     in_use: bool = False  # ledger entries or reservations refer to it: it stays
+    unit: str | None = None
+
+    @property
+    def kind(self) -> WindowKind:
+        return WindowKind.MONEY if self.unit is None else WindowKind.IN_KIND
+
+    @property
+    def measure(self) -> str:
+        """What its figures are counted in: its currency, or its unit."""
+        return self.unit or self.currency or ""
 
     @property
     def available(self) -> Decimal:
@@ -349,7 +370,7 @@ class Source:
             window.id,
             reservation.request_id,
             reservation.amount,
-            window.currency,
+            window.measure,  # held on money windows only: their currency
             day,
             actor,
             now,
@@ -423,7 +444,7 @@ class Source:
         if window.currency != acceptance.currency:
             raise Refusal(
                 ReservationFailure.CURRENCY_MISMATCH,
-                f"the window is in {window.currency}, the match in {acceptance.currency}",
+                f"the window is in {window.measure}, the match in {acceptance.currency}",
             )
         if window.closes < today:
             raise Refusal(ReservationFailure.WINDOW_CLOSED, f"the window closed on {window.closes}")
@@ -435,7 +456,7 @@ class Source:
 
     def _open_window(self, acceptance: Acceptance, today: date) -> Window:
         """The window open today, in the match's currency, with room, that closes first."""
-        candidates = [w for w in self.windows if w.currency == acceptance.currency]
+        candidates = [w for w in self.windows if w.currency == acceptance.currency]  # money only
         if not candidates:
             raise Refusal(
                 ReservationFailure.CURRENCY_MISMATCH, f"no window in {acceptance.currency}"
@@ -516,19 +537,46 @@ def _merged_windows(current: list[Window], terms: Sequence[WindowTerms]) -> list
             f"window {index} closes on {t.closes}, before it opens on {t.opens}",
             f"windows.{index}.closes",
         )
+        _check_measure(t, index)
         if t.id is None:
-            merged.append(Window(uuid4(), t.opens, t.closes, t.currency, t.capacity))
+            merged.append(Window(uuid4(), t.opens, t.closes, t.currency, t.capacity, unit=t.unit))
         else:
             merged.append(_amended(by_id[t.id], t, index))
     return merged
 
 
+def _check_measure(terms: WindowTerms, index: int) -> None:
+    """Money in a currency or help in kind in a unit, never both in one window nor neither; a
+    quantity in kind below the taxonomy's maximum."""
+    field = f"windows.{index}.{'currency' if terms.unit is not None else 'unit'}"
+    _require(
+        (terms.currency is None) != (terms.unit is None),
+        "window-kind",
+        f"window {index} offers money (a currency) or help in kind (a unit): one of the two; "
+        "offer both with a window each",
+        field,
+    )
+    _require(
+        terms.kind in (None, terms.implied_kind),
+        "window-kind",
+        f"window {index} is {terms.kind} but gives a {'unit' if terms.unit else 'currency'}",
+        f"windows.{index}.kind",
+    )
+    _require(
+        terms.unit is None or terms.capacity <= MAX_QUANTITY,
+        "quantity-too-large",
+        f"window {index} offers {terms.capacity} {terms.unit}; at most {MAX_QUANTITY:,}",
+        f"windows.{index}.capacity",
+    )
+
+
 def _amended(window: Window, terms: WindowTerms, index: int) -> Window:
     _require(
-        not window.in_use or terms.currency == window.currency,
+        not window.in_use or (terms.currency, terms.unit) == (window.currency, window.unit),
         "window-in-use",
-        f"window {window.id} has ledger entries in {window.currency}; its currency stays",
-        f"windows.{index}.currency",
+        f"window {window.id} has ledger entries or reservations in {window.measure}; "
+        "what it offers stays",
+        f"windows.{index}.{'unit' if window.unit else 'currency'}",
     )
     _require(
         terms.capacity >= window.committed + window.reserved,
@@ -541,6 +589,7 @@ def _amended(window: Window, terms: WindowTerms, index: int) -> Window:
         opens=terms.opens,
         closes=terms.closes,
         currency=terms.currency,
+        unit=terms.unit,
         capacity=terms.capacity,
     )
 
@@ -553,11 +602,11 @@ def _check_grant_limits(profile: Profile, windows: list[Window]) -> None:
         f"the minimum grant {low} is above the maximum {high}",
         "min_grant",
     )
-    currencies = {w.currency for w in windows}
+    currencies = {w.currency for w in windows if w.kind is WindowKind.MONEY}
     _require(
         (low is None and high is None) or len(currencies) <= 1,
         "grant-limits-currency",
-        "grant limits are in the windows' currency: keep the windows in one currency",
+        "grant limits are in the money windows' currency: keep them in one currency",
         "windows",
     )
 
@@ -568,7 +617,7 @@ def _require_room(kind: EntryKind, window: Window, balance: Balance, amount: Dec
         _require(
             amount <= window.available,
             "capacity-exceeded",
-            f"the window has {window.available} {window.currency} available",
+            f"the window has {window.available} {window.measure} available",
             "amount",
         )
     if kind is EntryKind.COMMITTED and amount < 0:
@@ -588,6 +637,13 @@ def _require_room(kind: EntryKind, window: Window, balance: Balance, amount: Dec
 
 
 def _require_currency(window: Window, money: Money) -> None:
+    _require(
+        window.kind is WindowKind.MONEY,
+        "in-kind-window",
+        f"the window offers {window.unit} in kind; the ledger records money, so acts in kind "
+        "are not recorded yet",
+        "window_id",
+    )
     _require(
         money.currency == window.currency,
         "currency-mismatch",

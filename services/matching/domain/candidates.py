@@ -91,9 +91,11 @@ class WindowTable:
         self.by_key: dict[tuple[str, str], list[int]] = defaultdict(list)
         self.areas: dict[str, Array] = {}
         for i, ref in enumerate(windows):
-            if ref.source.status is SourceStatus.ACTIVE:
+            currency = ref.window.currency
+            if ref.source.status is SourceStatus.ACTIVE and currency is not None:
+                # only money windows: in-kind capacity is never proposed (`assistance-kind`)
                 for support in ref.source.supports:
-                    self.by_key[(support.convention, ref.window.currency)].append(i)
+                    self.by_key[(support.convention, currency)].append(i)
         rules = [_rule_key(w.source.eligibility) for w in windows]
         self._rules = list(dict.fromkeys(rules))
         position = {rule: i for i, rule in enumerate(self._rules)}
@@ -173,17 +175,18 @@ def _score_request(
 ) -> tuple[Array, Array]:
     """The request's eligible windows and the score of each."""
     d = request.details
-    currency = d.amount.currency if d.amount else None
-    keys = [(d.convention, currency)] if currency else _all_currencies(table, d.convention)
-    rows = np.array(sorted({i for key in keys for i in table.by_key.get(key, [])}), dtype=np.int64)
+    if d.amount is None:  # nothing asked in money: no proposal (`assistance-kind`)
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    currency = d.amount.currency
+    rows = np.array(sorted(set(table.by_key.get((d.convention, currency), []))), dtype=np.int64)
     if len(rows) == 0:
         return rows, np.zeros(0)
-    cache_key = (d.convention, currency or "*")
+    cache_key = (d.convention, currency)
     if cache_key not in area_cache:
         area_cache[cache_key] = table.area_masks(d.convention, rows)
     shared = np.bitwise_count(area_cache[cache_key] & _bits(d.areas, table.area_bit[d.convention]))
     deadline = d.deadline.toordinal()
-    asked = float(d.amount.value) if d.amount else np.inf
+    asked = float(d.amount.value)
     ok = (
         (shared > 0)
         & ((table.types[rows] & _bits(d.assistance_types, table.type_bit)) > 0)
@@ -197,10 +200,6 @@ def _score_request(
     eligible = table.eligible(rows, d.state)
     rows, shared = rows[eligible], shared[eligible]
     return rows, _scores(request, table, context, rows, shared)
-
-
-def _all_currencies(table: WindowTable, convention: str) -> list[tuple[str, str]]:
-    return [key for key in table.by_key if key[0] == convention]
 
 
 def _scores(

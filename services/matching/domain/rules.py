@@ -14,7 +14,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from shared.eligibility import is_eligible
-from shared.events.inventory import SourceDetails, SourceStatus, WindowState
+from shared.events.inventory import SourceDetails, SourceStatus, WindowKind, WindowState
 from shared.events.requests import RequestDetails
 from shared.geography import RegionalNetwork
 
@@ -71,6 +71,27 @@ def _thematic_area(p: Pair) -> RuleResult:
     return RuleResult("thematic-area", False, f"supports none of {asked} ({p.request.convention})")
 
 
+def _assistance_kind(p: Pair) -> RuleResult:
+    """Allocation proposes money only, for now: the request must ask for an amount and the window
+    offer money, so no in-kind capacity is ever proposed as money and no request gets 0.00."""
+    asked = p.request.amount
+    if asked is None:
+        units = ", ".join(need.unit for need in p.request.in_kind)
+        detail = (
+            f"asks only in-kind help ({units}); in-kind proposals are not made yet"
+            if units
+            else "asks for no amount of money; proposals are made in money only"
+        )
+        return RuleResult("assistance-kind", False, detail)
+    if p.window.kind is not WindowKind.MONEY:
+        detail = (
+            f"window offers {p.window.unit} in kind, the request asks for money "
+            f"({asked.currency}); in-kind capacity is never proposed as money"
+        )
+        return RuleResult("assistance-kind", False, detail)
+    return RuleResult("assistance-kind", True, f"money: {asked.currency} asked, window gives money")
+
+
 def _assistance_type(p: Pair) -> RuleResult:
     shared = set(p.request.assistance_types) & set(p.source.assistance_types)
     if shared:
@@ -125,6 +146,7 @@ RULES: tuple[Callable[[Pair], RuleResult], ...] = (
     _active,
     _convention,
     _thematic_area,
+    _assistance_kind,
     _assistance_type,
     _recipient,
     _window,
@@ -136,6 +158,7 @@ RULE_NAMES = (
     "source-active",
     "convention",
     "thematic-area",
+    "assistance-kind",
     "assistance-type",
     "recipient-eligible",
     "window-open-before-deadline",

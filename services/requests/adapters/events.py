@@ -40,6 +40,7 @@ def details(request: AssistanceRequest) -> contract.RequestDetails:
         amount=contract.Amount(value=need.amount.value, currency=need.amount.currency)
         if need.amount
         else None,
+        in_kind=[contract.InKindNeed(**asdict(n)) for n in need.in_kind],
         contact=contract.ContactPoint(**asdict(need.contact)),
     )
 

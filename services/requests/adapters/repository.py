@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -16,6 +17,7 @@ from services.requests.adapters.tables import HistoryRow, RequestRow
 from services.requests.domain.model import (
     AssistanceRequest,
     Evidence,
+    InKind,
     Need,
     Status,
     Transition,
@@ -155,6 +157,7 @@ def _to_row(request: AssistanceRequest) -> RequestRow:
         evidence=[_evidence_json(e) for e in need.evidence],
         amount=need.amount.value if need.amount else None,
         currency=need.amount.currency if need.amount else None,
+        in_kind=[{**asdict(n), "quantity": str(n.quantity)} for n in need.in_kind],
         contact=asdict(need.contact),
         matched_amount=request.matched_amount,
         reserved_amount=request.reserved_amount,
@@ -188,6 +191,9 @@ def _from_row(row: RequestRow) -> AssistanceRequest:
         description=row.description,
         evidence=evidence,
         amount=amount,
+        in_kind=tuple(
+            InKind(n["unit"], Decimal(n["quantity"]), n["description"]) for n in row.in_kind
+        ),
         deadline=row.deadline,
         deadline_reason=row.deadline_reason,
         urgency=Urgency(row.urgency),

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field, SQLModel
@@ -52,6 +53,10 @@ class RequestRow(Table, table=True):
     evidence: list[dict[str, Any]] = Field(sa_column=Column(JSONB, nullable=False))
     amount: Decimal | None = Field(default=None, sa_column=Column(MONEY))
     currency: str | None = Field(default=None, max_length=3)
+    in_kind: list[dict[str, Any]] = Field(
+        default_factory=list,
+        sa_column=Column(JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    )
     deadline: date = Field(sa_column=Column(Date, nullable=False, index=True))
     deadline_reason: str | None = Field(default=None, max_length=300)
     urgency: str = Field(max_length=20)

@@ -8,11 +8,12 @@ from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, Field, ValidationInfo, field_validator
 
 from services.requests.domain.model import (
     AssistanceRequest,
     Evidence,
+    InKind,
     Need,
     Transition,
     Urgency,
@@ -26,6 +27,7 @@ from shared.schemas import (
     Strict,
     areas_of,
 )
+from shared.taxonomy import MAX_QUANTITY, taxonomy
 from shared.values import Contact, Money
 
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
@@ -38,6 +40,26 @@ class EvidenceIn(Strict):
     date: day_type | None = None
 
 
+class InKindIn(Strict):
+    """One need in kind: so many of a unit, and what exactly (the expertise, the course, the
+    equipment, the service)."""
+
+    unit: Annotated[str, AfterValidator(lambda unit: taxonomy().known_unit(unit))] = Field(
+        examples=["expert-days"], description="An in-kind unit of the shared taxonomy."
+    )
+    quantity: Decimal = Field(gt=0, le=MAX_QUANTITY, decimal_places=2, examples=["120"])
+    description: Text
+
+    def to_in_kind(self) -> InKind:
+        return InKind(self.unit, self.quantity, self.description)
+
+
+class InKindOut(BaseModel):
+    unit: str
+    quantity: Decimal
+    description: str
+
+
 class NeedIn(Strict):
     """What the state asks for: the fields it may amend while the request is a draft."""
 
@@ -47,7 +69,10 @@ class NeedIn(Strict):
     title: str = Field(min_length=3, max_length=300)
     description: str = Field(min_length=1, max_length=10_000)
     evidence: list[EvidenceIn] = Field(default_factory=list, max_length=50)
-    amount: MoneyIn | None = None
+    amount: MoneyIn | None = Field(None, description="Money asked; none: no money.")
+    in_kind: list[InKindIn] = Field(
+        default_factory=list, max_length=20, description="Help asked in kind, one need per unit."
+    )
     deadline: date = Field(description="The date that matters, e.g. a treaty deadline.")
     deadline_reason: str | None = Field(None, max_length=300)
     urgency: Urgency = Urgency.MEDIUM
@@ -74,6 +99,7 @@ class NeedIn(Strict):
             description=self.description,
             evidence=tuple(Evidence(**e.model_dump()) for e in self.evidence),
             amount=Money(self.amount.value, self.amount.currency) if self.amount else None,
+            in_kind=tuple(n.to_in_kind() for n in self.in_kind),
             deadline=self.deadline,
             deadline_reason=self.deadline_reason,
             urgency=self.urgency,
@@ -111,6 +137,7 @@ class RequestOut(BaseModel):
     description: str
     evidence: list[EvidenceIn]
     amount: MoneyOut | None
+    in_kind: list[InKindOut]
     deadline: date
     deadline_reason: str | None
     urgency: str
@@ -130,6 +157,7 @@ class RequestOut(BaseModel):
             amount=MoneyOut(value=need.amount.value, currency=need.amount.currency)
             if need.amount
             else None,
+            in_kind=[InKindOut(**n.__dict__) for n in need.in_kind],
             contact=ContactIn.model_construct(**need.contact.__dict__),
             matched_amount=request.matched_amount,
             reserved_amount=request.reserved_amount,

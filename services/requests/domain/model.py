@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID, uuid4
 
-from shared.errors import Conflict
+from shared.errors import Conflict, Invalid
 from shared.values import Contact, Money
 
 
@@ -76,9 +76,26 @@ class Evidence:
     date: date | None = None
 
 
+class NeedRefused(Invalid):
+    """What the request asks breaks a rule about the asking itself; `field` names the input."""
+
+
+@dataclass(frozen=True)
+class InKind:
+    """Help asked in kind: a quantity of one of the taxonomy's units (expert-days, training
+    places, equipment items, service units) and what exactly is needed."""
+
+    unit: str
+    quantity: Decimal
+    description: str
+
+
 @dataclass(frozen=True)
 class Need:
-    """What is asked: everything a state may amend while its request is a draft or returned."""
+    """What is asked: everything a state may amend while its request is a draft or returned.
+
+    Money (`amount`), help in kind (`in_kind`, at most one need per unit), or both; a draft may
+    ask for neither yet, but it cannot be submitted so."""
 
     convention: str
     areas: tuple[str, ...]
@@ -91,6 +108,22 @@ class Need:
     deadline_reason: str | None
     urgency: Urgency
     contact: Contact
+    in_kind: tuple[InKind, ...] = ()
+
+    def __post_init__(self) -> None:
+        units = [need.unit for need in self.in_kind]
+        twice = sorted({unit for unit in units if units.count(unit) > 1})
+        if twice:
+            raise NeedRefused(
+                f"one need per unit: {', '.join(twice)} is asked more than once; add the "
+                "quantities up and describe them together",
+                rule="one-need-per-unit",
+                field="in_kind",
+            )
+
+    @property
+    def asks_anything(self) -> bool:
+        return self.amount is not None or bool(self.in_kind)
 
 
 @dataclass(frozen=True)
@@ -170,6 +203,12 @@ class AssistanceRequest:
             f"a {self.status} request cannot be submitted",
         )
         self._require_future_deadline(now)
+        if not self.need.asks_anything:
+            raise NeedRefused(
+                "the request asks for no money and no help in kind: give an amount or an "
+                "in-kind need before submitting it",
+                rule="nothing-asked",
+            )
         self._record("submit", self.status, Status.SUBMITTED, actor, now)
 
     def escalate(self, now: datetime, reason: str) -> None:

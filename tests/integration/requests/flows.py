@@ -31,9 +31,9 @@ async def act(
     return answer
 
 
-async def published(api: Api) -> dict[str, Any]:
+async def published(api: Api, **changes: Any) -> dict[str, Any]:
     """A LAO request taken through review to the global tier."""
-    request = await create(api)
+    request = await create(api, **changes)
     await act(api, request["id"], "submit", LAO)
     await act(api, request["id"], "endorse", SOUTH_EAST_ASIA)
     return await act(api, request["id"], "publish", SECRETARIAT)

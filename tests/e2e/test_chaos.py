@@ -304,6 +304,7 @@ async def outboxes_drained(checks: Checks) -> bool:
 
 
 QUEUED = "SELECT count(*) AS n FROM matching.allocation_queue"
+UNDELIVERED = "SELECT count(*) AS n FROM notifications.deliveries WHERE status <> 'delivered'"
 NOTIFIED = "SELECT count(*) AS n FROM notifications.notifications WHERE audience = $1"
 
 
@@ -371,7 +372,8 @@ class Checks:
             "UNION ALL SELECT 'inventory', count(*) FROM inventory.outbox WHERE sent_at IS NULL "
             "UNION ALL SELECT 'matching', count(*) FROM matching.outbox WHERE sent_at IS NULL"
         )
-        return f"(expected, actual) {dict(off)}; matches {matches}; unsent {unsent}"
+        waiting = (await self.pending())[0]
+        return f"(expected, actual) {dict(off)}; matches {matches}; unsent {unsent}; {waiting}"
 
     async def reservations_once(self) -> dict[str, str]:
         """Each request's reservation and its status, checking there is exactly one per request
@@ -403,20 +405,23 @@ class Checks:
         return (await self.pending())[0]
 
     async def pending(self) -> tuple[dict[str, int], int]:
-        """In one snapshot of the database: what each consumer group and the allocator have
-        still to handle, and how many notifications the secretariat has. One snapshot, because
-        an event handled between two separate reads can emit another that the earlier read
-        missed; and handling commits with the events it emits, so in one snapshot nothing
-        pending means nothing more will come."""
+        """In one snapshot of the database: what each consumer group, the allocator and the
+        webhook sender have still to do, and how many notifications the secretariat has. One
+        snapshot, because an event handled between two separate reads can emit another that the
+        earlier read missed; and handling commits with the events it emits, so in one snapshot
+        nothing pending means nothing more will come. The sender counts until each delivery is
+        recorded delivered: one the receiver has had but whose sender was killed before it could
+        record it is sent again when its lease ends, and must find the receiver still there."""
         groups = handlings(Topics(self.environment.topic_prefix))
         queries: list[tuple[Any, ...]] = [
             (g.unhandled(), list(g.topics), list(g.types), g.consumer) for g in groups
         ]
-        queries += [(QUEUED,), (NOTIFIED, "secretariat")]
+        queries += [(QUEUED,), (UNDELIVERED,), (NOTIFIED, "secretariat")]
         results = await snapshot(self.environment.database_url, queries)
-        *missing, queued, notified = [rows[0]["n"] for rows in results]
-        names = [f"{g.service}.{g.consumer}" for g in groups] + ["matching.allocator"]
-        counts = zip(names, [*missing, queued], strict=True)
+        *missing, queued, undelivered, notified = [rows[0]["n"] for rows in results]
+        names = [f"{g.service}.{g.consumer}" for g in groups]
+        names += ["matching.allocator", "notifications.webhooks"]
+        counts = zip(names, [*missing, queued, undelivered], strict=True)
         return {name: n for name, n in counts if n}, notified
 
     async def deadletters(self) -> dict[str, int]:

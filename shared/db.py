@@ -34,9 +34,23 @@ TRANSIENT_CONFLICTS = frozenset({"40P01", "40001"})
 """SQLSTATEs of a transaction that lost a deadlock or a serialization race: run it again."""
 
 
+UNSTORABLE_TEXT = "22021"
+"""SQLSTATE of text PostgreSQL cannot hold in a UTF-8 database: a NUL character, `\\u0000`."""
+
+
+def _sqlstate(error: BaseException) -> str | None:
+    state: str | None = getattr(getattr(error, "orig", None), "sqlstate", None)
+    return state
+
+
 def is_transient_conflict(error: BaseException) -> bool:
     """PostgreSQL gave up this transaction to let a concurrent one finish; a retry succeeds."""
-    return getattr(getattr(error, "orig", None), "sqlstate", None) in TRANSIENT_CONFLICTS
+    return _sqlstate(error) in TRANSIENT_CONFLICTS
+
+
+def is_unstorable_text(error: BaseException) -> bool:
+    """PostgreSQL refused text that came with the call: the caller's to fix, not a fault."""
+    return _sqlstate(error) == UNSTORABLE_TEXT
 
 
 def schema_registry(schema: str) -> registry:

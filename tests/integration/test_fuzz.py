@@ -2,6 +2,11 @@
 secretariat's key to the service served on a free port (the real database and broker), and each
 answer checked: no server error, and a status code, content type and body its document declares.
 
+The service first holds what the authorization test sets up (requests, a source and its ledger, a
+proposal, feed entries and webhooks), and an operation whose path names one of those is sent
+cases for it as well as for ids of nothing, so that what it answers about something is checked
+too, not only its 404.
+
 The number of cases each service was sent is printed and kept in test-output/fuzz/<service>.json.
 """
 
@@ -27,11 +32,14 @@ from schemathesis.specs.openapi.checks import (
 
 from deploy.local.__main__ import DEFINITIONS
 from services import SERVICES
-from shared.principal import Principal
-from tests.service_api import over_http
+from services.requests.service import SERVICE as REQUESTS
+from tests.database import fetch
+from tests.factories import request_body
+from tests.integration.notifications.conftest import FAST
+from tests.integration.test_authorization import OWNERS, PARAMETER, SECRETARIAT, SETUPS, Owned
+from tests.service_api import in_process_api, over_http
 from tests.system import OUTPUT, Environment
 
-SECRETARIAT = Principal.secretariat()
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -41,7 +49,7 @@ CHECKS = [
 EXAMPLES_PER_OPERATION = 25
 SETTINGS: dict[str, dict[str, object]] = {
     "matching": {"allocation_poll_seconds": 0.2},
-    "notifications": {"alert_sweep_seconds": 3600},
+    "notifications": FAST,
 }
 NOT_FUZZED = {
     # An endless stream of server-sent events: its answer never ends, so no case sent to it
@@ -70,33 +78,42 @@ class Report:
         return sum(self.cases.values())
 
 
-def fuzz(service: str, document: dict[str, Any], url: str, headers: dict[str, str]) -> Report:
-    """Every operation of `document` but those `NOT_FUZZED`, its cases sent to `url`."""
+def fuzz(
+    service: str, document: dict[str, Any], url: str, headers: dict[str, str], owned: Owned
+) -> Report:
+    """Every operation of `document` but those `NOT_FUZZED`, its cases sent to `url`: with any
+    id in its path, and with the id of what is `owned` under the path parameter's name."""
     report = Report()
     schema = schemathesis.openapi.from_dict(document)
     with requests.Session() as session:
+
+        def send(case: schemathesis.Case) -> None:
+            case.call_and_validate(base_url=url, session=session, headers=headers, checks=CHECKS)
+
         for result in schema.get_all_operations():
             operation = result.ok()
             if (service, operation.method.upper(), operation.path) in NOT_FUZZED:
                 continue
-            _fuzz_operation(
-                operation,
-                report,
-                lambda case: case.call_and_validate(
-                    base_url=url, session=session, headers=headers, checks=CHECKS
-                ),
-            )
+            _fuzz_operation(operation, operation.label, report, send)
+            for name in PARAMETER.findall(operation.path):
+                if name in owned.ids:
+                    pinned = {name: owned.ids[name]}
+                    label = f"{operation.label} ({name} owned)"
+                    _fuzz_operation(operation, label, report, send, pinned)
     return report
 
 
 def _fuzz_operation(
-    operation: schemathesis.APIOperation, report: Report, send: Callable[[Any], Any]
+    operation: schemathesis.APIOperation,
+    label: str,
+    report: Report,
+    send: Callable[[schemathesis.Case], None],
+    path_parameters: dict[str, str] | None = None,
 ) -> None:
-    label = operation.label
     report.cases[label] = 0
 
     @FUZZING
-    @hypothesis.given(case=operation.as_strategy())
+    @hypothesis.given(case=operation.as_strategy(path_parameters=path_parameters))
     def run(case: schemathesis.Case) -> None:
         report.cases[label] += 1
         try:
@@ -120,12 +137,12 @@ async def test_every_operation_answers_as_its_document_says(
     environment: Environment, service: str
 ) -> None:
     definition = DEFINITIONS[service]
-    async with over_http(
-        definition, environment, [SECRETARIAT], **SETTINGS.get(service, {})
-    ) as api:
+    settings = SETTINGS.get(service, {})
+    async with over_http(definition, environment, OWNERS, **settings) as api:
+        owned = await SETUPS[service](api)
         document = (await api.client.get("/openapi.json")).json()
         headers = api.headers_for(SECRETARIAT)
-        report = await asyncio.to_thread(fuzz, service, document, api.url, headers)
+        report = await asyncio.to_thread(fuzz, service, document, api.url, headers, owned)
 
     OUTPUT.joinpath("fuzz").mkdir(parents=True, exist_ok=True)
     summary = {"service": service, "total": report.total, "cases": report.cases}
@@ -133,3 +150,28 @@ async def test_every_operation_answers_as_its_document_says(
     print(f"\n{service}: {report.total} cases over {len(report.cases)} operations")
     assert report.total > 0
     assert report.failures == {}, "\n\n".join(report.failures.values())
+
+
+async def test_text_postgresql_cannot_hold_is_refused_as_invalid_input(
+    environment: Environment,
+) -> None:
+    """Found by the fuzzing: a NUL character in a query parameter reached PostgreSQL, which
+    cannot hold it in text, and the call was answered 500. In a body's string it is the same."""
+    async for api in in_process_api(REQUESTS, environment, [SECRETARIAT], workers=False):
+        headers = api.headers_for(SECRETARIAT)
+        answers = [
+            await api.client.get(
+                "/v1/reports/states-by-obligation",
+                params={"convention": "CCM\x00"},
+                headers=headers,
+            ),
+            await api.client.post(
+                "/v1/requests", json=request_body(title="Clearance\x00 survey"), headers=headers
+            ),
+        ]
+
+    assert [(a.status_code, a.json()["type"]) for a in answers] == [
+        (422, "urn:clearinghouse:problem:validation")
+    ] * 2
+    [row] = await fetch(environment.database_url, "SELECT count(*) FROM requests.requests")
+    assert row[0] == 0

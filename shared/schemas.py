@@ -73,12 +73,22 @@ def _one_of(values: Callable[[], Iterable[str]]) -> Callable[[dict[str, Any]], N
 
 Currency = Annotated[
     str,
-    Field(pattern=r"^[A-Z]{3}$", examples=["USD"], description="ISO 4217"),
+    Field(
+        pattern=r"^[A-Z]{3}$",
+        examples=["USD"],
+        description="ISO 4217",
+        json_schema_extra=_one_of(lambda: (c.alpha_3 for c in pycountry.currencies)),
+    ),
     AfterValidator(known_currency),
 ]
 StateCode = Annotated[
     str,
-    Field(pattern=r"^[A-Z]{3}$", examples=["LAO"], description="ISO 3166-1 alpha-3"),
+    Field(
+        pattern=r"^[A-Z]{3}$",
+        examples=["LAO"],
+        description="ISO 3166-1 alpha-3",
+        json_schema_extra=_one_of(countries),
+    ),
     AfterValidator(known_state),
 ]
 ConventionCode = Annotated[
@@ -94,7 +104,25 @@ AssistanceTypes = Annotated[
     Field(min_length=1, max_length=4, examples=[["financial"]]),
     AfterValidator(known_assistance_types),
 ]
-Amount = Annotated[Decimal, Field(gt=0, le=MAX_AMOUNT, decimal_places=2, examples=["1500000.00"])]
+
+
+def _decimal_string(schema: dict[str, Any]) -> None:
+    """A decimal may come as a JSON number or as a string of one: say what such a string reads."""
+    for branch in schema.get("anyOf", []):
+        if branch.get("type") == "string":
+            branch["pattern"] = r"^[0-9]{1,13}(\.[0-9]{1,2})?$"
+
+
+Amount = Annotated[
+    Decimal,
+    Field(
+        gt=0,
+        le=MAX_AMOUNT,
+        decimal_places=2,
+        examples=["1500000.00"],
+        json_schema_extra=_decimal_string,
+    ),
+]
 
 
 class MoneyIn(Strict):

@@ -50,7 +50,14 @@ class FeedQuery:
     ] = None
     region: Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")] = None
     state: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None
-    type: Annotated[str | None, Query(max_length=60, description="e.g. request.submitted")] = None
+    type: Annotated[
+        str | None,
+        Query(
+            max_length=60,
+            description="e.g. request.submitted",
+            json_schema_extra={"enum": sorted(KINDS)},
+        ),
+    ] = None
     severity: Annotated[Severity, Query(description="This severity or higher")] = Severity.INFO
     since: Annotated[datetime | None, Query(description="Occurred at or after")] = None
 

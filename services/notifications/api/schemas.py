@@ -77,7 +77,12 @@ class JourneyStep(BaseModel):
 class SubscriptionIn(Strict):
     """A webhook: where to, and which of the caller's notifications (every filter must hold)."""
 
-    url: str = Field(min_length=8, max_length=2000, examples=["https://centre.example.org/hooks"])
+    url: str = Field(
+        min_length=8,
+        max_length=2000,
+        pattern=r"^https?://",
+        examples=["https://centre.example.org/hooks"],
+    )
     audience: str | None = Field(
         None, max_length=80, description="Whose notifications; only the caller's own is allowed."
     )

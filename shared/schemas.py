@@ -107,10 +107,10 @@ AssistanceTypes = Annotated[
 
 
 def _decimal_string(schema: dict[str, Any]) -> None:
-    """A decimal may come as a JSON number or as a string of one: say what such a string reads."""
+    """An amount may come as a JSON number or as a string of one: say what such a string reads."""
     for branch in schema.get("anyOf", []):
         if branch.get("type") == "string":
-            branch["pattern"] = r"^[0-9]{1,13}(\.[0-9]{1,2})?$"
+            branch["pattern"] = r"^(?=.*[1-9])[0-9]{1,13}(\.[0-9]{1,2})?$"  # not zero
 
 
 Amount = Annotated[

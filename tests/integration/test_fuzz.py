@@ -53,7 +53,7 @@ SETTINGS: dict[str, dict[str, object]] = {
 }
 NOT_FUZZED = {
     # An endless stream of server-sent events: its answer never ends, so no case sent to it
-    # could be read whole and checked. Its filters are those of GET /v1/feed, fuzzed above.
+    # could be read whole and checked. Its filters are GET /v1/feed's, fuzzed there.
     ("notifications", "GET", "/v1/stream"),
 }
 FUZZING = hypothesis.settings(
@@ -62,7 +62,7 @@ FUZZING = hypothesis.settings(
     database=None,
     deadline=None,
     phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate],
-    suppress_health_check=list(hypothesis.HealthCheck),
+    suppress_health_check=list(hypothesis.HealthCheck),  # a live service is slow to answer
 )
 
 

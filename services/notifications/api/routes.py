@@ -21,7 +21,13 @@ from services.notifications.adapters.repository import (
     encode_cursor,
 )
 from services.notifications.adapters.tables import NotificationRow
-from services.notifications.api.schemas import AlertOut, FeedPage, JourneyStep, NotificationOut
+from services.notifications.api.schemas import (
+    NOTIFICATION_TYPES,
+    AlertOut,
+    FeedPage,
+    JourneyStep,
+    NotificationOut,
+)
 from services.notifications.app.workers import follow
 from services.notifications.domain.model import KINDS, RequestNotFound, Severity, overview
 from services.notifications.domain.policy import Scope, scope_of
@@ -55,7 +61,7 @@ class FeedQuery:
         Query(
             max_length=60,
             description="e.g. request.submitted",
-            json_schema_extra={"enum": sorted(KINDS)},
+            json_schema_extra=NOTIFICATION_TYPES,
         ),
     ] = None
     severity: Annotated[Severity, Query(description="This severity or higher")] = Severity.INFO

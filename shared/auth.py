@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.db import Sessions
 from shared.events import Envelope, encode
 from shared.events.access import ApiKeyIssued, ApiKeyRevoked
-from shared.http import Problem
+from shared.http import PROBLEMS, Problem
 from shared.principal import Principal, Role
 from shared.settings import CommonSettings
 from shared.topics import Stream, Topics
@@ -219,7 +219,12 @@ class WhoAmI(BaseModel):
 whoami_router = APIRouter(tags=["access"])
 
 
-@whoami_router.get("/v1/whoami", response_model=WhoAmI, summary="Who the API key speaks for")
+@whoami_router.get(
+    "/v1/whoami",
+    response_model=WhoAmI,
+    responses={401: PROBLEMS[401]},
+    summary="Who the API key speaks for",
+)
 async def whoami(principal: PrincipalDep) -> WhoAmI:
     """Lets a partner system check its key, and tells when a new key has reached this service."""
     return WhoAmI(**asdict(principal), label=principal.label)

@@ -37,6 +37,9 @@ TRANSIENT_CONFLICTS = frozenset({"40P01", "40001"})
 DATABASE_AWAY = frozenset({"57P01", "57P02", "57P03"})
 """SQLSTATEs of a server shutting down or starting up: the database will be back."""
 
+UNSTORABLE_TEXT = "22021"
+"""SQLSTATE of text PostgreSQL cannot hold in a UTF-8 database: a NUL character, `\\u0000`."""
+
 
 def sqlstate(error: BaseException) -> str | None:
     """The PostgreSQL SQLSTATE behind a driver's or SQLAlchemy's error, if any."""
@@ -53,6 +56,11 @@ def is_database_away(error: BaseException) -> bool:
     """The server is shutting down or starting up, or the connection failed (class 08)."""
     state = sqlstate(error)
     return state is not None and (state in DATABASE_AWAY or state.startswith("08"))
+
+
+def is_unstorable_text(error: BaseException) -> bool:
+    """PostgreSQL refused text that came with the call: the caller's to fix, not a fault."""
+    return sqlstate(error) == UNSTORABLE_TEXT
 
 
 def schema_registry(schema: str) -> registry:

@@ -50,6 +50,8 @@ async def idempotency(
                 "Any unique string of up to 200 characters: a retry with the same key gets the "
                 "first call's answer and changes nothing."
             ),
+            # Checked below, answering a problem that names the header.
+            json_schema_extra={"minLength": 1, "maxLength": MAX_KEY_LENGTH},
         ),
     ] = None,
 ) -> Idempotency:

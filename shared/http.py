@@ -13,11 +13,12 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.db import is_database_away, is_transient_conflict
+from shared.db import is_database_away, is_transient_conflict, is_unstorable_text
 from shared.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -174,6 +175,20 @@ def _allowed_methods(request: Request) -> str | None:
     return None
 
 
+async def _on_database_error(request: Request, error: Exception) -> JSONResponse:
+    """Text PostgreSQL cannot hold (a NUL character in a query parameter or a body's string) is
+    the caller's invalid input; any other database error goes on to be retried or logged."""
+    if not is_unstorable_text(error):
+        raise error
+    return problem_response(
+        422,
+        "Invalid request",
+        "Text may not contain NUL characters (\\u0000).",
+        kind="validation",
+        instance=request.url.path,
+    )
+
+
 async def _on_unexpected(request: Request, error: Exception) -> JSONResponse:
     if is_database_away(error):  # restarting: nothing was done, the same call will succeed
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path, error)
@@ -196,6 +211,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _on_domain_error)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(HTTPException, _on_http_error)
+    app.add_exception_handler(DBAPIError, _on_database_error)
     app.add_exception_handler(Exception, _on_unexpected)
 
 

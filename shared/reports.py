@@ -11,7 +11,15 @@ from fastapi import Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from shared.http import PROBLEMS
+
+CSV = "text/csv"
 Format = Annotated[Literal["json", "csv"], Query(description="json, or csv for spreadsheets")]
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    **PROBLEMS,
+    200: {"content": {CSV: {"schema": {"type": "string"}}}},
+}
+"""A report route's answers, for its OpenAPI entry: its rows as JSON or as CSV, or a problem."""
 
 
 def _csv(rows: Sequence[BaseModel], columns: list[str]) -> Response:
@@ -23,7 +31,7 @@ def _csv(rows: Sequence[BaseModel], columns: list[str]) -> Response:
         writer.writerow(
             ["; ".join(v) if isinstance(v, list) else v for v in (values[c] for c in columns)]
         )
-    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8")
+    return Response(buffer.getvalue(), media_type=f"{CSV}; charset=utf-8")
 
 
 def answer(rows: Sequence[BaseModel], model: type[BaseModel], format: str) -> Any:

@@ -6,8 +6,9 @@ problem that names the field.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 import pycountry
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -61,23 +62,67 @@ def known_assistance_types(kinds: list[str]) -> list[str]:
     return kinds
 
 
+def _one_of(values: Callable[[], Iterable[str]]) -> Callable[[dict[str, Any]], None]:
+    """A JSON schema's `enum` of a closed vocabulary, read when the document is made."""
+
+    def add_enum(schema: dict[str, Any]) -> None:
+        schema["enum"] = sorted(values())
+
+    return add_enum
+
+
 Currency = Annotated[
     str,
-    Field(pattern=r"^[A-Z]{3}$", examples=["USD"], description="ISO 4217"),
+    Field(
+        pattern=r"^[A-Z]{3}$",
+        examples=["USD"],
+        description="ISO 4217",
+        json_schema_extra=_one_of(lambda: (c.alpha_3 for c in pycountry.currencies)),
+    ),
     AfterValidator(known_currency),
 ]
 StateCode = Annotated[
     str,
-    Field(pattern=r"^[A-Z]{3}$", examples=["LAO"], description="ISO 3166-1 alpha-3"),
+    Field(
+        pattern=r"^[A-Z]{3}$",
+        examples=["LAO"],
+        description="ISO 3166-1 alpha-3",
+        json_schema_extra=_one_of(countries),
+    ),
     AfterValidator(known_state),
 ]
-ConventionCode = Annotated[str, Field(examples=["CCM"]), AfterValidator(known_convention)]
+ConventionCode = Annotated[
+    str,
+    Field(examples=["CCM"], json_schema_extra=_one_of(lambda: taxonomy().conventions)),
+    AfterValidator(known_convention),
+]
+AssistanceType = Annotated[
+    str, Field(json_schema_extra=_one_of(lambda: taxonomy().assistance_types))
+]
 AssistanceTypes = Annotated[
-    list[str],
+    list[AssistanceType],
     Field(min_length=1, max_length=4, examples=[["financial"]]),
     AfterValidator(known_assistance_types),
 ]
-Amount = Annotated[Decimal, Field(gt=0, le=MAX_AMOUNT, decimal_places=2, examples=["1500000.00"])]
+
+
+def _decimal_string(schema: dict[str, Any]) -> None:
+    """An amount may come as a JSON number or as a string of one: say what such a string reads."""
+    for branch in schema.get("anyOf", []):
+        if branch.get("type") == "string":
+            branch["pattern"] = r"^(?=.*[1-9])[0-9]{1,13}(\.[0-9]{1,2})?$"  # not zero
+
+
+Amount = Annotated[
+    Decimal,
+    Field(
+        gt=0,
+        le=MAX_AMOUNT,
+        decimal_places=2,
+        examples=["1500000.00"],
+        json_schema_extra=_decimal_string,
+    ),
+]
 
 
 class MoneyIn(Strict):

@@ -27,10 +27,10 @@ from services.inventory.domain.model import Source
 from shared.auth import PrincipalDep, parties_with_keys
 from shared.deps import UnitOfWorkDep
 from shared.events.inventory import SourceStatus, WindowKind
-from shared.reports import Format, answer
+from shared.reports import RESPONSES, Format, answer
 from shared.taxonomy import taxonomy
 
-router = APIRouter(prefix="/v1/reports", tags=["reports"])
+router = APIRouter(prefix="/v1/reports", tags=["reports"], responses=RESPONSES)
 WORLDWIDE = "(worldwide)"
 AMOUNTS = ("capacity", "pledged", "committed", "reserved", "disbursed", "available")
 

@@ -21,7 +21,13 @@ from services.notifications.adapters.repository import (
     encode_cursor,
 )
 from services.notifications.adapters.tables import NotificationRow
-from services.notifications.api.schemas import AlertOut, FeedPage, JourneyStep, NotificationOut
+from services.notifications.api.schemas import (
+    NOTIFICATION_TYPES,
+    AlertOut,
+    FeedPage,
+    JourneyStep,
+    NotificationOut,
+)
 from services.notifications.app.workers import follow
 from services.notifications.domain.model import KINDS, RequestNotFound, Severity, overview
 from services.notifications.domain.policy import Scope, scope_of
@@ -50,7 +56,14 @@ class FeedQuery:
     ] = None
     region: Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")] = None
     state: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None
-    type: Annotated[str | None, Query(max_length=60, description="e.g. request.submitted")] = None
+    type: Annotated[
+        str | None,
+        Query(
+            max_length=60,
+            description="e.g. request.submitted",
+            json_schema_extra=NOTIFICATION_TYPES,
+        ),
+    ] = None
     severity: Annotated[Severity, Query(description="This severity or higher")] = Severity.INFO
     since: Annotated[datetime | None, Query(description="Occurred at or after")] = None
 

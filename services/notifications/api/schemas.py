@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import BaseModel, Field, field_validator
@@ -21,6 +21,9 @@ from services.notifications.domain.webhooks import PENDING, webhook_id
 from shared.geography import CENTRE_ID
 from shared.schemas import Strict
 from shared.values import attributes
+
+NOTIFICATION_TYPES: dict[str, Any] = {"enum": sorted(KINDS)}
+"""The notification types a filter may name, for the OpenAPI document."""
 
 
 class NotificationOut(BaseModel):
@@ -77,11 +80,16 @@ class JourneyStep(BaseModel):
 class SubscriptionIn(Strict):
     """A webhook: where to, and which of the caller's notifications (every filter must hold)."""
 
-    url: str = Field(min_length=8, max_length=2000, examples=["https://centre.example.org/hooks"])
+    url: str = Field(
+        min_length=8,
+        max_length=2000,
+        pattern=r"^https?://",
+        examples=["https://centre.example.org/hooks"],
+    )
     audience: str | None = Field(
         None, max_length=80, description="Whose notifications; only the caller's own is allowed."
     )
-    types: list[str] = Field(
+    types: list[Annotated[str, Field(json_schema_extra=NOTIFICATION_TYPES)]] = Field(
         default_factory=list,
         max_length=50,
         description="Notification types, e.g. request.submitted; empty: all.",

@@ -19,10 +19,10 @@ from services.requests.domain.policy import RequestFilter, visible
 from shared.auth import PrincipalDep
 from shared.deps import UnitOfWorkDep
 from shared.geography import countries
-from shared.reports import Format, answer
+from shared.reports import RESPONSES, Format, answer
 from shared.unit_of_work import UnitOfWork
 
-router = APIRouter(prefix="/v1/reports", tags=["reports"])
+router = APIRouter(prefix="/v1/reports", tags=["reports"], responses=RESPONSES)
 
 REQUESTING = frozenset(
     s.value for s in Status if s not in {Status.DRAFT, Status.WITHDRAWN, Status.EXPIRED}

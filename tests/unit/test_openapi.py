@@ -1,9 +1,11 @@
-"""Every service's OpenAPI document is valid OpenAPI 3.1, documents its problems and the
-Idempotency-Key its writes take; its API docs are served without a network."""
+"""Every service's OpenAPI document is valid OpenAPI 3.1, documents its problems, the
+Idempotency-Key its writes take and the If-Match its versioned writes take; its API docs are
+served without a network."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import httpx
 import pytest
@@ -74,3 +76,31 @@ async def test_the_api_docs_need_no_network() -> None:
     assert scripts
     assert all(src.startswith("/") for src in scripts), scripts
     assert set(fetched.values()) == {200}
+
+
+def _takes_if_match(operation: dict[str, Any]) -> bool:
+    return any(
+        p["in"] == "header" and p["name"].lower() == "if-match"
+        for p in operation.get("parameters", [])
+    )
+
+
+@pytest.mark.parametrize("definition", DEFINITIONS.values(), ids=list(DEFINITIONS))
+def test_every_replacement_documents_the_if_match_it_requires(
+    definition: ServiceDefinition,
+) -> None:
+    """A partner learns from the OpenAPI that a replacement needs the ETag it read (428 without
+    it), and that any write taking If-Match answers 412 when the resource changed since."""
+    document = create_app(definition, definition.settings_type()).openapi()
+    operations = {
+        (method, path): operation
+        for path, methods in document["paths"].items()
+        for method, operation in methods.items()
+        if path.startswith("/v1/")
+    }
+    puts = {key: op for key, op in operations.items() if key[0] == "put"}
+    versioned = {key: op for key, op in operations.items() if _takes_if_match(op)}
+
+    assert all(_takes_if_match(op) for op in puts.values()), list(puts)
+    assert [key for key, op in puts.items() if "428" not in op["responses"]] == []
+    assert [key for key, op in versioned.items() if "412" not in op["responses"]] == []

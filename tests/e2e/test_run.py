@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -30,6 +31,7 @@ from services import SERVICES
 from tests.system import OUTPUT, ROOT, Environment, free_port
 
 WELCOME = "Press Ctrl-C to stop everything."
+QUIET_START = re.compile(r"Traceback|Error|WARNING|retrying", re.IGNORECASE)  # a newcomer's alarm
 DEMO_REQUESTS = 22  # the CCM's 2018 Article 7 reports
 
 
@@ -77,6 +79,8 @@ def test_make_run_serves_the_demo_and_stops_cleanly(
     for service, port in ports.items():
         assert f"http://127.0.0.1:{port}/docs" in welcome, service
     assert f"http://127.0.0.1:{ports['notifications']}/dashboard" in welcome
+    assert "started in" in welcome
+    assert [line for line in welcome.splitlines() if QUIET_START.search(line)] == []
     assert str(tmp_path / "demo-keys.json") in welcome
     assert set(keys) >= {"secretariat", "operator", "donor (Norway)"}
     assert ready == dict.fromkeys(SERVICES, 200)

@@ -176,21 +176,18 @@ def _allowed_methods(request: Request) -> str | None:
 
 
 async def _on_database_error(request: Request, error: Exception) -> JSONResponse:
-    """Text PostgreSQL cannot hold (a NUL character in a query parameter or a body's string) is
-    the caller's invalid input; any other database error goes on to be retried or logged."""
-    if not is_unstorable_text(error):
-        raise error
-    return problem_response(
-        422,
-        "Invalid request",
-        "Text may not contain NUL characters (\\u0000).",
-        kind="validation",
-        instance=request.url.path,
-    )
-
-
-async def _on_unexpected(request: Request, error: Exception) -> JSONResponse:
-    if is_database_away(error):  # restarting: nothing was done, the same call will succeed
+    """The database errors a caller can act on: text PostgreSQL cannot hold (a NUL character in
+    a query parameter or a body's string) is invalid input, and a server restarting means
+    nothing was done and the same call will succeed. Any other goes on to be retried or logged."""
+    if is_unstorable_text(error):
+        return problem_response(
+            422,
+            "Invalid request",
+            "Text may not contain NUL characters (\\u0000).",
+            kind="validation",
+            instance=request.url.path,
+        )
+    if is_database_away(error):
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path, error)
         return problem_response(
             503,
@@ -200,6 +197,10 @@ async def _on_unexpected(request: Request, error: Exception) -> JSONResponse:
             instance=request.url.path,
             headers={"Retry-After": "1"},
         )
+    raise error
+
+
+async def _on_unexpected(request: Request, error: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem_response(
         500, "Internal error", "The error was logged.", kind="internal", instance=request.url.path

@@ -65,17 +65,13 @@ async def load_snapshot(uow: UnitOfWork, now: datetime) -> planner.Snapshot:
     repository = MatchRepository(uow)
     matches = await repository.live(lock=True)
     committed: dict[UUID, Decimal] = defaultdict(Decimal)
-    has_commitment: set[UUID] = set()
     for m in matches:
         if m.status in COMMITTED:
             committed[m.request_id] += m.amount
-            has_commitment.add(m.request_id)
     requests = []
     for details, published_at in await read_model.open_requests(now.date()):
-        if details.amount is not None:
-            remaining = max(details.amount.value - committed[details.request_id], Decimal(0))
-        else:  # in kind: one donor is enough
-            remaining = Decimal(0 if details.request_id in has_commitment else 1)
+        asked = details.amount.value if details.amount else Decimal(0)  # none: no money need
+        remaining = max(asked - committed[details.request_id], Decimal(0))
         requests.append(OpenRequest(details, published_at, remaining))
     open_ids = {r.request_id for r in requests}
     return planner.Snapshot(

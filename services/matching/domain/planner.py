@@ -8,8 +8,8 @@ moved, and they reduce both the request's remaining need and the window's capaci
 proposal the run wants again stays as it is unless its change is material, and every withdrawal
 says why (`steadiness`).
 
-A request without an amount (expertise, training, equipment in kind) asks for one donor: it gets
-one proposal, from its best-scoring eligible window, for an amount of zero.
+A request without an amount asks for help in kind only: it has no money need, so it is never
+re-allocated and gets no proposal (`rules`' `assistance-kind`).
 """
 
 from __future__ import annotations
@@ -133,11 +133,7 @@ def _variable_requests(
     proposed: dict[UUID, Decimal] = defaultdict(Decimal)
     for m in standing:
         proposed[m.request_id] += m.amount
-    hungry = {
-        r.request_id
-        for r in snapshot.requests
-        if r.remaining > proposed[r.request_id] or (r.details.amount is None and not proposed)
-    }
+    hungry = {r.request_id for r in snapshot.requests if r.remaining > proposed[r.request_id]}
     return (set(scope) & every) | hungry
 
 
@@ -259,19 +255,17 @@ def _wanted(
     options: Options,
 ) -> tuple[list[Wanted], Plan]:
     """What the allocation wants proposed, and the run's figures."""
-    money = [r for r in requests if r.details.amount is not None]
-    in_kind = [r for r in requests if r.details.amount is None]
-    pairs = candidate_pairs(money, table, context, options.per_request, refused).arrays()
+    pairs = candidate_pairs(requests, table, context, options.per_request, refused).arrays()
     pairs = one_window_per_capped_source(pairs, table)
-    problem = problem_of(money, table, pairs, limits.granted, standing)
+    problem = problem_of(requests, table, pairs, limits.granted, standing)
     result = allocation.allocate_fairly(problem, options.time_limit)
     wanted = [
         Wanted(
-            money[i],
+            requests[i],
             table.windows[w],
             Decimal(str(amount)),
             {
-                "remaining_need": float(money[i].remaining),
+                "remaining_need": float(requests[i].remaining),
                 "reach": round(float(result.reach[i]), 6),
                 "fairness_floor": round(result.floor, 6),
                 "guaranteed": round(
@@ -287,23 +281,8 @@ def _wanted(
         )
         if amount > 0
     ]
-    wanted += _one_donor_each(in_kind, table, context, refused)
     figures = Plan(requests=len(requests), pairs=problem.pairs, floor=result.floor)
     return wanted, figures
-
-
-def _one_donor_each(
-    requests: list[OpenRequest],
-    table: WindowTable,
-    context: scoring.Context,
-    refused: frozenset[tuple[UUID, UUID]],
-) -> list[Wanted]:
-    """A request without an amount gets its best-scoring eligible window, for nothing."""
-    request, window, _ = candidate_pairs(requests, table, context, 1, refused).arrays()
-    return [
-        Wanted(requests[i], table.windows[w], Decimal(0), None)
-        for i, w in zip(request.tolist(), window.tolist(), strict=True)
-    ]
 
 
 def _diff(

@@ -120,8 +120,9 @@ class FundsReserved(EventPayload):
     match_id: UUID
     request_id: UUID
     source_id: UUID
-    amount: Decimal = Field(gt=0)
-    currency: str
+    amount: Decimal = Field(gt=0, description="Money in `currency`, or a quantity of `unit`.")
+    currency: str | None = Field(description="Money: ISO 4217; None for help in kind.")
+    unit: str | None = Field(None, description="Help in kind: the taxonomy unit; None for money.")
 
 
 class ReservationFailure(StrEnum):
@@ -144,7 +145,8 @@ class FundsReservationFailed(EventPayload):
     request_id: UUID
     source_id: UUID
     amount: Decimal
-    currency: str
+    currency: str | None
+    unit: str | None = None
     reason: ReservationFailure
     detail: str
 
@@ -163,8 +165,9 @@ class LedgerEntryRecorded(EventPayload):
     window_id: UUID
     request_id: UUID | None
     kind: str = Field(description="pledged, committed or disbursed")
-    amount: Decimal
-    currency: str
+    amount: Decimal = Field(description="Money in `currency`, or a quantity of `unit`.")
+    currency: str | None = Field(description="Money: ISO 4217; None for help in kind.")
+    unit: str | None = Field(None, description="Help in kind: the taxonomy unit; None for money.")
     date: date
     actor: str
     corrects: UUID | None = None

@@ -1,7 +1,9 @@
 """Events of the matching service: proposals, donors' answers, and how much of a request is covered.
 
-A proposal names one source window and an amount for one request. A donor's acceptance goes to the
-inventory, which answers with `FundsReserved` or `FundsReservationFailed` for the same `match_id`.
+A proposal names one source window and an amount for one request: money in the window's
+`currency`, or a quantity of help in kind in the window's `unit` (one of the two, never both). A
+donor's acceptance goes to the inventory, which answers with `FundsReserved` or
+`FundsReservationFailed` for the same `match_id`.
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ class Match(BaseModel):
     source_id: UUID
     window_id: UUID | None
     donor: str | None = Field(description="The donor principal that answers for the source.")
-    amount: Decimal = Field(ge=0)
+    amount: Decimal = Field(ge=0, description="Money in `currency`, or a quantity of `unit`.")
     currency: str | None
+    unit: str | None = Field(None, description="Help in kind: the taxonomy unit; None for money.")
     lead: bool = Field(default=False, description="The lead donor of the request's coalition.")
 
 
@@ -68,8 +71,18 @@ class MatchDeclined(EventPayload):
     reason: str | None = None
 
 
+class Quantity(BaseModel):
+    """A quantity of help in kind, in a unit of the shared taxonomy."""
+
+    model_config = ConfigDict(frozen=True)
+
+    unit: str
+    quantity: Decimal = Field(ge=0)
+
+
 class RequestCoverageChanged(EventPayload):
-    """How much of a request the accepted proposals now cover.
+    """How much of a request the accepted proposals now cover: money in the request's currency,
+    and help in kind per unit (never added to the money).
 
     A snapshot, numbered per request: a consumer keeps the highest `sequence` it has seen and
     ignores older ones, so redelivery and reordering do no harm.
@@ -81,7 +94,10 @@ class RequestCoverageChanged(EventPayload):
     sequence: int = Field(ge=1)
     matched_amount: Decimal = Field(ge=0)
     currency: str | None = None
-    fully_matched: bool
+    in_kind: list[Quantity] = Field(
+        default_factory=list, description="What is covered of each in-kind need, per unit."
+    )
+    fully_matched: bool = Field(description="Every need covered: the money and each unit.")
 
 
 PAYLOADS: tuple[type[EventPayload], ...] = (

@@ -133,7 +133,8 @@ class InventoryEvents:
                 request_id=r.request_id,
                 source_id=r.source_id,
                 amount=r.amount,
-                currency=r.currency or "",
+                currency=r.currency,
+                unit=r.unit,
                 reason=r.reason,
                 detail=r.detail or "",
             )
@@ -144,7 +145,8 @@ class InventoryEvents:
                 request_id=r.request_id,
                 source_id=r.source_id,
                 amount=r.amount,
-                currency=r.currency or "",
+                currency=r.currency,
+                unit=r.unit,
             )
         centre = self.network.centre_of(r.state)
         topics = tier_topics(self.topics, Stream.FUNDS, [centre.id] if centre else [])

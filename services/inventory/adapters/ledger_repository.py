@@ -44,7 +44,8 @@ class BalanceLine:
     source_id: UUID
     window_id: UUID
     request_id: UUID | None
-    currency: str | None  # balances are in money: in-kind acts are not recorded yet
+    currency: str | None  # money; None for help in kind, counted in `unit`
+    unit: str | None
     pledged: Decimal = ZERO
     committed: Decimal = ZERO
     reserved: Decimal = ZERO
@@ -115,20 +116,23 @@ class LedgerRepository:
             held.append(col(r.request_id) == request_id)
         lines: dict[tuple[UUID, UUID | None], BalanceLine] = {}
         for row in await self.session.execute(
-            select(col(w.source_id), col(b.window_id), col(b.request_id), col(w.currency))
+            select(col(w.source_id), col(b.window_id), col(b.request_id))
+            .add_columns(col(w.currency), col(w.unit))
             .add_columns(col(b.pledged), col(b.committed), col(b.disbursed))
             .where(*on_window)
         ):
-            source, window, request, currency, pledged, committed, disbursed = row
+            source, window, request, currency, unit, pledged, committed, disbursed = row
             lines[(window, request)] = BalanceLine(
-                source, window, request, currency, pledged, committed, disbursed=disbursed
+                source, window, request, currency, unit, pledged, committed, disbursed=disbursed
             )
-        keys = (col(w.source_id), col(w.id), col(r.request_id), col(w.currency))
+        keys = (col(w.source_id), col(w.id), col(r.request_id), col(w.currency), col(w.unit))
         for row in await self.session.execute(
             select(*keys, func.sum(r.amount)).where(*held).group_by(*keys)
         ):
-            source, window, request, currency, amount = row
-            line = lines.get((window, request), BalanceLine(source, window, request, currency))
+            source, window, request, currency, unit, amount = row
+            line = lines.get(
+                (window, request), BalanceLine(source, window, request, currency, unit)
+            )
             lines[(window, request)] = replace(line, reserved=amount)
         return sorted(lines.values(), key=lambda x: (str(x.window_id), str(x.request_id)))
 

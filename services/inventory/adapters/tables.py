@@ -165,6 +165,7 @@ class ReservationRow(Table, table=True):
     )
     amount: Decimal = Field(sa_column=Column(Numeric, nullable=False))  # as the match said
     currency: str | None = Field(default=None, max_length=3)
+    unit: str | None = Field(default=None, max_length=40, description="in kind: a taxonomy unit")
     status: str = Field(max_length=20)
     reason: str | None = Field(default=None, max_length=40)
     detail: str | None = Field(default=None, sa_column=Column(Text))
@@ -180,6 +181,7 @@ class EntryRow(Table, table=True):
     __table_args__ = (
         CheckConstraint("amount <> 0", name="not_zero"),
         CheckConstraint("corrects IS NOT NULL OR amount > 0", name="positive_unless_correction"),
+        CheckConstraint("num_nonnulls(currency, unit) = 1", name="money_or_in_kind"),
         Index("ix_ledger_entries_created_at_id", "created_at", "id"),
     )
 
@@ -193,7 +195,8 @@ class EntryRow(Table, table=True):
     request_id: UUID | None = Field(default=None, index=True)
     kind: str = Field(max_length=20)
     amount: Decimal = _money()
-    currency: str = Field(max_length=3)
+    currency: str | None = Field(default=None, max_length=3, description="money: ISO 4217")
+    unit: str | None = Field(default=None, max_length=40, description="in kind: a taxonomy unit")
     date: day_type = Field(sa_column=Column(Date, nullable=False))
     actor: str = Field(max_length=120)
     note: str | None = Field(default=None, sa_column=Column(Text))

@@ -376,8 +376,9 @@ class EntryOut(BaseModel):
     source_id: UUID
     window_id: UUID
     request_id: UUID | None
-    amount: Decimal
-    currency: str
+    amount: Decimal = Field(description="Money in `currency`, or a quantity of `unit`.")
+    currency: str | None = Field(description="Money: ISO 4217; None for help in kind.")
+    unit: str | None = Field(description="Help in kind: the taxonomy unit; None for money.")
     date: day_type
     actor: str
     recorded_at: datetime
@@ -399,7 +400,8 @@ class BalanceOut(BaseModel):
     source_id: UUID
     window_id: UUID
     request_id: UUID | None
-    currency: str
+    currency: str | None = Field(description="Money: ISO 4217; None for help in kind.")
+    unit: str | None = Field(description="Help in kind: the taxonomy unit; None for money.")
     pledged: Decimal
     committed: Decimal
     reserved: Decimal
@@ -420,6 +422,7 @@ class ReservationOut(BaseModel):
     window_id: UUID | None
     amount: Decimal
     currency: str | None
+    unit: str | None = Field(description="Help in kind: the taxonomy unit; None for money.")
     status: str
     reason: str | None
     detail: str | None

@@ -209,10 +209,12 @@ async def reserve(uow: UnitOfWork, acceptance: Acceptance, now: datetime) -> Non
 
 
 async def _granted(uow: UnitOfWork, source: Source, request_id: UUID) -> Decimal:
-    """What the source holds or has committed for the request. Read under the source's lock,
-    so reservations for the same request, whichever consumer takes them, count each other."""
+    """What the source holds or has committed for the request in money (its grant limits are
+    money). Read under the source's lock, so reservations for the same request, whichever
+    consumer takes them, count each other."""
     lines = await LedgerRepository(uow.session).balances(source_id=source.id, request_id=request_id)
-    return sum((line.committed + line.reserved for line in lines), Decimal(0))
+    money = [line for line in lines if line.unit is None]
+    return sum((line.committed + line.reserved for line in money), Decimal(0))
 
 
 async def release_for(uow: UnitOfWork, request_id: UUID, actor: str, now: datetime) -> None:

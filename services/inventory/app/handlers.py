@@ -30,6 +30,7 @@ async def match_accepted(uow: UnitOfWork, envelope: Envelope[MatchAccepted]) -> 
         window_id=match.window_id,
         amount=match.amount,
         currency=match.currency,
+        unit=match.unit,
         accepted_by=envelope.payload.accepted_by,
     )
     await reserve(uow, acceptance, datetime.now(UTC))

@@ -51,10 +51,11 @@ class LedgerEntry:
     window_id: UUID
     request_id: UUID | None
     amount: Decimal
-    currency: str
+    currency: str | None  # money; None for help in kind, counted in `unit`
     date: date
     actor: str
     recorded_at: datetime
+    unit: str | None = None
     note: str | None = None
     corrects: UUID | None = None
     reservation_id: UUID | None = None
@@ -90,7 +91,8 @@ class Original:
 
 @dataclass(frozen=True)
 class Acceptance:
-    """A donor's acceptance of a match: reserve `amount` for `request_id` of `state`."""
+    """A donor's acceptance of a match: reserve `amount` for `request_id` of `state`, money in
+    `currency` or help in kind counted in `unit`."""
 
     match_id: UUID
     request_id: UUID
@@ -100,6 +102,12 @@ class Acceptance:
     amount: Decimal
     currency: str | None
     accepted_by: str
+    unit: str | None = None
+
+    @property
+    def measure(self) -> tuple[str | None, str | None]:
+        """What the amount counts: its currency and unit (one of the two is None)."""
+        return self.currency, self.unit
 
 
 class ReservationStatus(StrEnum):
@@ -126,6 +134,7 @@ class Reservation:
     updated_at: datetime
     reason: ReservationFailure | None = None
     detail: str | None = None
+    unit: str | None = None
     id: UUID = field(default_factory=uuid4)
 
     @classmethod
@@ -146,6 +155,7 @@ class Reservation:
             window_id=window_id,
             amount=acceptance.amount,
             currency=acceptance.currency,
+            unit=acceptance.unit,
             status=ReservationStatus.FAILED if refusal else ReservationStatus.HELD,
             accepted_by=acceptance.accepted_by,
             created_at=now,

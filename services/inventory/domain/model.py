@@ -370,10 +370,11 @@ class Source:
             window.id,
             reservation.request_id,
             reservation.amount,
-            window.measure,  # held on money windows only: their currency
+            window.currency,
             day,
             actor,
             now,
+            unit=window.unit,
             note=note,
             reservation_id=reservation.id,
         )
@@ -404,14 +405,18 @@ class Source:
     ) -> Window:
         if self.status is not SourceStatus.ACTIVE:
             raise Refusal(ReservationFailure.SOURCE_INACTIVE, f"the source is {self.status}")
-        if acceptance.currency is None:
-            raise Refusal(ReservationFailure.CURRENCY_MISMATCH, "the match names no currency")
+        if (acceptance.currency is None) == (acceptance.unit is None):
+            raise Refusal(
+                ReservationFailure.CURRENCY_MISMATCH, "the match names no currency, or no unit"
+            )
         if not is_eligible(self.profile.eligibility, acceptance.state, network):
             raise Refusal(
                 ReservationFailure.NOT_ELIGIBLE, f"{acceptance.state} is not eligible for it"
             )
         self._refuse_invalid_amount(acceptance.amount)
-        self._refuse_above_maximum(acceptance.amount, granted)
+        if acceptance.unit is None:  # grant limits are money: help in kind has none
+            self._refuse_outside_grant_limits(acceptance.amount)
+            self._refuse_above_maximum(acceptance.amount, granted)
         if acceptance.window_id is not None:
             return self._named_window(acceptance, today)
         return self._open_window(acceptance, today)
@@ -420,6 +425,8 @@ class Source:
         exponent = amount.as_tuple().exponent
         if amount <= 0 or not isinstance(exponent, int) or exponent < -2:
             raise Refusal(ReservationFailure.INVALID_AMOUNT, f"{amount} is not an amount to hold")
+
+    def _refuse_outside_grant_limits(self, amount: Decimal) -> None:
         try:
             self._require_grant_limits(amount)
         except (SourceConflict, InvalidTerms) as violation:
@@ -441,10 +448,11 @@ class Source:
                 ReservationFailure.UNKNOWN_SOURCE,
                 f"the source has no window {acceptance.window_id}",
             )
-        if window.currency != acceptance.currency:
+        if (window.currency, window.unit) != acceptance.measure:
             raise Refusal(
                 ReservationFailure.CURRENCY_MISMATCH,
-                f"the window is in {window.measure}, the match in {acceptance.currency}",
+                f"the window is in {window.measure}, the match in "
+                f"{acceptance.currency or acceptance.unit}",
             )
         if window.closes < today:
             raise Refusal(ReservationFailure.WINDOW_CLOSED, f"the window closed on {window.closes}")
@@ -455,11 +463,13 @@ class Source:
         return window
 
     def _open_window(self, acceptance: Acceptance, today: date) -> Window:
-        """The window open today, in the match's currency, with room, that closes first."""
-        candidates = [w for w in self.windows if w.currency == acceptance.currency]  # money only
+        """The window open today, in the match's currency or unit, with room, that closes
+        first."""
+        candidates = [w for w in self.windows if (w.currency, w.unit) == acceptance.measure]
         if not candidates:
             raise Refusal(
-                ReservationFailure.CURRENCY_MISMATCH, f"no window in {acceptance.currency}"
+                ReservationFailure.CURRENCY_MISMATCH,
+                f"no window in {acceptance.currency or acceptance.unit}",
             )
         candidates = [w for w in candidates if w.is_open(today)]
         if not candidates:

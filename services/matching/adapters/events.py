@@ -64,8 +64,9 @@ class MatchEvents:
                 yield Message(payload, str(aggregate.request_id), topics)
 
     def _coverage(self, report: CoverageReport, coverage: Coverage) -> Message:
+        in_kind = [contract.Quantity(unit=u, quantity=q) for u, q in coverage.in_kind]
         payload = contract.RequestCoverageChanged(
-            **attributes(coverage, contract.RequestCoverageChanged.model_fields)
+            **attributes(coverage, contract.RequestCoverageChanged.model_fields, in_kind=in_kind)
         )
         topics = topics_for(report.regional_centre, self.topics)
         return Message(payload, str(coverage.request_id), topics)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -204,8 +205,14 @@ class MatchRepository:
         row = await self.session.get(CoverageRow, request_id, with_for_update=True)
         if row is None:
             return None
+        in_kind = tuple((unit, Decimal(quantity)) for unit, quantity in row.in_kind)
         return Coverage(
-            row.request_id, row.sequence, row.matched_amount, row.currency, row.fully_matched
+            row.request_id,
+            row.sequence,
+            row.matched_amount,
+            row.currency,
+            row.fully_matched,
+            in_kind,
         )
 
     async def set_coverage(self, coverage: Coverage, regional_centre: str | None) -> None:
@@ -217,6 +224,7 @@ class MatchRepository:
             "matched_amount": coverage.matched_amount,
             "currency": coverage.currency,
             "fully_matched": coverage.fully_matched,
+            "in_kind": [[unit, str(quantity)] for unit, quantity in coverage.in_kind],
         }
         statement = insert(CoverageRow.__table__).values(**values)  # type: ignore[attr-defined]
         await self.session.execute(

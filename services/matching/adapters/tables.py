@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Column, DateTime, Float, Integer, Numeric, func
+from sqlalchemy import Column, DateTime, Float, Integer, Numeric, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -70,8 +70,9 @@ class MatchRow(Table, table=True):
     source_id: UUID = Field(index=True)
     window_id: UUID
     donor: str | None = Field(default=None, max_length=100, index=True)
-    amount: Decimal = Field(sa_column=Column(MONEY, nullable=False))
+    amount: Decimal = Field(sa_column=Column(MONEY, nullable=False))  # or a quantity of `unit`
     currency: str | None = Field(default=None, max_length=3)
+    unit: str | None = Field(default=None, max_length=40, description="in kind: a taxonomy unit")
     lead: bool
     score: float = Field(sa_column=Column(Float, nullable=False))
     explanation: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
@@ -93,6 +94,11 @@ class CoverageRow(Table, table=True):
     matched_amount: Decimal = Field(sa_column=Column(MONEY, nullable=False))
     currency: str | None = Field(default=None, max_length=3)
     fully_matched: bool
+    in_kind: list[list[str]] = Field(
+        default_factory=list,
+        sa_column=Column(JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    )
+    """What is covered of each in-kind need: [unit, quantity] pairs."""
 
 
 class QueuedChange(Table, table=True):

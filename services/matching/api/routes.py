@@ -26,6 +26,7 @@ from services.matching.api.schemas import (
     CoalitionOut,
     DeclineIn,
     DroppedMember,
+    InKindCoverage,
     MissOut,
     ProposalOut,
     UnmatchedOut,
@@ -43,7 +44,10 @@ from shared.http import PROBLEMS
 from shared.principal import Principal
 from shared.runtime import service_settings
 from shared.unit_of_work import UnitOfWork
+from shared.values import attributes
 
+RESERVED = frozenset({MatchStatus.RESERVED})
+PROPOSED = frozenset({MatchStatus.PROPOSED})
 router = APIRouter(prefix="/v1", tags=["matching"])
 StatusFilter = Annotated[MatchStatus | None, Query(alias="status")]
 Limit = Annotated[int, Query(ge=1, le=500)]
@@ -175,11 +179,12 @@ async def coalition(request_id: UUID, uow: UnitOfWorkDep, principal: PrincipalDe
         raise NotFound(f"No request {request_id}.")
     repository = MatchRepository(uow)
     matches = await repository.of_requests([request_id], LIVE)
-    matches.sort(key=lambda m: (m.status not in COMMITTED, -m.amount))
+    matches.sort(key=lambda m: (m.status not in COMMITTED, m.unit is not None, -m.amount))
     ended = await repository.of_requests([request_id], ENDED)
 
-    def total(statuses: frozenset[MatchStatus]) -> Decimal:
-        return sum((m.amount for m in matches if m.status in statuses), Decimal(0))
+    def total(statuses: frozenset[MatchStatus], unit: str | None = None) -> Decimal:
+        given = (m.amount for m in matches if m.status in statuses and m.unit == unit)
+        return sum(given, Decimal(0))
 
     committed = total(COMMITTED)
     asked = request.amount.value if request.amount else None
@@ -191,18 +196,30 @@ async def coalition(request_id: UUID, uow: UnitOfWorkDep, principal: PrincipalDe
         asked=asked,
         currency=request.amount.currency if request.amount else None,
         committed=committed,
-        reserved=total(frozenset({MatchStatus.RESERVED})),
-        proposed=total(frozenset({MatchStatus.PROPOSED})),
+        reserved=total(RESERVED),
+        proposed=total(PROPOSED),
         remaining=max(asked - committed, Decimal(0)) if asked is not None else None,
+        in_kind=[
+            InKindCoverage(
+                unit=need.unit,
+                asked=need.quantity,
+                committed=total(COMMITTED, need.unit),
+                reserved=total(RESERVED, need.unit),
+                proposed=total(PROPOSED, need.unit),
+                remaining=max(need.quantity - total(COMMITTED, need.unit), Decimal(0)),
+            )
+            for need in request.in_kind
+        ],
         lead_donor=lead.donor if lead else None,
         members=[
             CoalitionMember(
-                donor=m.donor,
-                source_id=m.source_id,
-                match_id=m.id,
-                amount=m.amount,
-                status=m.status.value,
-                lead=m is lead,
+                **attributes(
+                    m,
+                    CoalitionMember.model_fields,
+                    match_id=m.id,
+                    status=m.status.value,
+                    lead=m is lead,
+                )
             )
             for m in matches
         ],

@@ -27,8 +27,9 @@ class ProposalOut(BaseModel):
     source_id: UUID
     window_id: UUID
     donor: str | None
-    amount: Decimal
+    amount: Decimal = Field(description="Money in `currency`, or a quantity of `unit`.")
     currency: str | None
+    unit: str | None = Field(description="Help in kind: the unit `amount` counts; None: money.")
     lead: bool
     score: float
     explanation: dict[str, Any] = Field(
@@ -50,9 +51,22 @@ class CoalitionMember(BaseModel):
     donor: str | None
     source_id: UUID
     match_id: UUID
-    amount: Decimal
+    amount: Decimal = Field(description="Money in `currency`, or a quantity of `unit`.")
+    currency: str | None
+    unit: str | None = Field(description="Help in kind: the unit `amount` counts; None: money.")
     status: str
     lead: bool
+
+
+class InKindCoverage(BaseModel):
+    """One in-kind need of the request and what covers it, in its unit."""
+
+    unit: str
+    asked: Decimal
+    committed: Decimal
+    reserved: Decimal
+    proposed: Decimal
+    remaining: Decimal
 
 
 class DroppedMember(BaseModel):
@@ -90,6 +104,9 @@ class CoalitionOut(BaseModel):
     reserved: Decimal = Field(description="Reserved by the inventory.")
     proposed: Decimal = Field(description="Proposed and not answered yet.")
     remaining: Decimal | None = Field(description="Asked less committed.")
+    in_kind: list[InKindCoverage] = Field(
+        description="Each in-kind need and what covers it, in its unit (never added to money)."
+    )
     lead_donor: str | None
     members: list[CoalitionMember]
     dropped: list[DroppedMember] = Field(
@@ -134,7 +151,8 @@ class AllocationOut(BaseModel):
     candidate_pairs: int
     proposed: int
     withdrawn: int
-    covered: Decimal
+    covered: Decimal = Field(description="The money the run's proposals give.")
+    covered_in_kind: dict[str, Decimal] = Field(description="What they give in kind, by unit.")
     fairness_floor: float = Field(
         description="The share of its reach every request is guaranteed (see docs/matching.md)."
     )

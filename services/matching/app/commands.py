@@ -27,8 +27,9 @@ from services.matching.domain.model import (
     MATCHABLE_REQUESTS,
     Match,
     MatchStatus,
-    OpenRequest,
+    committed_by_unit,
     next_coverage,
+    open_needs,
 )
 from services.matching.metrics import ALLOCATION_DURATION
 from services.matching.settings import MatchingSettings
@@ -60,19 +61,21 @@ def options_of(settings: MatchingSettings, network: RegionalNetwork) -> planner.
 
 
 async def load_snapshot(uow: UnitOfWork, now: datetime) -> planner.Snapshot:
-    """Open requests with what is still missing, active sources, live matches (locked)."""
+    """Open requests, one per need with what is still missing of it, active sources, live
+    matches (locked)."""
     read_model = ReadModel(uow.session)
     repository = MatchRepository(uow)
     matches = await repository.live(lock=True)
-    committed: dict[UUID, Decimal] = defaultdict(Decimal)
+    by_request: dict[UUID, list[Match]] = defaultdict(list)
     for m in matches:
-        if m.status in COMMITTED:
-            committed[m.request_id] += m.amount
-    requests = []
-    for details, published_at in await read_model.open_requests(now.date()):
-        asked = details.amount.value if details.amount else Decimal(0)  # none: no money need
-        remaining = max(asked - committed[details.request_id], Decimal(0))
-        requests.append(OpenRequest(details, published_at, remaining))
+        by_request[m.request_id].append(m)
+    requests = [
+        need
+        for details, published_at in await read_model.open_requests(now.date())
+        for need in open_needs(
+            details, published_at, committed_by_unit(by_request[details.request_id])
+        )
+    ]
     open_ids = {r.request_id for r in requests}
     return planner.Snapshot(
         requests=requests,

@@ -1,9 +1,9 @@
 """Eligible pairs of request and window, scored, the best few per request. Pure, no I/O.
 
-The hard rules of `rules.py` and the criteria of `scoring.py`, applied to arrays: a request is
-checked against all windows of its convention and currency in a handful of numpy operations, so
-50,000 requests against 5,000 windows take seconds rather than hours. Only the
-`per_request` best-scoring eligible windows of each request become variables of the allocation.
+The hard rules of `rules.py` and the criteria of `scoring.py`, applied to arrays: a need is
+checked against all windows of its convention and currency (or in-kind unit) in a handful of
+numpy operations, so 50,000 requests against 5,000 windows take seconds rather than hours. Only
+the `per_request` best-scoring eligible windows of each need become variables of the allocation.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ import numpy as np
 
 from services.matching.domain import scoring
 from services.matching.domain.model import OpenRequest
-from services.matching.domain.rules import supported_areas
+from services.matching.domain.rules import grant_minimum, supported_areas
 from shared.eligibility import Eligibility, is_eligible
-from shared.events.inventory import SourceDetails, SourceStatus, WindowState
+from shared.events.inventory import SourceDetails, SourceStatus, WindowKind, WindowState
 from shared.geography import RegionalNetwork
 from shared.taxonomy import taxonomy
 
@@ -59,7 +59,8 @@ def _bits(names: Sequence[str], index: dict[str, int]) -> int:
 
 
 class WindowTable:
-    """Every window as columns of numbers, indexed by convention and currency."""
+    """Every window as columns of numbers, indexed by convention and what it counts in: its
+    currency, or its unit in kind."""
 
     def __init__(self, windows: Sequence[WindowRef], network: RegionalNetwork) -> None:
         self.windows = windows
@@ -72,12 +73,16 @@ class WindowTable:
         self.opens = np.array([w.window.opens.toordinal() for w in windows], dtype=np.int64)
         self.closes = np.array([w.window.closes.toordinal() for w in windows], dtype=np.int64)
         self.capacity = np.array([w.capacity for w in windows], dtype=np.float64)
-        self.minimum = np.array([float(w.source.min_grant or 0) for w in windows])
-        self.maximum = np.array(
-            [float(w.source.max_grant) if w.source.max_grant else np.inf for w in windows]
+        self.minimum = np.array([float(grant_minimum(w.source, w.window)) for w in windows])
+        self.capped = np.array(
+            [w.source.max_grant is not None and w.window.kind is WindowKind.MONEY for w in windows],
+            dtype=bool,
         )
+        """Whether a window's source has a maximum grant that binds it: the grant limits are
+        money, so help in kind has none."""
+        grants = np.array([float(w.source.max_grant or 0) for w in windows], dtype=np.float64)
+        self.maximum = np.where(self.capped, grants, np.inf)
         """Each window's source's maximum grant per request (infinite: none)."""
-        self.capped = np.array([w.source.max_grant is not None for w in windows], dtype=bool)
         self.source_number = {
             source_id: i
             for i, source_id in enumerate(dict.fromkeys(w.source.source_id for w in windows))
@@ -91,11 +96,10 @@ class WindowTable:
         self.by_key: dict[tuple[str, str], list[int]] = defaultdict(list)
         self.areas: dict[str, Array] = {}
         for i, ref in enumerate(windows):
-            currency = ref.window.currency
-            if ref.source.status is SourceStatus.ACTIVE and currency is not None:
-                # only money windows: in-kind capacity is never proposed (`assistance-kind`)
+            if ref.source.status is SourceStatus.ACTIVE:
+                # by currency for money, by unit in kind: never proposed in another
                 for support in ref.source.supports:
-                    self.by_key[(support.convention, currency)].append(i)
+                    self.by_key[(support.convention, ref.window.measure)].append(i)
         rules = [_rule_key(w.source.eligibility) for w in windows]
         self._rules = list(dict.fromkeys(rules))
         position = {rule: i for i, rule in enumerate(self._rules)}
@@ -174,19 +178,18 @@ def _score_request(
     area_cache: dict[tuple[str, str], Array],
 ) -> tuple[Array, Array]:
     """The request's eligible windows and the score of each."""
-    d = request.details
-    if d.amount is None:  # nothing asked in money: no proposal (`assistance-kind`)
+    d, measure = request.details, request.measure
+    if measure is None:  # nothing asked: no proposal (`assistance-kind`)
         return np.zeros(0, dtype=np.int64), np.zeros(0)
-    currency = d.amount.currency
-    rows = np.array(sorted(set(table.by_key.get((d.convention, currency), []))), dtype=np.int64)
+    rows = np.array(sorted(set(table.by_key.get((d.convention, measure), []))), dtype=np.int64)
     if len(rows) == 0:
         return rows, np.zeros(0)
-    cache_key = (d.convention, currency)
+    cache_key = (d.convention, measure)
     if cache_key not in area_cache:
         area_cache[cache_key] = table.area_masks(d.convention, rows)
     shared = np.bitwise_count(area_cache[cache_key] & _bits(d.areas, table.area_bit[d.convention]))
     deadline = d.deadline.toordinal()
-    asked = float(d.amount.value)
+    asked = float(request.asked)
     ok = (
         (shared > 0)
         & ((table.types[rows] & _bits(d.assistance_types, table.type_bit)) > 0)

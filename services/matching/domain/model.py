@@ -15,7 +15,9 @@ again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -41,6 +43,7 @@ COMMITTED = frozenset({MatchStatus.ACCEPTED, MatchStatus.RESERVED})
 REFUSED = frozenset({MatchStatus.DECLINED, MatchStatus.FAILED})
 """Pairs of request and window that are not proposed again."""
 MATCHABLE_REQUESTS = frozenset({"published", "partly_matched", "matched"})
+ZERO = Decimal(0)
 
 
 class ProposalRefused(Conflict):
@@ -51,15 +54,50 @@ class ProposalRefused(Conflict):
 
 @dataclass(frozen=True)
 class OpenRequest:
-    """A published request as allocation sees it: what it asks and what is still missing."""
+    """One need of a published request as allocation sees it: its money (`unit` None) or its
+    help in kind of one unit, and what is still missing of it. A request asking for money and
+    help in kind is allocated as one open request per need."""
 
     details: RequestDetails
     published_at: datetime
     remaining: Decimal
+    unit: str | None = None
 
     @property
     def request_id(self) -> UUID:
         return self.details.request_id
+
+    @property
+    def key(self) -> tuple[UUID, str | None]:
+        """The need among all others: its request, and its unit (None: money)."""
+        return self.request_id, self.unit
+
+    @property
+    def measure(self) -> str | None:
+        """What the need counts: the currency of its money, or its unit; None: no money asked."""
+        if self.unit is not None:
+            return self.unit
+        return self.details.amount.currency if self.details.amount else None
+
+    @property
+    def asked(self) -> Decimal:
+        """The whole need: the money asked, or the quantity of its unit."""
+        if self.unit is not None:
+            return next((n.quantity for n in self.details.in_kind if n.unit == self.unit), ZERO)
+        return self.details.amount.value if self.details.amount else ZERO
+
+
+def open_needs(
+    details: RequestDetails, published_at: datetime, committed: Mapping[str | None, Decimal]
+) -> list[OpenRequest]:
+    """The request's needs with what is still missing of each, given what is committed by unit
+    (None: money): its money, if it asks any, then each need in kind."""
+    needs = [OpenRequest(details, published_at, ZERO)] if details.amount else []
+    needs += [OpenRequest(details, published_at, ZERO, n.unit) for n in details.in_kind]
+    return [
+        replace(need, remaining=max(need.asked - committed.get(need.unit, ZERO), ZERO))
+        for need in needs
+    ]
 
 
 @dataclass(frozen=True)
@@ -90,6 +128,8 @@ class Match:
     explanation: dict[str, Any]
     created_at: datetime
     expires_at: datetime
+    unit: str | None = None
+    """Help in kind: the taxonomy unit `amount` counts; None for money in `currency`."""
     lead: bool = False
     id: UUID = field(default_factory=uuid4)
     status: MatchStatus = MatchStatus.PROPOSED
@@ -170,6 +210,8 @@ class Coverage:
     matched_amount: Decimal
     currency: str | None
     fully_matched: bool
+    in_kind: tuple[tuple[str, Decimal], ...] = ()
+    """What is covered of each in-kind need: (unit, quantity), in the request's order."""
 
 
 @dataclass
@@ -186,19 +228,34 @@ class CoverageReport:
         return cls(coverage, regional_centre, [coverage])
 
 
+def committed_by_unit(matches: Iterable[Match]) -> dict[str | None, Decimal]:
+    """What the committed matches give, by unit (None: money); never added across units."""
+    committed: dict[str | None, Decimal] = defaultdict(Decimal)
+    for m in matches:
+        if m.status in COMMITTED:
+            committed[m.unit] += m.amount
+    return committed
+
+
 def next_coverage(
     previous: Coverage | None, request: RequestDetails, matches: list[Match]
 ) -> Coverage | None:
-    """The request's new coverage snapshot, or None when nothing it reports has changed."""
-    committed = [m for m in matches if m.status in COMMITTED]
-    amount = sum((m.amount for m in committed), Decimal(0))
-    asked = request.amount.value if request.amount else None
-    fully = bool(committed) and (asked is None or amount >= asked)
-    if previous is not None and (previous.matched_amount, previous.fully_matched) == (
-        amount,
-        fully,
-    ):
+    """The request's new coverage snapshot, or None when nothing it reports has changed. It is
+    fully matched when commitments cover every need: the money asked and each unit in kind."""
+    committed = committed_by_unit(matches)
+    amount = committed.get(None, ZERO)
+    in_kind = tuple((n.unit, committed.get(n.unit, ZERO)) for n in request.in_kind)
+    fully = (
+        bool(committed)
+        and (request.amount is None or amount >= request.amount.value)
+        and all(committed.get(n.unit, ZERO) >= n.quantity for n in request.in_kind)
+    )
+    if previous is not None and (
+        previous.matched_amount,
+        previous.in_kind,
+        previous.fully_matched,
+    ) == (amount, in_kind, fully):
         return None
     currency = request.amount.currency if request.amount else None
     sequence = previous.sequence + 1 if previous else 1
-    return Coverage(request.request_id, sequence, amount, currency, fully)
+    return Coverage(request.request_id, sequence, amount, currency, fully, in_kind)

@@ -8,15 +8,20 @@ moved, and they reduce both the request's remaining need and the window's capaci
 proposal the run wants again stays as it is unless its change is material, and every withdrawal
 says why (`steadiness`).
 
-A request without an amount asks for help in kind only: it has no money need, so it is never
-re-allocated and gets no proposal (`rules`' `assistance-kind`).
+Each kind of help is allocated on its own: money (in every currency at once, a request's money
+being proposed only from windows in its currency), and help in kind unit by unit, each need from
+windows of its unit. A request asking for money and expert-days is two open requests, one in each
+allocation; capacity is never proposed in another kind or unit, and quantities in kind are never
+added to money. Help in kind is proposed in whole units, and the grant limits, which are money,
+do not bind it.
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -35,12 +40,33 @@ from shared.geography import RegionalNetwork
 
 @dataclass(frozen=True)
 class Snapshot:
-    """Everything allocation reads: open requests, sources, and the live matches of both."""
+    """Everything allocation reads: open requests (one per need: money, and each unit in
+    kind), sources, and the live matches of both."""
 
     requests: list[OpenRequest]
     sources: list[SourceDetails]
     matches: list[Match]
     refused: frozenset[tuple[UUID, UUID]]
+
+    def units(self) -> list[str]:
+        """The units of help in kind that open needs or live matches count in."""
+        units = {r.unit for r in self.requests} | {m.unit for m in self.matches}
+        return sorted(unit for unit in units if unit is not None)
+
+    def of_kind(self, unit: str | None) -> Snapshot:
+        """The part of the snapshot in one kind: money (`unit` None), or help in kind of one
+        unit, whose windows the grant limits (money) do not bind."""
+        limits = {} if unit is None else {"min_grant": None, "max_grant": None}
+        sources = [
+            s.model_copy(update={"windows": [w for w in s.windows if w.unit == unit], **limits})
+            for s in self.sources
+        ]
+        return Snapshot(
+            requests=[r for r in self.requests if r.unit == unit and r.measure is not None],
+            sources=[s for s in sources if s.windows],
+            matches=[m for m in self.matches if m.unit == unit],
+            refused=self.refused,
+        )
 
 
 @dataclass(frozen=True)
@@ -52,6 +78,8 @@ class Options:
     time_limit: float
     steady: steadiness.Steadiness = field(default_factory=steadiness.Steadiness)
     """What is not a change to a standing proposal (`steadiness`)."""
+    whole_units: bool = False
+    """Propose whole units only (help in kind), rather than cents."""
 
 
 @dataclass
@@ -61,7 +89,11 @@ class Plan:
     requests: int = 0
     pairs: int = 0
     covered: Decimal = Decimal(0)
+    """The money the run's proposals give (in their currencies)."""
     floor: float = 0.0
+    """The money allocation's fairness floor."""
+    covered_in_kind: dict[str, Decimal] = field(default_factory=dict)
+    """What the proposals give in kind, per unit."""
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -70,24 +102,46 @@ class Plan:
             "proposed": len(self.proposals),
             "withdrawn": len(self.withdrawals),
             "covered": str(self.covered),
+            "covered_in_kind": {unit: str(q) for unit, q in self.covered_in_kind.items()},
             "fairness_floor": round(self.floor, 6),
         }
 
+    def add_in_kind(self, unit: str, part: Plan) -> None:
+        """Take in the plan of the help in kind of one unit."""
+        self.proposals += part.proposals
+        self.withdrawals += part.withdrawals
+        self.requests += part.requests
+        self.pairs += part.pairs
+        if part.covered:
+            self.covered_in_kind[unit] = part.covered
+
 
 def covered_shares(requests: list[OpenRequest]) -> dict[str, list[float]]:
-    """Each state's open requests, as the share of each already covered by commitments."""
+    """Each state's open needs, as the share of each already covered by commitments."""
     shares: dict[str, list[float]] = defaultdict(list)
     for r in requests:
-        if r.details.amount is not None and r.details.amount.value > 0:
-            asked = r.details.amount.value
-            shares[r.details.state].append(float((asked - r.remaining) / asked))
+        if r.asked > 0:
+            shares[r.details.state].append(float((r.asked - r.remaining) / r.asked))
     return shares
 
 
 def plan(
     snapshot: Snapshot, scope: frozenset[UUID] | None, options: Options, now: datetime
 ) -> Plan:
-    """Proposals to make and to withdraw; `scope` None re-allocates everything."""
+    """Proposals to make and to withdraw; `scope` None re-allocates everything. Money first,
+    then each unit of help in kind, each allocated apart."""
+    result = _plan_kind(snapshot.of_kind(None), scope, options, now)
+    in_kind = replace(options, steady=options.steady.in_whole_units(), whole_units=True)
+    for unit in snapshot.units():
+        result.add_in_kind(unit, _plan_kind(snapshot.of_kind(unit), scope, in_kind, now))
+    mark_leads(result, snapshot.matches)
+    return result
+
+
+def _plan_kind(
+    snapshot: Snapshot, scope: frozenset[UUID] | None, options: Options, now: datetime
+) -> Plan:
+    """The plan of one kind of help: money, or help in kind of one unit."""
     standing = [m for m in snapshot.matches if m.status is MatchStatus.PROPOSED]
     chosen = _variable_requests(snapshot, standing, scope)
     held = [m for m in standing if m.request_id not in chosen]
@@ -120,7 +174,6 @@ def plan(
     )
     _diff(result, reallocated, wanted, outcome, context, options)
     result.covered = sum(outcome.amounts.values(), Decimal(0))
-    mark_leads(result, snapshot.matches)
     return result
 
 
@@ -263,7 +316,7 @@ def _wanted(
         Wanted(
             requests[i],
             table.windows[w],
-            Decimal(str(amount)),
+            amount,
             {
                 "remaining_need": float(requests[i].remaining),
                 "reach": round(float(result.reach[i]), 6),
@@ -276,13 +329,19 @@ def _wanted(
         for i, w, amount in zip(
             problem.pair_request.tolist(),
             problem.pair_window.tolist(),
-            result.amounts.tolist(),
+            [_given(a, options.whole_units) for a in result.amounts.tolist()],
             strict=True,
         )
         if amount > 0
     ]
     figures = Plan(requests=len(requests), pairs=problem.pairs, floor=result.floor)
     return wanted, figures
+
+
+def _given(amount: float, whole_units: bool) -> Decimal:
+    """What the allocation gives a pair: cents of money, or whole units in kind (rounded down,
+    so the window's capacity and the need are never passed)."""
+    return Decimal(math.floor(amount + 1e-6)) if whole_units else Decimal(str(amount))
 
 
 def _diff(
@@ -332,6 +391,7 @@ def _propose(want: Wanted, amount: Decimal, context: scoring.Context, options: O
         donor=want.window.source.donor,
         amount=amount,
         currency=want.window.window.currency,
+        unit=want.window.window.unit,
         score=round(score, 6),
         explanation=explanation,
         expires_at=context.now + options.proposal_ttl,
@@ -352,4 +412,9 @@ def mark_leads(plan: Plan, matches: list[Match]) -> None:
         by_request[m.request_id].append(m)
     for proposal in plan.proposals:
         group = by_request[proposal.request_id]
-        proposal.lead = max(group, key=lambda m: (m.amount, m.score)) is proposal
+        proposal.lead = max(group, key=_weight) is proposal
+
+
+def _weight(match: Match) -> tuple[bool, Decimal, float]:
+    """What makes a lead donor: money before help in kind, then the amount, then the score."""
+    return match.unit is None, match.amount, match.score

@@ -72,24 +72,15 @@ def _thematic_area(p: Pair) -> RuleResult:
 
 
 def _assistance_kind(p: Pair) -> RuleResult:
-    """Allocation proposes money only, for now: the request must ask for an amount and the window
-    offer money, so no in-kind capacity is ever proposed as money and no request gets 0.00."""
-    asked = p.request.amount
-    if asked is None:
-        units = ", ".join(need.unit for need in p.request.in_kind)
-        detail = (
-            f"asks only in-kind help ({units}); in-kind proposals are not made yet"
-            if units
-            else "asks for no amount of money; proposals are made in money only"
-        )
-        return RuleResult("assistance-kind", False, detail)
-    if p.window.kind is not WindowKind.MONEY:
-        detail = (
-            f"window offers {p.window.unit} in kind, the request asks for money "
-            f"({asked.currency}); in-kind capacity is never proposed as money"
-        )
-        return RuleResult("assistance-kind", False, detail)
-    return RuleResult("assistance-kind", True, f"money: {asked.currency} asked, window gives money")
+    """Money is proposed from money windows and help in kind from windows of the same unit:
+    a window's capacity is never proposed in another kind or unit."""
+    asked, units = p.request.amount, [need.unit for need in p.request.in_kind]
+    asks = ", ".join([*([f"money ({asked.currency})"] if asked else []), *units]) or "nothing"
+    if p.window.kind is WindowKind.MONEY:
+        detail = f"window gives money ({p.window.currency}); the request asks {asks}"
+        return RuleResult("assistance-kind", asked is not None, detail)
+    detail = f"window gives {p.window.unit} in kind; the request asks {asks}"
+    return RuleResult("assistance-kind", p.window.unit in units, detail)
 
 
 def _assistance_type(p: Pair) -> RuleResult:
@@ -121,14 +112,24 @@ def _window(p: Pair) -> RuleResult:
 
 
 def _currency(p: Pair) -> RuleResult:
+    if p.window.kind is WindowKind.IN_KIND:
+        return RuleResult("currency", True, f"help in kind, counted in {p.window.unit}")
     asked = p.request.amount.currency if p.request.amount else None
     same = asked is None or asked == p.window.currency
     return RuleResult("currency", same, f"window in {p.window.currency}, request in {asked}")
 
 
+def grant_minimum(source: SourceDetails, window: WindowState) -> Decimal:
+    """The least a window gives one request: its source's minimum grant for money (the grant
+    limits are money), nothing for help in kind."""
+    return (source.min_grant or Decimal(0)) if window.kind is WindowKind.MONEY else Decimal(0)
+
+
 def _minimum_grant(p: Pair) -> RuleResult:
     """A source never gives less than its minimum grant, so a smaller request cannot fit."""
     minimum, asked = p.source.min_grant, p.request.amount
+    if p.window.kind is WindowKind.IN_KIND:
+        return RuleResult("minimum-grant", True, "grant limits are money: none in kind")
     if minimum is None or asked is None:
         return RuleResult("minimum-grant", True, "no minimum grant" if minimum is None else "any")
     detail = f"minimum grant {minimum:,} {p.window.currency}, asked {asked.value:,}"
@@ -136,9 +137,9 @@ def _minimum_grant(p: Pair) -> RuleResult:
 
 
 def _capacity(p: Pair) -> RuleResult:
-    minimum = p.source.min_grant or Decimal(0)
+    minimum = grant_minimum(p.source, p.window)
     enough = p.window.available > 0 and p.window.available >= minimum
-    detail = f"{p.window.available:,} {p.window.currency} available, minimum grant {minimum:,}"
+    detail = f"{p.window.available:,} {p.window.measure} available, minimum grant {minimum:,}"
     return RuleResult("capacity-at-least-min-grant", enough, detail)
 
 

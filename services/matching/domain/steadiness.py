@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
@@ -82,6 +82,11 @@ class Steadiness:
 
     def immaterial(self, old: Decimal, new: Decimal, need: Decimal) -> bool:
         return old == new or abs(old - new) < max(need * self.share, self.amount)
+
+    def in_whole_units(self) -> Steadiness:
+        """The rule for help in kind, given in whole units: the same share, and a change of
+        less than one unit (none, in whole units) is no change."""
+        return replace(self, amount=Decimal(1))
 
 
 @dataclass(frozen=True)

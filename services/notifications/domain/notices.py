@@ -73,7 +73,10 @@ def name_of(state: str) -> str:
     return country.name if country else state
 
 
-def _money(amount: Decimal, currency: str | None) -> str:
+def _amount(amount: Decimal, currency: str | None, unit: str | None = None) -> str:
+    """Money with its currency, or a quantity of help in kind with its unit."""
+    if unit is not None:
+        return f"{amount:,f} {unit}"
     return f"{amount:,.2f} {currency or ''}".strip()
 
 
@@ -139,7 +142,7 @@ MatchEvent = mat.MatchProposed | mat.MatchWithdrawn | mat.MatchAccepted | mat.Ma
 
 def _match_summary(event: MatchEvent, title: str) -> str:
     m = event.match
-    amount = _money(m.amount, m.currency)
+    amount = _amount(m.amount, m.currency, m.unit)
     what = f"{amount} from {m.donor or 'a source'} for {name_of(m.state)}{title}"
     match event:
         case mat.MatchProposed():
@@ -178,7 +181,9 @@ def match_notices(event: MatchEvent, known: Known) -> list[Notice]:
 
 def coverage_notices(event: mat.RequestCoverageChanged, known: Known) -> list[Notice]:
     r = known.request
-    covered = _money(event.matched_amount, event.currency)
+    in_kind = [_amount(q.quantity, None, q.unit) for q in event.in_kind]
+    money = [_amount(event.matched_amount, event.currency)] if event.currency or not in_kind else []
+    covered = ", ".join(money + in_kind)
     full = "fully" if event.fully_matched else "partly"
     summary = f"Coverage of {name_of(r.state) + ': “' + r.title + '”' if r else event.request_id}"
     draft = Draft(
@@ -201,7 +206,7 @@ def funds_notices(event: FundsEvent, known: Known) -> list[Notice]:
     r = known.request
     target = f"{name_of(r.state)}: “{r.title}”" if r else str(event.request_id)
     source = known.source_name or str(event.source_id)
-    amount = _money(event.amount, event.currency)
+    amount = _amount(event.amount, event.currency, event.unit)
     failed = isinstance(event, inv.FundsReservationFailed)
     summary = (
         f"Reservation of {amount} from {source} for {target} failed: {event.reason}"
@@ -232,7 +237,7 @@ def ledger_notices(event: inv.LedgerEntryRecorded, known: Known) -> list[Notice]
     when it is for a request, for the request's state, its centre and the secretariat."""
     r = known.request
     source = known.source_name or str(event.source_id)
-    amount = _money(event.amount, event.currency)
+    amount = _amount(event.amount, event.currency, event.unit)
     target = f" for {name_of(r.state)}: “{r.title}”" if r else ""
     correction = " (a correction)" if event.corrects else ""
     draft = Draft(

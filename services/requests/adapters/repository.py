@@ -161,6 +161,8 @@ def _to_row(request: AssistanceRequest) -> RequestRow:
         contact=asdict(need.contact),
         matched_amount=request.matched_amount,
         reserved_amount=request.reserved_amount,
+        matched_in_kind={unit: str(q) for unit, q in request.matched_in_kind.items()},
+        reserved_in_kind={unit: str(q) for unit, q in request.reserved_in_kind.items()},
         coverage_sequence=request.coverage_sequence,
         updated_at=request.updated_at,
     )
@@ -210,5 +212,7 @@ def _from_row(row: RequestRow) -> AssistanceRequest:
         updated_at=row.updated_at,
         matched_amount=row.matched_amount,
         reserved_amount=row.reserved_amount,
+        matched_in_kind={unit: Decimal(q) for unit, q in row.matched_in_kind.items()},
+        reserved_in_kind={unit: Decimal(q) for unit, q in row.reserved_in_kind.items()},
         coverage_sequence=row.coverage_sequence,
     )

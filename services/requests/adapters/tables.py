@@ -63,6 +63,14 @@ class RequestRow(Table, table=True):
     contact: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
     matched_amount: Decimal = Field(sa_column=Column(MONEY, nullable=False))
     reserved_amount: Decimal = Field(sa_column=Column(MONEY, nullable=False))
+    matched_in_kind: dict[str, str] = Field(
+        default_factory=dict,
+        sa_column=Column(JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    )
+    reserved_in_kind: dict[str, str] = Field(
+        default_factory=dict,
+        sa_column=Column(JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    )
     coverage_sequence: int = Field(sa_column=Column(Integer, nullable=False))
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

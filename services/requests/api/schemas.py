@@ -144,6 +144,12 @@ class RequestOut(BaseModel):
     contact: ContactIn
     matched_amount: Decimal
     reserved_amount: Decimal
+    matched_in_kind: dict[str, Decimal] = Field(
+        description="What accepted proposals cover of each in-kind need, by unit."
+    )
+    reserved_in_kind: dict[str, Decimal] = Field(
+        description="What the inventory holds for each in-kind need, by unit."
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -161,6 +167,8 @@ class RequestOut(BaseModel):
             contact=ContactIn.model_construct(**need.contact.__dict__),
             matched_amount=request.matched_amount,
             reserved_amount=request.reserved_amount,
+            matched_in_kind=request.matched_in_kind,
+            reserved_in_kind=request.reserved_in_kind,
             updated_at=request.updated_at,
         )
 

@@ -5,7 +5,7 @@ work publishes the events when the caller's boundary (a route, a consumer, a wor
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
@@ -113,6 +113,7 @@ async def record_coverage(
     request_id: UUID,
     sequence: int,
     matched: Decimal,
+    in_kind: Mapping[str, Decimal],
     fully_matched: bool,
     now: datetime,
 ) -> None:
@@ -121,25 +122,37 @@ async def record_coverage(
     request = await _known_request(repository, request_id, "coverage of")
     if request is None:
         return
-    if request.record_coverage(sequence, matched, fully_matched, "matching", now):
+    if request.record_coverage(sequence, matched, fully_matched, "matching", now, in_kind):
         await repository.save(request)
 
 
 async def record_reservation(
-    uow: UnitOfWork, request_id: UUID, amount: Decimal, currency: str, now: datetime
+    uow: UnitOfWork,
+    request_id: UUID,
+    amount: Decimal,
+    currency: str | None,
+    unit: str | None,
+    now: datetime,
 ) -> None:
-    """Funds the inventory reserved for the request; in another currency they are not counted."""
+    """Money or help in kind the inventory reserved for the request; what the request does not
+    ask (another currency, a unit it needs nothing of) is not counted."""
     repository = RequestRepository(uow)
     request = await _known_request(repository, request_id, "reservation for")
     if request is None:
         return
     asked = request.need.amount
-    if asked is not None and asked.currency != currency:
+    units = {n.unit for n in request.need.in_kind}
+    if (unit is None and asked is not None and asked.currency != currency) or (
+        unit is not None and unit not in units
+    ):
         log.warning(
-            "reservation in %s for request %s in %s ignored", currency, request_id, asked.currency
+            "reservation in %s for request %s ignored: it asks %s",
+            currency or unit,
+            request_id,
+            ", ".join([*([asked.currency] if asked else []), *sorted(units)]) or "nothing",
         )
         return
-    request.record_reservation(amount, "inventory", now)
+    request.record_reservation(amount, "inventory", now, unit)
     await repository.save(request)
 
 

@@ -13,14 +13,17 @@ from shared.unit_of_work import UnitOfWork
 
 async def coverage_changed(uow: UnitOfWork, envelope: Envelope[RequestCoverageChanged]) -> None:
     c = envelope.payload
+    in_kind = {q.unit: q.quantity for q in c.in_kind}
     await record_coverage(
-        uow, c.request_id, c.sequence, c.matched_amount, c.fully_matched, envelope.time
+        uow, c.request_id, c.sequence, c.matched_amount, in_kind, c.fully_matched, envelope.time
     )
 
 
 async def funds_reserved(uow: UnitOfWork, envelope: Envelope[FundsReserved]) -> None:
     funds = envelope.payload
-    await record_reservation(uow, funds.request_id, funds.amount, funds.currency, envelope.time)
+    await record_reservation(
+        uow, funds.request_id, funds.amount, funds.currency, funds.unit, envelope.time
+    )
 
 
 SUBSCRIPTIONS = [

@@ -12,6 +12,7 @@ record domain events; the unit of work stores the request and publishes the even
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -170,6 +171,10 @@ class AssistanceRequest:
     updated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     matched_amount: Decimal = Decimal(0)
     reserved_amount: Decimal = Decimal(0)
+    matched_in_kind: dict[str, Decimal] = field(default_factory=dict)
+    """What accepted proposals cover of each in-kind need, by unit."""
+    reserved_in_kind: dict[str, Decimal] = field(default_factory=dict)
+    """What the inventory holds for each in-kind need, by unit."""
     coverage_sequence: int = 0
     history: list[Transition] = field(default_factory=list)
     events: list[Changed] = field(default_factory=list)
@@ -278,28 +283,48 @@ class AssistanceRequest:
         return True
 
     def record_coverage(
-        self, sequence: int, matched: Decimal, fully_matched: bool, actor: str, now: datetime
+        self,
+        sequence: int,
+        matched: Decimal,
+        fully_matched: bool,
+        actor: str,
+        now: datetime,
+        in_kind: Mapping[str, Decimal] | None = None,
     ) -> bool:
-        """Matching's latest view of how much is covered; older views are ignored."""
+        """Matching's latest view of how much is covered, money and each unit in kind; older
+        views are ignored."""
         if sequence <= self.coverage_sequence or self.status not in MATCHABLE:
             return False
         self.coverage_sequence = sequence
         self.matched_amount = matched
+        self.matched_in_kind = dict(in_kind or {})
+        anything = matched > 0 or any(q > 0 for q in self.matched_in_kind.values())
         target = (
             Status.MATCHED
             if fully_matched
-            else (Status.PARTLY_MATCHED if matched > 0 else Status.PUBLISHED)
+            else (Status.PARTLY_MATCHED if anything else Status.PUBLISHED)
         )
         if target is not self.status:
             self._record("coverage", self.status, target, actor, now)
         return True
 
-    def record_reservation(self, amount: Decimal, actor: str, now: datetime) -> None:
-        """Funds reserved for this request; it is funded once they cover what it asks."""
-        self.reserved_amount += amount
-        asked = self.need.amount.value if self.need.amount else Decimal(0)
-        if self.status in MATCHABLE and self.reserved_amount >= asked:
+    def record_reservation(
+        self, amount: Decimal, actor: str, now: datetime, unit: str | None = None
+    ) -> None:
+        """Money (`unit` None) or help in kind reserved for this request; it is funded once the
+        reservations cover every need: the money asked and each in-kind need in its unit."""
+        if unit is None:
+            self.reserved_amount += amount
+        else:
+            self.reserved_in_kind[unit] = self.reserved_in_kind.get(unit, Decimal(0)) + amount
+        if self.status in MATCHABLE and self._reserved_covers_need():
             self._record("fund", self.status, Status.FUNDED, actor, now)
+
+    def _reserved_covers_need(self) -> bool:
+        money = self.need.amount is None or self.reserved_amount >= self.need.amount.value
+        return money and all(
+            self.reserved_in_kind.get(n.unit, Decimal(0)) >= n.quantity for n in self.need.in_kind
+        )
 
     def plain_fields(self) -> dict[str, Any]:
         """Its own and its need's simple fields, enums as their values and tuples as lists: what

@@ -15,7 +15,7 @@ from shared.eligibility import Eligibility, EligibilityRule
 from shared.errors import DomainError
 from shared.events.inventory import ReservationFailure as Failure
 from shared.geography import load_network
-from tests.inventory_factories import NOW, TODAY, acceptance, registered, terms
+from tests.inventory_factories import NOW, TODAY, acceptance, in_kind_terms, registered, terms
 from tests.system import TEST_CENTRES
 
 NETWORK = load_network(TEST_CENTRES)
@@ -156,3 +156,56 @@ def test_a_reservation_that_would_pass_the_maximum_grant_for_its_request_fails()
     assert "maximum grant of 400000" in refused.detail
     assert held.status is ReservationStatus.HELD
     assert source.windows[0].reserved == Decimal("200000.00")
+
+
+def in_kind_answer(source: Source, quantity: str, window: int = 0, **changes: Any) -> Any:
+    """The answer to an accepted match of help in kind, in the window's unit."""
+    unit = {"currency": None, "unit": "expert-days", "window_id": source.windows[window].id}
+    return source.reserve(acceptance(source, quantity, **{**unit, **changes}), TODAY, NETWORK, NOW)
+
+
+def test_help_in_kind_is_held_in_its_unit_whatever_the_money_grant_limits() -> None:
+    limits = {"min_grant": Decimal(500_000), "max_grant": Decimal(600_000)}
+    source = registered(terms("1000000.00"), in_kind_terms("400"), **limits)
+
+    reservation = in_kind_answer(source, "120", window=1)
+
+    assert (reservation.status, reservation.window_id, reservation.unit) == (
+        ReservationStatus.HELD,
+        source.windows[1].id,
+        "expert-days",
+    )
+    assert (source.windows[1].reserved, source.windows[0].reserved) == (Decimal(120), 0)
+
+
+def test_a_held_reservation_in_kind_becomes_a_commitment_in_its_unit() -> None:
+    source = registered(in_kind_terms("400"))
+    reservation = in_kind_answer(source, "120")
+
+    entry = source.convert(reservation, TODAY, None, "donor:norway", NOW)
+
+    assert (entry.amount, entry.currency, entry.unit) == (Decimal(120), None, "expert-days")
+    assert (source.windows[0].committed, source.windows[0].reserved) == (Decimal(120), 0)
+
+
+@pytest.mark.parametrize(
+    ("changes", "window", "reason"),
+    [
+        ({}, 0, Failure.CURRENCY_MISMATCH),  # days asked of the money window
+        ({"unit": "training-places"}, 1, Failure.CURRENCY_MISMATCH),
+        ({"currency": "USD"}, 1, Failure.CURRENCY_MISMATCH),  # money and a unit at once
+        ({"quantity": "500"}, 1, Failure.CAPACITY_GONE),
+        ({"window_id": None, "quantity": "500"}, 1, Failure.CAPACITY_GONE),
+    ],
+)
+def test_help_in_kind_is_refused_in_another_unit_or_beyond_the_window(
+    changes: dict[str, Any], window: int, reason: Failure
+) -> None:
+    source = registered(terms("1000000.00"), in_kind_terms("400"))
+
+    quantity = changes.pop("quantity", "120")
+
+    reservation = in_kind_answer(source, quantity, window=window, **changes)
+
+    assert (reservation.status, reservation.reason) == (ReservationStatus.FAILED, reason)
+    assert [w.reserved for w in source.windows] == [0, 0]

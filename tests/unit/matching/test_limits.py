@@ -1,13 +1,14 @@
 """Limits that hold whatever the order of events: over random sequences of donors' accepts and
 declines, the inventory's reservations and refusals, and full or incremental re-allocations, no
 window is over its capacity, no request over what it asked, no source over its maximum grant for
-one request, and no proposal breaks a hard rule. Proposals are steady: re-allocating a picture
+one request, and no proposal breaks a hard rule; money and help in kind (expert-days) are held
+apart throughout. Proposals are steady: re-allocating a picture
 that has not changed changes nothing, and proposals whose amounts drifted by cents are kept."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from uuid import UUID
 
@@ -19,7 +20,7 @@ from services.matching.domain.model import COMMITTED, Match, MatchStatus, OpenRe
 from shared.events.inventory import SourceDetails
 from tests.factories import NOW
 from tests.matching_factories import TODAY, open_request, source, window
-from tests.unit.matching.test_planner import NETWORK, OPTIONS, requests_strategy, sources_strategy
+from tests.unit.matching.test_planner import NETWORK, OPTIONS, needs_strategy, sources_strategy
 
 ANSWERS = ("accept", "decline", "reserve", "fail", "reallocate")
 
@@ -48,18 +49,11 @@ class Market:
         return plan
 
     def open_requests(self) -> list[OpenRequest]:
-        committed = self.committed_to_requests()
-        return [
-            OpenRequest(r.details, r.published_at, _asked(r) - committed[r.request_id])
-            for r in self.requests
-        ]
-
-    def committed_to_requests(self) -> dict[UUID, Decimal]:
-        committed: dict[UUID, Decimal] = defaultdict(Decimal)
+        committed: dict[tuple[UUID, str | None], Decimal] = defaultdict(Decimal)
         for m in self.matches:
             if m.status in COMMITTED:
-                committed[m.request_id] += m.amount
-        return committed
+                committed[(m.request_id, m.unit)] += m.amount
+        return [replace(r, remaining=r.asked - committed[r.key]) for r in self.requests]
 
     def answer(self, answer: str, pick: int) -> None:
         wanted = MatchStatus.PROPOSED if answer in ("accept", "decline") else MatchStatus.ACCEPTED
@@ -94,32 +88,29 @@ class Market:
         ]
 
 
-def _asked(request: OpenRequest) -> Decimal:
-    return request.details.amount.value if request.details.amount else Decimal(0)
-
-
 def check_limits(market: Market) -> None:
     windows = {w.window_id: (s, w) for s in market.sources for w in s.windows}
-    requests = {r.request_id: r for r in market.requests}
+    needs = {r.key: r for r in market.requests}
     held = [m for m in market.matches if m.status is MatchStatus.PROPOSED or m.status in COMMITTED]
     on_window: dict[UUID, Decimal] = defaultdict(Decimal)
-    on_request: dict[UUID, Decimal] = defaultdict(Decimal)
+    on_need: dict[tuple[UUID, str | None], Decimal] = defaultdict(Decimal)
     from_source: dict[tuple[UUID, UUID], Decimal] = defaultdict(Decimal)
     for m in held:
         if m.status is not MatchStatus.RESERVED:  # a reservation is already out of `available`
             on_window[m.window_id] += m.amount
-        on_request[m.request_id] += m.amount
-        from_source[(m.request_id, m.source_id)] += m.amount
+        on_need[(m.request_id, m.unit)] += m.amount
         s, w = windows[m.window_id]
+        assert (m.currency, m.unit) == (w.currency, w.unit), "given in another kind or unit"
+        if m.unit is None:  # the grant limits are money
+            from_source[(m.request_id, m.source_id)] += m.amount
         if m.status is MatchStatus.PROPOSED:
-            pair = rules.Pair(requests[m.request_id].details, s, w, TODAY, NETWORK)
+            pair = rules.Pair(needs[(m.request_id, m.unit)].details, s, w, TODAY, NETWORK)
             assert all(result.passed for result in rules.check(pair)), rules.check(pair)
-            assert m.amount == 0 or m.amount >= (s.min_grant or 0)
+            assert m.unit is not None or m.amount == 0 or m.amount >= (s.min_grant or 0)
     for window_id, amount in on_window.items():
         assert amount <= windows[window_id][1].available, "a window over its capacity"
-    for request_id, amount in on_request.items():
-        asked = _asked(requests[request_id])
-        assert asked == 0 or amount <= asked, "a request over what it asked"
+    for key, amount in on_need.items():
+        assert amount <= needs[key].asked, "a need given more than it asked"
     sources = {s.source_id: s for s in market.sources}
     for (_, source_id), amount in from_source.items():
         limit = sources[source_id].max_grant
@@ -127,7 +118,7 @@ def check_limits(market: Market) -> None:
 
 
 markets = (
-    st.lists(requests_strategy, min_size=1, max_size=5),
+    needs_strategy(5),
     st.lists(sources_strategy(), min_size=1, max_size=4),
     st.lists(st.tuples(st.sampled_from(ANSWERS), st.integers(0, 20), st.booleans()), max_size=14),
 )

@@ -13,50 +13,81 @@ from hypothesis import strategies as st
 
 from services.matching.domain import planner, rules
 from services.matching.domain.candidates import WindowRef, WindowTable, candidate_pairs
-from services.matching.domain.model import MatchStatus
+from services.matching.domain.model import MatchStatus, OpenRequest, open_needs
 from services.matching.domain.scoring import Context, Weights
 from shared.eligibility import Eligibility, EligibilityRule
-from shared.events.inventory import SourceDetails, SourceStatus, Support
-from shared.events.requests import Amount
+from shared.events.inventory import SourceDetails, SourceStatus, Support, WindowKind
+from shared.events.requests import Amount, InKindNeed, RequestDetails
 from shared.geography import load_network
 from tests.factories import NOW
-from tests.matching_factories import TODAY, open_request, source, window
+from tests.matching_factories import TODAY, open_request, request_details, source, window
 from tests.system import TEST_CENTRES
 
 NETWORK = load_network(TEST_CENTRES)
 OPTIONS = planner.Options(NETWORK, Weights(), 5, timedelta(days=30), 30.0)
 CONTEXT = Context(TODAY, NOW, Weights(), {})
 AREAS = ["survey-and-clearance", "victim-assistance", "stockpile-destruction"]
+EXPERTS = "expert-days"
 
-requests_strategy = st.builds(
-    lambda state, areas, kinds, currency, value, days: open_request(
+
+def _details(
+    state: str,
+    areas: list[str],
+    kinds: list[str],
+    currency: str,
+    value: int,
+    days: int,
+    experts: int,
+) -> RequestDetails:
+    """A request asking money (`value` 0: none), expert-days in kind (`experts` 0: none), or
+    both."""
+    need = InKindNeed(unit=EXPERTS, quantity=Decimal(max(experts, 1)), description="Experts")
+    return request_details(
         state=state,
         regional_centre=NETWORK.centre_of(state).id if NETWORK.centre_of(state) else None,
         areas=areas,
         assistance_types=kinds,
         amount=Amount(value=Decimal(value), currency=currency) if value else None,
+        in_kind=[need] if experts else [],
         deadline=TODAY + timedelta(days=days),
-    ),
+    )
+
+
+details_strategy = st.builds(
+    _details,
     st.sampled_from(["LAO", "KHM", "BIH", "PER", "TCD"]),
     st.lists(st.sampled_from(AREAS), min_size=1, max_size=2, unique=True),
     st.lists(st.sampled_from(["financial", "technical"]), min_size=1, unique=True),
     st.sampled_from(["USD", "EUR"]),
     st.sampled_from([0, 5_000, 200_000, 1_500_000]),
     st.integers(10, 900),
+    st.sampled_from([0, 0, 20, 150]),
 )
+
+
+def needs_strategy(max_size: int) -> st.SearchStrategy[list[OpenRequest]]:
+    """Up to `max_size` requests, as the open needs allocation sees: one per request's money,
+    one per need in kind."""
+    published = NOW - timedelta(days=20)
+    return st.lists(details_strategy, min_size=1, max_size=max_size).map(
+        lambda requests: [need for d in requests for need in open_needs(d, published, {})]
+    )
 
 
 @st.composite
 def sources_strategy(draw: st.DrawFn) -> SourceDetails:
-    windows = [
-        window(
-            available=str(draw(st.sampled_from([0, 10_000, 300_000, 2_000_000]))),
-            currency=draw(st.sampled_from(["USD", "EUR"])),
-            opens=TODAY + timedelta(days=draw(st.integers(-300, 400))),
-            closes=TODAY + timedelta(days=draw(st.integers(-10, 900))),
-        )
-        for _ in range(draw(st.integers(1, 2)))
-    ]
+    windows = []
+    for _ in range(draw(st.integers(1, 2))):
+        dates = {
+            "opens": TODAY + timedelta(days=draw(st.integers(-300, 400))),
+            "closes": TODAY + timedelta(days=draw(st.integers(-10, 900))),
+        }
+        if draw(st.integers(0, 3)) == 0:  # a window of expert-days in kind
+            days = str(draw(st.sampled_from([0, 50, 400])))
+            windows.append(window(days, None, kind=WindowKind.IN_KIND, unit=EXPERTS, **dates))
+        else:
+            amount = str(draw(st.sampled_from([0, 10_000, 300_000, 2_000_000])))
+            windows.append(window(amount, draw(st.sampled_from(["USD", "EUR"])), **dates))
     eligibility = draw(
         st.sampled_from(
             [
@@ -89,7 +120,7 @@ def refs(sources: list[SourceDetails]) -> list[WindowRef]:
 def on_random_problems(test: Callable[..., None]) -> Callable[..., None]:
     """Runs `test` on 60 random problems: up to six open requests and up to five sources."""
     problems = given(
-        st.lists(requests_strategy, min_size=1, max_size=6),
+        needs_strategy(6),
         st.lists(sources_strategy(), max_size=5),
     )
     return settings(max_examples=60, deadline=None)(problems(test))
@@ -108,6 +139,7 @@ def test_the_array_rules_agree_with_the_rules_pair_by_pair(
         for k, ref in enumerate(table.windows)
         if rules.first_failure(rules.Pair(r.details, ref.source, ref.window, TODAY, NETWORK))
         is None
+        and ref.window.measure == r.measure  # a need is served in its own currency or unit
     }
     assert set(zip(found.tolist(), windows.tolist(), strict=True)) == expected
 
@@ -127,13 +159,19 @@ def test_no_proposal_breaks_a_hard_rule_or_a_grant_limit(
         pair = rules.Pair(by_request[proposal.request_id].details, s, w, TODAY, NETWORK)
         assert all(result.passed for result in rules.check(pair))
         assert all(r["passed"] for r in proposal.explanation["rules"])
-        if proposal.amount > 0:
+        assert (proposal.currency, proposal.unit) == (w.currency, w.unit)
+        if proposal.unit is not None:  # help in kind: whole units, and no grant limits
+            assert proposal.amount == proposal.amount.to_integral_value() > 0
+        elif proposal.amount > 0:
             assert proposal.amount >= (s.min_grant or 0)
             assert proposal.amount <= (s.max_grant or proposal.amount)
     for s in sources:
         for w in s.windows:
             given_out = sum(p.amount for p in plan.proposals if p.window_id == w.window_id)
             assert given_out <= w.available
+    for need in requests:
+        given = [p.amount for p in plan.proposals if (p.request_id, p.unit) == need.key]
+        assert sum(given) <= need.asked, "a need given more than it asked"
 
 
 def test_a_full_run_keeps_standing_proposals_it_still_wants_and_leads_with_the_largest() -> None:

@@ -14,7 +14,7 @@ import pycountry
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from shared.geography import countries
-from shared.taxonomy import taxonomy
+from shared.taxonomy import MAX_QUANTITY, taxonomy
 
 MAX_AMOUNT = Decimal("1000000000000")  # a trillion: anything above is a typo
 
@@ -128,6 +128,15 @@ Amount = Annotated[
 class MoneyIn(Strict):
     value: Amount
     currency: Currency
+
+
+Unit = Annotated[
+    str,
+    AfterValidator(lambda unit: taxonomy().known_unit(unit)),
+    Field(examples=["expert-days"], description="An in-kind unit of the shared taxonomy."),
+]
+Quantity = Annotated[Decimal, Field(gt=0, le=MAX_QUANTITY, decimal_places=2, examples=["120"])]
+"""So many of an in-kind unit: at most a million, in hundredths at the finest."""
 
 
 class ContactIn(Strict):

@@ -17,6 +17,15 @@ class Money:
 
 
 @dataclass(frozen=True)
+class Quantity:
+    """An exact quantity of help in kind in a unit of the shared taxonomy (expert-days, ...);
+    never money, and never added to another unit."""
+
+    value: Decimal
+    unit: str
+
+
+@dataclass(frozen=True)
 class Contact:
     """Who answers for something: a person and how to reach them."""
 

@@ -41,7 +41,6 @@ from shared.auth import PrincipalDep
 from shared.deps import Answer, Call, CallDep, UnitOfWorkDep
 from shared.errors import NotFound
 from shared.http import PROBLEMS
-from shared.values import Money
 
 router = APIRouter(prefix="/v1", tags=["ledger"], responses=PROBLEMS)
 
@@ -60,8 +59,7 @@ def _act_route(kind: EntryKind, path: str, summary: str) -> None:
     """POST /v1/sources/{source_id}/<path>: record an act of this kind."""
 
     async def record_act(source_id: UUID, body: ActIn, call: CallDep) -> Any:
-        money = Money(body.amount.value, body.amount.currency)
-        act = Act(kind, body.window_id, body.request_id, money, body.date, body.note)
+        act = Act(kind, body.window_id, body.request_id, body.measured(), body.date, body.note)
         return await _recorded(
             call, lambda: commands.record_act(call.uow, call.principal, source_id, act, now())
         )
@@ -97,7 +95,7 @@ _act_route(
     summary="Correct an entry with a new entry carrying the difference",
 )
 async def correct_entry(entry_id: UUID, body: CorrectionIn, call: CallDep) -> Any:
-    correction = Correction(body.amount.money(), body.date, body.reason)
+    correction = Correction(body.measured(), body.date, body.reason)
     return await _recorded(
         call, lambda: commands.correct_entry(call.uow, call.principal, entry_id, correction, now())
     )

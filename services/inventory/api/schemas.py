@@ -19,6 +19,7 @@ from pydantic import (
     Field,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from services.inventory.adapters.ledger_repository import BalanceLine
@@ -46,14 +47,16 @@ from shared.schemas import (
     MoneyIn,
     StateCode,
     Strict,
+    Unit,
     areas_of,
     known_assistance_types,
     known_convention,
     known_currency,
     known_state,
 )
-from shared.taxonomy import taxonomy
-from shared.values import Contact, Money, attributes
+from shared.schemas import Quantity as QuantityValue
+from shared.taxonomy import MAX_QUANTITY, taxonomy
+from shared.values import Contact, Money, Quantity, attributes
 
 DONOR_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 Note = Annotated[str | None, Field(max_length=2000)]
@@ -108,9 +111,7 @@ class WindowIn(Strict):
     closes: date
     kind: WindowKind | None = Field(None, description="money or in-kind; none: as given below")
     currency: Currency | None = Field(None, description="Money: ISO 4217. None for help in kind.")
-    unit: Annotated[str, AfterValidator(lambda unit: taxonomy().known_unit(unit))] | None = Field(
-        None, examples=["expert-days"], description="Help in kind: a unit of the taxonomy."
-    )
+    unit: Unit | None = Field(None, description="Help in kind: a unit of the taxonomy.")
     capacity: Amount = Field(description="In the currency, or in the unit (at most a million).")
 
 
@@ -200,7 +201,69 @@ class SourceIn(Strict):
         ]
 
 
-class ActIn(Strict):
+def _not_zero(value: Decimal) -> Decimal:
+    if value == 0:
+        raise ValueError("a correction of zero changes nothing")
+    return value
+
+
+def _difference(limit: Decimal, example: str) -> Any:
+    """A correction's difference: signed, within `limit` either way, never zero."""
+    return Annotated[
+        Decimal,
+        Field(
+            ge=-limit,
+            le=limit,
+            decimal_places=2,
+            examples=[example],
+            description="The difference to make: negative to reduce the entry.",
+        ),
+        AfterValidator(_not_zero),
+    ]
+
+
+class SignedMoneyIn(Strict):
+    value: _difference(MAX_AMOUNT, "-25000.00")  # type: ignore[valid-type]
+    currency: Currency
+
+
+class QuantityIn(Strict):
+    """So many of an in-kind unit, e.g. `{"value": "60", "unit": "expert-days"}`."""
+
+    value: QuantityValue
+    unit: Unit
+
+
+class SignedQuantityIn(Strict):
+    value: _difference(MAX_QUANTITY, "-5")  # type: ignore[valid-type]
+    unit: Unit
+
+
+class MoneyOrInKind(Strict):
+    """An act or a correction in money (its `amount`) or in kind (its `quantity`): one of the
+    two, never both, as the subclasses declare them."""
+
+    @model_validator(mode="after")
+    def _one_of_the_two(self) -> MoneyOrInKind:
+        amount, quantity = self._given()
+        if (amount is None) == (quantity is None):
+            raise ValueError(
+                "give `amount` (money, on a money window) or `quantity` (help in kind, in the "
+                "window's unit): one of the two"
+            )
+        return self
+
+    def measured(self) -> Money | Quantity:
+        amount, quantity = self._given()
+        if amount is not None:
+            return Money(amount.value, amount.currency)
+        return Quantity(quantity.value, quantity.unit)
+
+    def _given(self) -> tuple[Any, Any]:
+        return getattr(self, "amount", None), getattr(self, "quantity", None)
+
+
+class ActIn(MoneyOrInKind):
     """A pledge, commitment or disbursement on one window, for one request or none."""
 
     model_config = ConfigDict(
@@ -220,33 +283,15 @@ class ActIn(Strict):
 
     window_id: UUID
     request_id: UUID | None = Field(None, description="The assistance request it is for.")
-    amount: MoneyIn
+    amount: MoneyIn | None = Field(None, description="Money, on a money window.")
+    quantity: QuantityIn | None = Field(
+        None, description="Help in kind, in the unit of a window of help in kind."
+    )
     date: day_type = Field(description="The day of the act (not of its recording).")
     note: Note = None
 
 
-class SignedMoneyIn(Strict):
-    value: Decimal = Field(
-        ge=-MAX_AMOUNT,
-        le=MAX_AMOUNT,
-        decimal_places=2,
-        examples=["-25000.00"],
-        description="The difference to make: negative to reduce the entry.",
-    )
-    currency: Currency
-
-    @field_validator("value")
-    @classmethod
-    def _not_zero(cls, value: Decimal) -> Decimal:
-        if value == 0:
-            raise ValueError("a correction of zero changes nothing")
-        return value
-
-    def money(self) -> Money:
-        return Money(self.value, self.currency)
-
-
-class CorrectionIn(Strict):
+class CorrectionIn(MoneyOrInKind):
     model_config = ConfigDict(
         **Strict.model_config,
         json_schema_extra={
@@ -260,7 +305,8 @@ class CorrectionIn(Strict):
         },
     )
 
-    amount: SignedMoneyIn
+    amount: SignedMoneyIn | None = Field(None, description="For an entry of money.")
+    quantity: SignedQuantityIn | None = Field(None, description="For an entry of help in kind.")
     date: day_type
     reason: str = Field(min_length=1, max_length=2000)
 

@@ -19,7 +19,7 @@ from enum import StrEnum
 from uuid import UUID, uuid4
 
 from shared.events.inventory import ReservationFailure
-from shared.values import Money
+from shared.values import Money, Quantity
 
 # The inventory's adapters import these from here.
 
@@ -39,7 +39,8 @@ class Act:
     kind: EntryKind
     window_id: UUID
     request_id: UUID | None
-    money: Money
+    amount: Money | Quantity
+    """Money in the window's currency, or a quantity of its unit for help in kind."""
     date: date
     note: str | None = None
 
@@ -75,7 +76,7 @@ class Balance:
 class Correction:
     """The difference to make to an entry (negative to reduce it), when, and why."""
 
-    delta: Money
+    delta: Money | Quantity
     date: date
     reason: str
 

@@ -40,7 +40,7 @@ from shared.errors import Conflict, DomainError, Invalid
 from shared.events.inventory import ReservationFailure, SourceKind, SourceStatus, WindowKind
 from shared.geography import RegionalNetwork
 from shared.taxonomy import MAX_QUANTITY
-from shared.values import Contact, Money
+from shared.values import Contact, Money, Quantity
 
 STATE_RULES = frozenset(
     {
@@ -260,23 +260,24 @@ class Source:
     def record(self, act: Act, balance: Balance, actor: str, now: datetime) -> LedgerEntry:
         """Enter a pledge, commitment or disbursement; `balance` is the window's for the request."""
         window = self.window(act.window_id)
-        _require_currency(window, act.money)
+        _require_measure(window, act.amount)
         _require_past(act.date, now)
         if act.kind is not EntryKind.DISBURSED:
             self._require_active()
         if act.kind is EntryKind.COMMITTED:
             self._check_commitment(window, act)
-        _require_room(act.kind, window, balance, act.money.value)
+        _require_room(act.kind, window, balance, act.amount)
         entry = LedgerEntry(
             act.kind,
             self.id,
             window.id,
             act.request_id,
-            act.money.value,
-            act.money.currency,
+            act.amount.value,
+            window.currency,
             act.date,
             actor,
             now,
+            unit=window.unit,
             note=act.note,
         )
         self._enter(window, entry)
@@ -290,8 +291,8 @@ class Source:
             f"a commitment from this window is dated {window.opens} to {window.closes}",
             "date",
         )
-        if act.request_id is not None:
-            self._require_grant_limits(act.money.value)
+        if act.request_id is not None and isinstance(act.amount, Money):  # limits are money
+            self._require_grant_limits(act.amount.value)
 
     def correct(
         self, original: Original, correction: Correction, actor: str, now: datetime
@@ -304,7 +305,7 @@ class Source:
             f"entry {entry.id} is itself a correction; correct the entry {entry.corrects}",
         )
         window = self.window(entry.window_id)
-        _require_currency(window, correction.delta)
+        _require_measure(window, correction.delta)
         _require_past(correction.date, now)
         _require(
             correction.date >= entry.date,
@@ -318,7 +319,7 @@ class Source:
             f"the entry stands at {original.standing}; it cannot go below zero",
             "amount",
         )
-        _require_room(entry.kind, window, original.balance, correction.delta.value)
+        _require_room(entry.kind, window, original.balance, correction.delta)
         entry = replace(
             entry,
             id=uuid4(),
@@ -621,43 +622,61 @@ def _check_grant_limits(profile: Profile, windows: list[Window]) -> None:
     )
 
 
-def _require_room(kind: EntryKind, window: Window, balance: Balance, amount: Decimal) -> None:
+def _require_room(
+    kind: EntryKind, window: Window, balance: Balance, measured: Money | Quantity
+) -> None:
     """A commitment needs room in the window; a disbursement, an undisbursed commitment."""
+    amount, field = measured.value, "quantity" if isinstance(measured, Quantity) else "amount"
     if kind is EntryKind.COMMITTED and amount > 0:
         _require(
             amount <= window.available,
             "capacity-exceeded",
             f"the window has {window.available} {window.measure} available",
-            "amount",
+            field,
         )
     if kind is EntryKind.COMMITTED and amount < 0:
         _require(
             balance.committed + amount >= balance.disbursed,
             "below-disbursed",
             f"{balance.disbursed} is already disbursed against this commitment",
-            "amount",
+            field,
         )
     if kind is EntryKind.DISBURSED and amount > 0:
         _require(
             balance.disbursed + amount <= balance.committed,
             "exceeds-commitment",
             f"{balance.committed - balance.disbursed} committed is not yet disbursed",
-            "amount",
+            field,
         )
 
 
-def _require_currency(window: Window, money: Money) -> None:
+def _require_measure(window: Window, amount: Money | Quantity) -> None:
+    """An act counts in its window's currency, or, on a window of help in kind, in its unit:
+    money is never recorded in kind, nor a quantity as money."""
+    if isinstance(amount, Quantity):
+        _require(
+            window.kind is WindowKind.IN_KIND,
+            "money-window",
+            f"the window gives money in {window.currency}: record an amount, not {amount.unit}",
+            "quantity",
+        )
+        _require(
+            amount.unit == window.unit,
+            "unit-mismatch",
+            f"the window counts in {window.unit}, not {amount.unit}",
+            "quantity.unit",
+        )
+        return
     _require(
         window.kind is WindowKind.MONEY,
         "in-kind-window",
-        f"the window offers {window.unit} in kind; the ledger records money, so acts in kind "
-        "are not recorded yet",
+        f"the window gives {window.unit} in kind: record a quantity of it, not money",
         "window_id",
     )
     _require(
-        money.currency == window.currency,
+        amount.currency == window.currency,
         "currency-mismatch",
-        f"the window is in {window.currency}, not {money.currency}",
+        f"the window is in {window.currency}, not {amount.currency}",
         "currency",
     )
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from services.requests.domain.model import (
     AssistanceRequest,
@@ -23,11 +23,12 @@ from shared.schemas import (
     ContactIn,
     ConventionCode,
     MoneyIn,
+    Quantity,
     StateCode,
     Strict,
+    Unit,
     areas_of,
 )
-from shared.taxonomy import MAX_QUANTITY, taxonomy
 from shared.values import Contact, Money
 
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
@@ -44,10 +45,8 @@ class InKindIn(Strict):
     """One need in kind: so many of a unit, and what exactly (the expertise, the course, the
     equipment, the service)."""
 
-    unit: Annotated[str, AfterValidator(lambda unit: taxonomy().known_unit(unit))] = Field(
-        examples=["expert-days"], description="An in-kind unit of the shared taxonomy."
-    )
-    quantity: Decimal = Field(gt=0, le=MAX_QUANTITY, decimal_places=2, examples=["120"])
+    unit: Unit
+    quantity: Quantity
     description: Text
 
     def to_in_kind(self) -> InKind:

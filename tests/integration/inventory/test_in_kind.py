@@ -67,10 +67,67 @@ BAD_WINDOWS = [
 ]
 
 
+def days(value: str, unit: str = "expert-days") -> dict[str, str]:
+    return {"value": value, "unit": unit}
+
+
 def in_kind_act_cases(source: dict[str, Any]) -> list[Case]:
-    experts = source["windows"][1]["id"]
+    money, experts = (w["id"] for w in source["windows"])
     path = f"/v1/sources/{source['id']}/commitments"
+    in_kind = {k: v for k, v in act_body(experts, "1").items() if k != "amount"}
     return [
+        Case(
+            "a quantity recorded on a money window",
+            "POST",
+            path,
+            {**in_kind, "window_id": money, "quantity": days("10")},
+            422,
+            "body.quantity",
+            "money-window",
+        ),
+        Case(
+            "a quantity in another unit than the window's",
+            "POST",
+            path,
+            {**in_kind, "quantity": days("10", "training-places")},
+            422,
+            "body.quantity.unit",
+            "unit-mismatch",
+        ),
+        Case(
+            "a quantity in a unit unknown to the taxonomy",
+            "POST",
+            path,
+            {**in_kind, "quantity": days("10", "goodwill")},
+            422,
+            "body.quantity.unit",
+        ),
+        Case(
+            "money and a quantity in one act",
+            "POST",
+            path,
+            {**act_body(experts, "10.00"), "quantity": days("10")},
+            422,
+            "body",
+        ),
+        Case("neither money nor a quantity", "POST", path, in_kind, 422, "body"),
+        Case(
+            "more days committed than the window has",
+            "POST",
+            path,
+            {**in_kind, "quantity": days("401")},
+            409,
+            "body.quantity",
+            "capacity-exceeded",
+        ),
+        Case(
+            "a negative quantity",
+            "POST",
+            path,
+            {**in_kind, "quantity": days("-3")},
+            422,
+            "body.quantity.value",
+        ),
         Case(
             "money committed from an in-kind window",
             "POST",
@@ -196,3 +253,43 @@ async def test_the_search_finds_sources_of_help_in_kind_by_unit(api: Api) -> Non
     assert by_other_unit["items"] == []
     assert (unknown.status_code, unknown.json()["field"]) == (422, "query.unit")
     assert (both.status_code, both.json()["field"]) == (422, "query.unit")
+
+
+async def test_help_in_kind_is_pledged_committed_disbursed_and_corrected_in_its_unit(
+    api: Api,
+) -> None:
+    source = await _both(api)
+    experts = source["windows"][1]["id"]
+    entries = []
+    for path, value in (("pledges", "100"), ("commitments", "80"), ("disbursements", "30")):
+        body = {**act_body(experts, "1"), "quantity": days(value)}
+        del body["amount"]
+        response = await api.client.post(
+            f"/v1/sources/{source['id']}/{path}",
+            json=body,
+            headers={**api.headers_for(NORWAY), "Idempotency-Key": f"days-{path}"},
+        )
+        assert response.status_code == 201, response.text
+        entries.append(response.json())
+    correction = await api.client.post(
+        f"/v1/ledger/entries/{entries[1]['id']}/corrections",
+        json={"quantity": days("-20"), "date": act_body(experts, "1")["date"], "reason": "fewer"},
+        headers={**api.headers_for(NORWAY), "Idempotency-Key": "days-correction"},
+    )
+
+    got = await get(api, f"/v1/sources/{source['id']}")
+
+    assert [(e["kind"], Decimal(e["amount"]), e["currency"], e["unit"]) for e in entries] == [
+        ("pledged", 100, None, "expert-days"),
+        ("committed", 80, None, "expert-days"),
+        ("disbursed", 30, None, "expert-days"),
+    ]
+    assert correction.status_code == 201, correction.text
+    assert correction.json()["unit"] == "expert-days"
+    money_window, days_window = got["windows"]
+    assert (days_window["committed"], days_window["disbursed"], days_window["available"]) == (
+        "60.00",
+        "30.00",
+        "340.00",
+    )
+    assert (money_window["committed"], money_window["available"]) == ("0.00", "1000000.00")

@@ -28,12 +28,12 @@ from tests.inventory_factories import NOW, TODAY, registered, terms
 REQUEST = uuid4()
 
 
-def act(source: Source, kind: EntryKind, amount: str, **changes: Any) -> Act:
+def act(source: Source, kind: EntryKind, value: str, **changes: Any) -> Act:
     values: dict[str, Any] = {
         "kind": kind,
         "window_id": source.windows[0].id,
         "request_id": REQUEST,
-        "money": Money(Decimal(amount), "USD"),
+        "amount": Money(Decimal(value), "USD"),
         "date": TODAY,
     }
     return Act(**{**values, **changes})
@@ -92,7 +92,7 @@ def test_pledges_announce_intent_and_limit_nothing() -> None:
         (
             EntryKind.COMMITTED,
             "10.00",
-            {"money": Money(Decimal(10), "EUR")},
+            {"amount": Money(Decimal(10), "EUR")},
             Balance(),
             "currency-mismatch",
         ),

@@ -45,13 +45,24 @@ class MatchProposed(EventPayload):
     explanation: dict[str, object]
 
 
+AMOUNT_CHANGED = "amount changed"
+"""How the reason of a withdrawal starts when a proposal of the same window for a materially
+different amount replaces it (in the same run, told right after)."""
+
+
 class MatchWithdrawn(EventPayload):
-    """A proposal no longer stands (re-allocation moved the capacity, or the request closed)."""
+    """A proposal no longer stands (re-allocation moved the capacity, or the request closed).
+    `reason` starts with one of the phrases of docs/matching.md (Steady proposals)."""
 
     event_type: ClassVar[str] = "match.withdrawn"
 
     match: Match
     reason: str
+
+    @property
+    def replaced(self) -> bool:
+        """Whether a new proposal of the same window replaces it."""
+        return self.reason.startswith(AMOUNT_CHANGED)
 
 
 class MatchAccepted(EventPayload):

@@ -41,6 +41,7 @@ from uuid import UUID
 from services.matching.domain import rules
 from services.matching.domain.candidates import WindowRef
 from services.matching.domain.model import Match, OpenRequest
+from shared.events.matching import AMOUNT_CHANGED
 from shared.geography import RegionalNetwork
 
 CENT = Decimal("0.01")
@@ -50,7 +51,6 @@ Pair = tuple[UUID, UUID]
 COVERED = "covered by commitments"
 SOURCE_UNAVAILABLE = "source unavailable"
 NO_LONGER_ELIGIBLE = "no longer eligible"
-AMOUNT_CHANGED = "amount changed"
 GRANT_LIMIT = "grant limit"
 CAPACITY_TAKEN = "capacity taken by other requests"
 MOVED = "re-allocated to other windows"

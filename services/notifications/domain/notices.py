@@ -173,7 +173,8 @@ def match_notices(event: MatchEvent, known: Known) -> list[Notice]:
     notices = [draft.to(national(m.state)), draft.to(SECRETARIAT), draft.to(OPERATOR)]
     if m.regional_centre:
         notices.append(draft.to(regional(m.regional_centre)))
-    if m.donor:
+    replaced = isinstance(event, mat.MatchWithdrawn) and event.replaced
+    if m.donor and not replaced:  # the donor hears of a new amount once: by its new proposal
         proposed = isinstance(event, mat.MatchProposed)
         notices.append(draft.to(donor(m.donor), Severity.WARNING if proposed else Severity.INFO))
     return notices

@@ -73,6 +73,20 @@ def test_a_declined_match_informs_and_never_reaches_other_donors() -> None:
     }
 
 
+def test_a_donor_hears_of_a_new_amount_once_by_its_new_proposal() -> None:
+    request_id = uuid4()
+    replaced = mat.MatchWithdrawn(
+        match=match(request_id), reason="amount changed: 120,000.00 to 80,000.00 USD"
+    )
+    taken = mat.MatchWithdrawn(match=match(request_id), reason="capacity taken by other requests")
+
+    told = _audiences(notices_for(replaced, Known()))
+
+    assert "donor:norway" not in told
+    assert {"secretariat", "operator"} <= set(told)
+    assert _audiences(notices_for(taken, Known()))["donor:norway"] == Severity.INFO
+
+
 def test_a_failed_reservation_uses_the_read_models_to_find_its_audiences() -> None:
     request_id = uuid4()
     event = inv.FundsReservationFailed(

@@ -14,6 +14,11 @@ States Parties that asked for assistance in their 2018 reports, and for which ob
 Each becomes one request per state and obligation, taken through review to publication so that
 matching sees it. States, obligations and the source are real; the amounts, deadlines, urgency and
 contact addresses are illustrative, since the reports summarised there give none.
+
+One more request shows help in kind: Sri Lanka asks, under the Mine Ban Convention, for
+expert-days of technical survey and land release through South-South exchange (Oslo Action Plan
+action 47), and no money; the inventory demo's South-South sources (Cambodia, Thailand) offer
+expert-days. That request is illustrative.
 """
 
 from __future__ import annotations
@@ -114,7 +119,36 @@ def requests(today: date) -> list[tuple[str, dict[str, Any]]]:
                 },
             }
             items.append((f"demo-ccm-2018-{state}-{area}-{anchor.year}", body))
+    items.append((f"demo-apmbc-south-south-LKA-{anchor.year}", south_south_request(anchor)))
     return items
+
+
+def south_south_request(anchor: date) -> dict[str, Any]:
+    """Sri Lanka's request for expert-days in kind, and no money."""
+    return {
+        "state": "LKA",
+        "convention": "APMBC",
+        "areas": ["mine-clearance"],
+        "assistance_types": ["technical", "expertise-and-training"],
+        "title": "Technical survey and land release experts through South-South exchange",
+        "description": "Experts from affected States Parties with recent land release experience"
+        " to train survey teams, as Oslo Action Plan action 47 encourages. Illustrative.",
+        "evidence": [],
+        "in_kind": [
+            {
+                "unit": "expert-days",
+                "quantity": "90",
+                "description": "Technical survey and land release experts, on site",
+            }
+        ],
+        "deadline": (anchor + timedelta(days=400)).isoformat(),
+        "deadline_reason": "Illustrative: the Article 5 work plan's next milestone",
+        "urgency": "medium",
+        "contact": {
+            "name": "APMBC national focal point, Sri Lanka",
+            "email": "apmbc.focal-point@lka.example.org",
+        },
+    }
 
 
 async def load(client: httpx.AsyncClient, keys: Mapping[Principal, str]) -> int:

@@ -32,7 +32,7 @@ from tests.system import OUTPUT, ROOT, Environment, free_port
 
 WELCOME = "Press Ctrl-C to stop everything."
 QUIET_START = re.compile(r"Traceback|Error|WARNING|retrying", re.IGNORECASE)  # a newcomer's alarm
-DEMO_REQUESTS = 22  # the CCM's 2018 Article 7 reports
+DEMO_REQUESTS = 23  # the CCM's 2018 Article 7 reports, and Sri Lanka's South-South request
 
 
 def test_make_run_serves_the_demo_and_stops_cleanly(
@@ -86,6 +86,12 @@ def test_make_run_serves_the_demo_and_stops_cleanly(
     assert ready == dict.fromkeys(SERVICES, 200)
     assert len(demo.json()["items"]) == DEMO_REQUESTS
     assert story.funded["state"] == "LAO"
+    assert (story.in_kind["state"], story.in_kind["unit"], story.in_kind["currency"]) == (
+        "LKA",
+        "expert-days",
+        None,
+    )
+    assert story.in_kind["donor"] in {"cambodia", "thailand"}
     assert len(story.coalition["members"]) >= 2
     assert story.unmatched["reason"] == "thematic-area"
     assert "supports none of stockpile-destruction" in story.unmatched["nearest"][0]["detail"]
@@ -105,6 +111,8 @@ class Story:
     funded: dict[str, Any]
     coalition: dict[str, Any]
     unmatched: dict[str, Any]
+    in_kind: dict[str, Any]
+    """A proposal of expert-days, for Sri Lanka's South-South request."""
 
 
 def wait_for_story(ports: dict[str, int], headers: dict[str, str], seconds: float) -> Story:
@@ -125,13 +133,15 @@ def _story(ports: dict[str, int], headers: dict[str, str]) -> Story | None:
         return answer.json()
 
     funded = get("requests", "/v1/requests", status="funded")["items"]
-    proposed = {p["request_id"] for p in get("matching", "/v1/proposals", status="proposed")}
+    proposals = get("matching", "/v1/proposals", status="proposed")
+    proposed = {p["request_id"] for p in proposals}
     coalitions = [get("matching", f"/v1/requests/{r}/coalition") for r in proposed]
     unmatched = [u for u in get("matching", "/v1/unmatched") if u["state"] == "PER"]
-    if len(funded) != 1 or not coalitions or not unmatched:
+    in_kind = [p for p in proposals if p["unit"] is not None]
+    if len(funded) != 1 or not coalitions or not unmatched or not in_kind:
         return None
     largest = max(coalitions, key=lambda c: (len(c["members"]), c["request_id"]))
-    return Story(funded[0], largest, unmatched[0])
+    return Story(funded[0], largest, unmatched[0], in_kind[0])
 
 
 def dashboard(port: int, operator_key: str, story: Story, output: Path) -> dict[str, Any]:

@@ -21,10 +21,12 @@ async def test_the_ccm_2018_requests_load_once_and_report_states_by_obligation(
         environment.database_url,
         "SELECT count(*), count(*) FILTER (WHERE status = 'published') FROM requests.requests",
     )
-    assert first == second == 22
-    assert tuple(row) == (22, 22)
+    assert first == second == 23  # 22 CCM requests and Sri Lanka's South-South request
+    assert tuple(row) == (23, 23)
     by_area = {r["area"]: r["states"] for r in report.json() if r["convention"] == "CCM"}
     assert by_area["stockpile-destruction"] == ["PER"]
     assert sorted(by_area["victim-assistance"]) == sorted(demo.OBLIGATIONS["victim-assistance"])
     assert len(by_area["survey-and-clearance"]) == 6
     assert by_area["other-munitions-destruction"] == ["MOZ"]
+    apmbc = {r["area"]: r["states"] for r in report.json() if r["convention"] == "APMBC"}
+    assert apmbc["mine-clearance"] == ["LKA"]

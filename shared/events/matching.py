@@ -91,6 +91,10 @@ class Quantity(BaseModel):
     quantity: Decimal = Field(ge=0)
 
 
+MatchEvent = MatchProposed | MatchWithdrawn | MatchAccepted | MatchDeclined
+"""A change of one proposal: made, withdrawn (or expired), accepted or declined."""
+
+
 class RequestCoverageChanged(EventPayload):
     """How much of a request the accepted proposals now cover: money in the request's currency,
     and help in kind per unit (never added to the money).

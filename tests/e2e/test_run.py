@@ -95,7 +95,8 @@ def test_make_run_serves_the_demo_and_stops_cleanly(
     assert len(story.coalition["members"]) >= 2
     assert story.unmatched["reason"] == "thematic-area"
     assert "supports none of stockpile-destruction" in story.unmatched["nearest"][0]["detail"]
-    assert shown == {"funded": "1", "donors": {m["donor"] for m in story.coalition["members"]}}
+    donors = {m["donor"] for m in story.coalition["members"]}
+    assert shown == {"funded": "1", "donors": donors, "proposed": True}
     assert exit_code == 0, goodbye[-3000:]
     assert "stopped" in goodbye.splitlines()[-1]
     assert len(children) == len(SERVICES)
@@ -157,12 +158,13 @@ def dashboard(port: int, operator_key: str, story: Story, output: Path) -> dict[
         page.click("button[type=submit]")
         expect(page.locator("#total-funded")).to_have_text("1", timeout=30_000)
         funded = page.locator("#total-funded").inner_text()
+        proposed = int(page.locator("#total-proposed").inner_text())
         page.screenshot(path=str(output / "dashboard.png"), full_page=True)
         page.goto(f"{url}/requests/{story.coalition['request_id']}")
         donors = proposing_donors(page, story)
         page.screenshot(path=str(output / "coalition.png"), full_page=True)
         browser.close()
-    return {"funded": funded, "donors": donors}
+    return {"funded": funded, "donors": donors, "proposed": proposed > 0}
 
 
 def proposing_donors(page: Page, story: Story) -> set[str]:

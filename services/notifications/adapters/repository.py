@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -34,6 +34,7 @@ from services.notifications.adapters.tables import (
     NotificationRow,
     RequestViewRow,
     SourceViewRow,
+    StandingProposalRow,
     SubscriptionRow,
 )
 from services.notifications.domain.alerts import Alert
@@ -47,6 +48,7 @@ from services.notifications.domain.model import (
 from services.notifications.domain.notices import RequestFacts
 from services.notifications.domain.policy import Scope
 from shared.events import Envelope
+from shared.events import matching as mat
 from shared.events import requests as req
 from shared.unit_of_work import UnitOfWork
 from shared.values import attributes, field_names
@@ -298,6 +300,17 @@ class ViewRepository:
             )
         )
 
+    async def record_match(self, event: mat.MatchEvent) -> None:
+        """A proposal starts standing when proposed and stops at its first answer or withdrawal
+        (an expiry is told as a withdrawal); a match's events come in order, keyed by request."""
+        t = StandingProposalRow.__table__  # type: ignore[attr-defined]
+        m = event.match
+        if isinstance(event, mat.MatchProposed):
+            row = {"match_id": m.match_id, "request_id": m.request_id}
+            await self.session.execute(insert(t).values(row).on_conflict_do_nothing())
+        else:
+            await self.session.execute(delete(t).where(t.c.match_id == m.match_id))
+
     async def request_facts(self, request_id: UUID) -> RequestFacts | None:
         row = await self.session.get(RequestViewRow, request_id)
         return (
@@ -308,14 +321,22 @@ class ViewRepository:
         return await self.session.get(SourceViewRow, source_id)
 
     async def requests(self, states: frozenset[str] | None = None) -> list[RequestView]:
-        query = select(RequestViewRow)
+        """The requests (of `states`), each with how many proposals stand for it."""
+        p = StandingProposalRow
+        standing = (
+            select(col(p.request_id), func.count().label("n")).group_by(col(p.request_id))
+        ).subquery()
+        query = select(RequestViewRow, func.coalesce(standing.c.n, 0)).outerjoin(
+            standing, standing.c.request_id == col(RequestViewRow.request_id)
+        )
         if states is not None:
             query = query.where(col(RequestViewRow.state).in_(states))
-        return [_view(row) for row in (await self.session.scalars(query)).all()]
+        return [_view(row, n) for row, n in (await self.session.execute(query)).all()]
 
 
-def _view(row: RequestViewRow) -> RequestView:
-    return RequestView(**attributes(row, field_names(RequestView), areas=tuple(row.areas)))
+def _view(row: RequestViewRow, proposals: int) -> RequestView:
+    values = attributes(row, field_names(RequestView), areas=tuple(row.areas))
+    return RequestView(**{**values, "proposals": proposals})
 
 
 class AlertRepository:

@@ -107,6 +107,16 @@ class RequestViewRow(Table, table=True):
     updated_at: datetime = _timestamp()
 
 
+class StandingProposalRow(Table, table=True):
+    """A proposal that stands, from the match events: proposed, not yet answered, withdrawn or
+    expired. The dashboard counts a request's."""
+
+    __tablename__ = "standing_proposals"
+
+    match_id: UUID = Field(primary_key=True)
+    request_id: UUID = Field(index=True)
+
+
 class SourceViewRow(Table, table=True):
     """Who answers for each source, from the source events: funds events name sources by id."""
 

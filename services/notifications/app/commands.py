@@ -53,6 +53,7 @@ from services.notifications.domain.webhooks import (
 from shared.errors import Forbidden
 from shared.events import Envelope, EventPayload
 from shared.events import inventory as inv
+from shared.events import matching as mat
 from shared.events import requests as req
 from shared.geography import RegionalNetwork
 from shared.principal import Principal
@@ -80,6 +81,8 @@ async def note_event(uow: UnitOfWork, envelope: Envelope[Any]) -> None:
     views = ViewRepository(uow)
     if isinstance(payload, req.RequestEvent):
         await views.record_request(payload, envelope.time)
+    if isinstance(payload, mat.MatchEvent):
+        await views.record_match(payload)
     if isinstance(payload, inv.SourceChanged):
         s = payload.source
         await views.record_source(s.source_id, s.version, s.name, s.donor)

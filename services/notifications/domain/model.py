@@ -121,6 +121,8 @@ class RequestView:
     deadline: date
     submitted_at: datetime | None = None
     published_at: datetime | None = None
+    proposals: int = 0
+    """Its standing proposals: proposed to a donor and not answered, withdrawn or expired."""
 
     def at_risk(self, today: date, deadline_days: int) -> bool:
         """Open, not funded, and its deadline within `deadline_days`."""
@@ -129,14 +131,20 @@ class RequestView:
 
 @dataclass
 class Counts:
+    """Open: submitted and not yet funded. Of those no donor has accepted yet, unmatched: nothing
+    is proposed either; proposed: proposals stand, waiting for their donors."""
+
     open: int = 0
     unmatched: int = 0
+    proposed: int = 0
     at_risk: int = 0
     funded: int = 0
 
     def add(self, request: RequestView, today: date, deadline_days: int) -> None:
+        waiting = request.status in UNMATCHED
         self.open += request.status in OPEN_UNFUNDED
-        self.unmatched += request.status in UNMATCHED
+        self.unmatched += waiting and request.proposals == 0
+        self.proposed += waiting and request.proposals > 0
         self.at_risk += request.at_risk(today, deadline_days)
         self.funded += request.status in FUNDED
 

@@ -137,10 +137,8 @@ def request_notices(event: req.RequestEvent) -> list[Notice]:
 
 # --- matches ----------------------------------------------------------------------------------
 
-MatchEvent = mat.MatchProposed | mat.MatchWithdrawn | mat.MatchAccepted | mat.MatchDeclined
 
-
-def _match_summary(event: MatchEvent, title: str) -> str:
+def _match_summary(event: mat.MatchEvent, title: str) -> str:
     m = event.match
     amount = _amount(m.amount, m.currency, m.unit)
     what = f"{amount} from {m.donor or 'a source'} for {name_of(m.state)}{title}"
@@ -159,7 +157,7 @@ def _reason(reason: str | None) -> str:
     return f" ({reason})" if reason else ""
 
 
-def match_notices(event: MatchEvent, known: Known) -> list[Notice]:
+def match_notices(event: mat.MatchEvent, known: Known) -> list[Notice]:
     m = event.match
     title = f": “{known.request.title}”" if known.request else ""
     draft = Draft(

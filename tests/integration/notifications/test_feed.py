@@ -7,7 +7,7 @@ from typing import Any
 from uuid import uuid4
 
 from shared.events import requests as req
-from shared.events.matching import MatchProposed
+from shared.events.matching import MatchDeclined, MatchProposed, MatchWithdrawn
 from shared.topics import Stream
 from tests.factories import envelope, match, request_event
 from tests.integration.notifications.conftest import (
@@ -170,3 +170,35 @@ async def test_a_caller_cannot_ask_for_another_audience(service: Api) -> None:
     assert response.status_code == 403
     assert response.json()["type"] == "urn:clearinghouse:problem:forbidden"
     assert unauthenticated.status_code == 401
+
+
+async def test_the_overview_counts_a_request_with_standing_proposals_as_proposed(
+    service: Api,
+) -> None:
+    published = request_event(req.RequestPublished, "LAO", status="published", version=4)
+    request_id = published.request.request_id
+    first, second = match(request_id), match(request_id)
+    proposals = [MatchProposed(match=m, score=0.5, explanation={}) for m in (first, second)]
+    await deliver(service, Stream.REQUESTS, envelope(published, str(request_id), REQUESTS_SOURCE))
+    await deliver(
+        service, Stream.MATCHES, *(envelope(p, str(request_id), "/matching") for p in proposals)
+    )
+    proposed = await totals(service)
+    await deliver(
+        service,
+        Stream.MATCHES,
+        envelope(MatchWithdrawn(match=first, reason="capacity taken"), str(request_id), "/m"),
+        envelope(MatchDeclined(match=second, declined_by="donor:norway"), str(request_id), "/m"),
+    )
+
+    answered = await totals(service)
+
+    assert (proposed["proposed"], proposed["unmatched"]) == (1, 0)
+    assert (answered["proposed"], answered["unmatched"]) == (0, 1)
+
+
+async def totals(service: Api) -> dict[str, int]:
+    answer = await service.client.get("/v1/overview", headers=service.headers_for(OPERATOR))
+    assert answer.status_code == 200, answer.text
+    found: dict[str, int] = answer.json()["total"]
+    return found

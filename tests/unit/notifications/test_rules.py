@@ -81,9 +81,24 @@ def test_counts_by_region_and_area() -> None:
     )
     assert (result.total.open, result.total.unmatched, result.total.at_risk) == (2, 1, 1)
     assert result.total.funded == 1
+    assert result.total.proposed == 0
     assert set(result.by_region) == {"(global tier)", "south-eastern-asia"}
     assert result.by_area["CCM/survey-and-clearance"].open == 2
     assert result.by_area["CCM/victim-assistance"].funded == 1
+
+
+def test_a_request_with_standing_proposals_counts_as_proposed_not_unmatched() -> None:
+    result = overview(
+        [
+            view(status="published", proposals=2),
+            view(status="published"),
+            view(status="partly_matched", proposals=1),  # a donor has accepted already
+        ],
+        NOW.date(),
+        60,
+    )
+
+    assert (result.total.unmatched, result.total.proposed, result.total.open) == (1, 1, 3)
 
 
 severities = st.sampled_from(list(Severity))

@@ -237,14 +237,40 @@ class HttpMiddleware(ABC):
 class RetryConflictsMiddleware(HttpMiddleware):
     """Runs a call again when its transaction lost a deadlock or serialization race, up to
     `attempts` times, instead of answering 500: the loser's unit of work rolled back whole, so
-    a second run is as if the first never happened. Only before the answer has started."""
+    a second run is as if the first never happened. Only before the answer has started.
 
-    def __init__(self, app: ASGIApp, attempts: int = 5) -> None:
+    It holds the body to run the call again, so it holds no body beyond `max_body_bytes`: a
+    larger one is answered 413 as soon as its length (declared or read so far) says so. A client
+    that waits for `100 Continue` is answered before it sends the body; any other has the rest
+    of its body read and dropped (up to `DRAIN_FACTOR` times the limit), so that it is still
+    reading when the answer comes, not cut off while sending."""
+
+    DRAIN_FACTOR = 4
+
+    def __init__(self, app: ASGIApp, attempts: int = 5, max_body_bytes: int | None = None) -> None:
         super().__init__(app)
         self.attempts = attempts
+        self.max_body_bytes = max_body_bytes
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        body = await _read_body(receive)
+        body = await _read_body(receive, self.max_body_bytes, _declared_length(scope))
+        if body is None:
+            assert self.max_body_bytes is not None
+            headers = dict(scope["headers"])
+            if headers.get(b"expect", b"").lower() != b"100-continue":
+                await _drain(receive, self.max_body_bytes * self.DRAIN_FACTOR)
+            too_large = problem_response(
+                413,
+                "Content too large",
+                f"A request body may have at most {self.max_body_bytes} bytes.",
+                kind="too-large",
+                instance=scope["path"],
+                limit="bytes",
+                maximum=self.max_body_bytes,
+                headers={"Connection": "close"},
+            )
+            await too_large(scope, receive, send)
+            return
         for attempt in range(1, self.attempts + 1):
             started = False
 
@@ -263,11 +289,35 @@ class RetryConflictsMiddleware(HttpMiddleware):
                 await asyncio.sleep(0.01 * attempt)
 
 
-async def _read_body(receive: Receive) -> bytes:
-    chunks = []
+async def _drain(receive: Receive, at_most: int) -> None:
+    """Read and drop the rest of a body, up to `at_most` bytes."""
+    size = 0
+    while size <= at_most:
+        message = await receive()
+        size += len(message.get("body", b""))
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return
+
+
+def _declared_length(scope: Scope) -> int | None:
+    value = dict(scope["headers"]).get(b"content-length")
+    return int(value) if value and value.isdigit() else None
+
+
+async def _read_body(
+    receive: Receive, max_bytes: int | None = None, declared: int | None = None
+) -> bytes | None:
+    """The whole body; None, as soon as it is known to exceed `max_bytes`."""
+    if max_bytes is not None and declared is not None and declared > max_bytes:
+        return None
+    chunks, size = [], 0
     while True:
         message = await receive()
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if max_bytes is not None and size > max_bytes:
+            return None
+        chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
 

@@ -322,7 +322,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_problem_handlers(app)
-    app.add_middleware(RetryConflictsMiddleware)
+    app.add_middleware(RetryConflictsMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(MetricsMiddleware, service=definition.name)
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")

@@ -81,6 +81,12 @@ class ServiceSettings(CommonSettings):
     )
     consumer_backoff_seconds: float = Field(0.2, gt=0)
     consumer_backoff_max_seconds: float = Field(10.0, gt=0)
+    max_body_bytes: int = Field(
+        16 * 1024 * 1024,
+        ge=1024,
+        description="The largest request body the API reads; a larger one is answered 413 "
+        "before it is read whole.",
+    )
 
     @model_validator(mode="after")
     def _password_for_environment(self) -> ServiceSettings:

@@ -62,6 +62,21 @@ def request_body(state: str = "LAO", **changes: Any) -> dict[str, Any]:
     return body
 
 
+def bulk_file(*states: str) -> bytes:
+    """A CSV file of a bulk upload: one request per state, the few columns a row needs."""
+    deadline = (date.today() + timedelta(days=365)).isoformat()
+    lines = [
+        "state,convention,areas,assistance_types,title,description,deadline,"
+        "contact_name,contact_email"
+    ]
+    lines += [
+        f"{state},CCM,survey-and-clearance,financial,Clearance in {state},Clearance of the "
+        f"confirmed hazardous areas,{deadline},National focal point,focal.point@example.org"
+        for state in states
+    ]
+    return ("\n".join(lines) + "\n").encode()
+
+
 def need_body(**changes: Any) -> dict[str, Any]:
     """The JSON that amends a request: everything but the state."""
     body = request_body(**changes)

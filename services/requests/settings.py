@@ -18,3 +18,15 @@ class RequestsSettings(ServiceSettings):
         description="A submitted request its centre has not reviewed in this many days "
         "is escalated to the secretariat.",
     )
+    bulk_max_rows: int = Field(
+        10_000, ge=1, le=100_000, description="The most rows one bulk upload may carry."
+    )
+    bulk_max_bytes: int = Field(
+        10 * 1024 * 1024,
+        ge=1024,
+        description="The largest file one bulk upload may carry, in bytes; at most the body "
+        "limit of the service (REQUESTS_MAX_BODY_BYTES).",
+    )
+    bulk_max_errors: int = Field(
+        1000, ge=1, description="The most problems a refused bulk upload lists (it counts all)."
+    )

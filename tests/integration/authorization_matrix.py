@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.factories import need_body, request_body
+from tests.factories import bulk_file, need_body, request_body
 from tests.inventory_factories import act_body, source_body, window_body
 
 HIDDEN = "hidden"
@@ -40,6 +40,8 @@ class Entry:
     body: Any = None
     query: dict[str, Any] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
+    content: bytes | None = None
+    """A body sent as it is (a file), instead of `body` as JSON."""
 
     def expected(self, kind: str) -> Expected:
         value: Expected = getattr(self, kind)
@@ -66,6 +68,13 @@ REQUESTS = {
     "GET /readyz": PUBLIC,
     "GET /v1/whoami": PUBLIC,
     "POST /v1/requests": refused(403, body=request_body("LAO")),
+    "GET /v1/requests/template": PUBLIC,
+    "POST /v1/requests/bulk": refused(
+        403,
+        content=bulk_file("LAO"),
+        headers={"Content-Type": "text/csv", "Idempotency-Key": "outsider's upload"},
+    ),
+    "GET /v1/requests/bulk/{key}": Entry(HIDDEN, HIDDEN, HIDDEN, HIDDEN),  # the uploader's key
     "GET /v1/requests": owners_only(query={"state": "LAO"}),
     "GET /v1/requests/{request_id}": owners_only(),
     "PUT /v1/requests/{request_id}": refused(

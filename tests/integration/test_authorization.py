@@ -26,7 +26,7 @@ from shared.events.requests import Amount, RequestSubmitted
 from shared.principal import Principal
 from shared.topics import Stream
 from tests.database import fetch, snapshot
-from tests.factories import request_body, request_event
+from tests.factories import bulk_file, request_body, request_event
 from tests.integration.authorization_matrix import HIDDEN, KINDS, MATRIX, SEES, Entry
 from tests.integration.matching.conftest import seed
 from tests.integration.notifications.conftest import deliver, notifications
@@ -79,6 +79,13 @@ async def _own_requests(api: Api) -> Owned:
         for action, who in steps:
             await _post(api, who, f"/v1/requests/{request['id']}/{action}")
         owned.add(**{name: request["id"]})
+    response = await api.client.post(
+        "/v1/requests/bulk",
+        content=bulk_file("LAO"),
+        headers={**api.headers_for(LAO), "Content-Type": "text/csv", "Idempotency-Key": "LAO's"},
+    )
+    assert response.status_code == 201, response.text
+    owned.add(key="LAO's", uploaded=response.json()["created"][0]["id"])
     return owned
 
 
@@ -184,7 +191,8 @@ async def _call(
         method,
         path,
         params=_filled(entry.query, owned.ids),
-        json=_filled(entry.body, owned.ids),
+        json=_filled(entry.body, owned.ids) if entry.content is None else None,
+        content=entry.content,
         headers={**api.headers_for(who), **_filled(entry.headers, owned.ids)},
     )
     response = await api.client.send(request, stream=True)

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
@@ -44,6 +44,17 @@ class RequestRepository:
         await self.session.flush()  # the row first: its history refers to it
         self._add_history(request)
 
+    async def add_all(self, requests: list[AssistanceRequest]) -> None:
+        """New requests at once: their rows in one statement, then their history in another
+        (the same values `add` writes, without an ORM object per row)."""
+        if not requests:
+            return
+        for request in requests:
+            self.uow.track(request)
+        await self.session.execute(insert(_table(RequestRow)), [_row_values(r) for r in requests])
+        history = [values for request in requests for values in _history_values(request)]
+        await self.session.execute(insert(_table(HistoryRow)), history)
+
     async def get(self, request_id: UUID, *, for_update: bool = False) -> AssistanceRequest | None:
         query = select(RequestRow).where(RequestRow.id == request_id)  # type: ignore[arg-type]
         if for_update:
@@ -62,10 +73,8 @@ class RequestRepository:
     def _add_history(self, request: AssistanceRequest) -> None:
         """The transitions the request recorded since it was loaded: save it once per unit of
         work, as every use case does."""
-        for event in request.events:
-            t = event.transition
-            TRANSITIONS.labels(t.action).inc()
-            self.session.add(HistoryRow(request_id=request.id, **t.plain_fields()))
+        for values in _history_values(request):
+            self.session.add(HistoryRow(**values))
 
     async def history(self, request_id: UUID) -> list[Transition]:
         rows = await self.session.scalars(
@@ -149,9 +158,28 @@ def _conditions(where: RequestFilter) -> list[Any]:
     return conditions
 
 
+def _table(model: type[Any]) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+def _history_values(request: AssistanceRequest) -> list[dict[str, Any]]:
+    """A history row of each transition the request recorded since it was loaded (counted)."""
+    values = []
+    for event in request.events:
+        t = event.transition
+        TRANSITIONS.labels(t.action).inc()
+        values.append({"request_id": request.id, **t.plain_fields()})
+    return values
+
+
 def _to_row(request: AssistanceRequest) -> RequestRow:
+    return RequestRow(**_row_values(request))
+
+
+def _row_values(request: AssistanceRequest) -> dict[str, Any]:
     need = request.need
-    return RequestRow(
+    return dict(
         **request.plain_fields(),
         id=request.id,
         evidence=[_evidence_json(e) for e in need.evidence],

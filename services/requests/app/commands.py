@@ -14,6 +14,7 @@ from services.requests.adapters.repository import RequestRepository
 from services.requests.domain.model import CLOSED, AssistanceRequest, Need, Status
 from services.requests.domain.policy import Action, can_see, may
 from shared.errors import Forbidden, NotFound
+from shared.geography import RegionalNetwork
 from shared.principal import Principal
 from shared.unit_of_work import UnitOfWork
 from shared.versioning import check_if_match
@@ -44,15 +45,23 @@ def _authorise(principal: Principal, action: Action, request: AssistanceRequest)
         raise Forbidden(f"{principal.label} may not {action} this request.")
 
 
+def new_draft(
+    network: RegionalNetwork, principal: Principal, state: str, need: Need, now: datetime
+) -> AssistanceRequest:
+    """A draft for `state`, reviewed by the centre that covers it (if any), if the principal may
+    create one; not stored yet."""
+    centre = network.centre_of(state)
+    centre_id = centre.id if centre else None
+    if not may(principal, Action.CREATE, state, centre_id):
+        raise Forbidden(f"{principal.label} may not create requests for {state}.", field="state")
+    return AssistanceRequest.draft(state, need, centre_id, principal.label, now)
+
+
 async def create_request(
     uow: UnitOfWork, principal: Principal, state: str, need: Need, now: datetime
 ) -> AssistanceRequest:
     """A draft for `state`, reviewed by the centre that covers it (if any)."""
-    centre = uow.network.centre_of(state)
-    centre_id = centre.id if centre else None
-    if not may(principal, Action.CREATE, state, centre_id):
-        raise Forbidden(f"{principal.label} may not create requests for {state}.")
-    request = AssistanceRequest.draft(state, need, centre_id, principal.label, now)
+    request = new_draft(uow.network, principal, state, need, now)
     await RequestRepository(uow).add(request)
     return request
 

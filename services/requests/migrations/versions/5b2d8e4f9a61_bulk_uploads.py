@@ -1,7 +1,7 @@
 """bulk uploads: how far each upload of a file of requests has got
 
 Revision ID: 5b2d8e4f9a61
-Revises: 3c9f0a1d7e42
+Revises: 7b1e5c3a9d20
 Create Date: 2026-12-02 13:10:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "5b2d8e4f9a61"
-down_revision: str | None = "3c9f0a1d7e42"
+down_revision: str | None = "7b1e5c3a9d20"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -44,6 +44,7 @@ bench: setup
 	$(PY) -m bench.intake
 	$(PY) -m bench.allocation
 	$(PY) -m bench.journey
+	$(PY) -m bench.bulk
 
 format: $(INSTALLED)
 	$(VENV)/bin/ruff format .

@@ -3,8 +3,9 @@ withdrawal says why. Pure, no I/O.
 
 **The rule.** A re-allocation that wants a standing proposal's window again for an amount that
 differs by less than `max(share * the request's remaining need, amount)` (2 % and 100 currency
-units by default) keeps the proposal as it stands: same match, same amount, nothing told to the
-donor. Keeping it never breaks a hard limit: the old amount must still fit the window's capacity,
+units by default; for help in kind, given in whole units, the amount is one unit) keeps the
+proposal as it stands: same match, same amount, nothing told to the donor. Keeping it never
+breaks a hard limit: the old amount must still fit the window's capacity,
 the request's remaining need, the source's maximum grant for the request (less what it has
 committed) and the source's minimum grant, together with everything else the run proposes; when it
 would not, the change is real and the window is proposed anew.

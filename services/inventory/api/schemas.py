@@ -398,7 +398,7 @@ class SourceLine(BaseModel):
     def of(cls, out: SourceOut, names: Names) -> SourceLine:
         pairs = [(s.convention, a) for s in out.supports for a in s.areas]
         return cls(
-            **out.model_dump(include=set(cls.model_fields)),
+            **out.model_dump(include=set(cls.model_fields) - {"eligibility"}),
             source_id=out.id,
             source_kind=out.kind,
             conventions=[s.convention for s in out.supports],

@@ -207,7 +207,7 @@ class RequestLine(BaseModel):
     @classmethod
     def of(cls, out: RequestOut) -> RequestLine:
         return cls(
-            **out.model_dump(include=set(cls.model_fields)),
+            **out.model_dump(include=set(cls.model_fields) - {"in_kind"}),
             request_id=out.id,
             requested=out.amount.value if out.amount else None,
             currency=out.amount.currency if out.amount else None,

@@ -226,8 +226,17 @@ async def test_the_feed_as_hxl_in_arabic(environment: Environment) -> None:
         as_json = await api.client.get(
             "/v1/feed", headers={**api.headers_for(OPERATOR), "Accept-Language": "fr"}
         )
+        key = api.headers_for(OPERATOR)["Authorization"].removeprefix("Bearer ")
+        api.client.cookies.set("ch_dashboard", key, path="/dashboard")
+        french_page = await api.client.get("/dashboard", params={"lang": "fr"})
+        arabic_page = await api.client.get("/dashboard", headers={"Accept-Language": "ar"})
 
     rows = parsed(answer, NotificationLine)
     assert {r.get("#country+name") for r in rows} == {taxonomy_name("MAR", "Arabic")}
     assert answer.headers["Content-Language"] == "ar"
     assert {i["state_name"] for i in as_json.json()["items"]} == {"Maroc"}
+    assert french_page.status_code == arabic_page.status_code == 200
+    assert '<html lang="fr">' in french_page.text
+    assert f'data-state="MAR">{taxonomy_name("MAR", "French")}<' in french_page.text
+    assert "lang=fr" in french_page.text  # the live stream and the panels keep the language
+    assert f'data-state="MAR">{taxonomy_name("MAR", "Arabic")}<' in arabic_page.text

@@ -167,6 +167,7 @@ async def stream(
     query: FeedQueryDep,
     resources: ResourcesDep,
     principal: PrincipalDep,
+    names: NamesDep,
     last_event_id: Annotated[str | None, Header(max_length=20)] = None,
     after: Annotated[int | None, Query(ge=0, description="Start after this id")] = None,
 ) -> EventSourceResponse:
@@ -175,7 +176,11 @@ async def stream(
     scope, where = query.resolve(principal, resources)
     start = await starting_point(resources, scope, last_event_id, after)
     return event_stream(
-        resources, scope, where, start, lambda row: NotificationOut.of(row).model_dump_json()
+        resources,
+        scope,
+        where,
+        start,
+        lambda row: NotificationOut.of(row, names).model_dump_json(),
     )
 
 

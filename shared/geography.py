@@ -16,7 +16,7 @@ import gc
 import json
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -24,6 +24,15 @@ from hdx.location.country import Country as _Taxonomy
 
 CENTRE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 SPLIT_SUBREGIONS = {"Sub-Saharan Africa", "Latin America and the Caribbean"}
+NAME_COLUMNS = {
+    "ar": "Arabic",
+    "zh": "Chinese",
+    "fr": "French",
+    "ru": "Russian",
+    "es": "Spanish",
+}
+"""The taxonomy's word for each UN language but English, as in its `French Short` (the UNTERM
+short name) and `M49 French` (the M49 name, which also covers territories) columns."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +43,12 @@ class Country:
     subregion: str | None
     income_group: str | None
     currency: str | None
+    names: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    """The name in each UN language but English, where the taxonomy gives one."""
+
+    def name_in(self, lang: str) -> str:
+        """The name in `lang` (ar, zh, en, fr, ru, es); English where the taxonomy has none."""
+        return self.names.get(lang) or self.name
 
 
 @dataclass(frozen=True)
@@ -59,10 +74,22 @@ def countries() -> dict[str, Country]:
             subregion=_subregion(row.get("Sub-region Name"), row.get("Intermediate Region Name")),
             income_group=row.get("World Bank Income Level"),
             currency=row.get("Currency"),
+            names=_names(row),
         )
         for iso3, row in data.items()
         if row.get("Deprecated") != "Y"
     }
+
+
+def _names(row: dict[str, str | None]) -> dict[str, str]:
+    """The UNTERM short name in each language, else the M49 name (UNTERM lists member states
+    only)."""
+    names = {}
+    for lang, column in NAME_COLUMNS.items():
+        name = row.get(f"{column} Short") or row.get(f"M49 {column}")
+        if name:
+            names[lang] = name
+    return names
 
 
 def _subregion(subregion: str | None, intermediate: str | None) -> str | None:

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from services.inventory.adapters.ledger_repository import EntryFilter, LedgerRepository
 from services.inventory.adapters.repository import SourceRepository
@@ -21,6 +21,7 @@ from services.inventory.api.schemas import (
     BalanceOut,
     ConversionIn,
     CorrectionIn,
+    EntryLine,
     EntryOut,
     EntryPage,
     RequestLedgerOut,
@@ -41,6 +42,8 @@ from shared.auth import PrincipalDep
 from shared.deps import Answer, Call, CallDep, UnitOfWorkDep
 from shared.errors import NotFound
 from shared.http import PROBLEMS
+from shared.languages import NamesDep
+from shared.reports import CSV_PAGE, Format, csv_page
 
 router = APIRouter(prefix="/v1", tags=["ledger"], responses=PROBLEMS)
 
@@ -126,21 +129,31 @@ async def get_entry(entry_id: UUID, uow: UnitOfWorkDep, principal: PrincipalDep)
 
 @router.get(
     "/ledger/entries",
+    response_model=EntryPage,
+    responses=CSV_PAGE,
     summary="Ledger entries, newest recorded first",
 )
 async def list_entries(
+    request: Request,
     uow: UnitOfWorkDep,
     principal: PrincipalDep,
+    names: NamesDep,
     source_id: UUID | None = None,
     request_id: UUID | None = None,
     window_id: UUID | None = None,
     kind: EntryKind | None = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> EntryPage:
+    format: Format = "json",
+) -> Any:
+    """With `format=csv`, the same page as a spreadsheet (the next page's link in `Link`)."""
     where = EntryFilter(source_id, request_id, window_id, kind)
     entries, next_cursor = await LedgerRepository(uow.session).entries(where, limit, cursor)
-    return EntryPage(items=[EntryOut.of(e) for e in entries], next_cursor=next_cursor)
+    page = EntryPage(items=[EntryOut.of(e) for e in entries], next_cursor=next_cursor)
+    if format == "csv":
+        lines = [EntryLine.of(item) for item in page.items]
+        return csv_page(request, lines, EntryLine, names, next_cursor)
+    return page
 
 
 @router.get(

@@ -27,6 +27,7 @@ from services.inventory.domain.model import Source
 from shared.auth import PrincipalDep, parties_with_keys
 from shared.deps import UnitOfWorkDep
 from shared.events.inventory import SourceStatus, WindowKind
+from shared.languages import ENGLISH, Names, NamesDep
 from shared.reports import RESPONSES, Format, answer
 from shared.taxonomy import taxonomy
 
@@ -38,9 +39,11 @@ AMOUNTS = ("capacity", "pledged", "committed", "reserved", "disbursed", "availab
 class CapacityRow(BaseModel):
     dimension: str = Field(description="convention, area or region")
     key: str = Field(description="e.g. CCM, CCM/victim-assistance, south-eastern-asia")
+    key_name: str = Field(description="What the key is called, in the language asked for.")
     kind: WindowKind = Field(description="money, or help in kind")
     currency: str | None = Field(description="The money windows' currency; none for help in kind.")
     unit: str | None = Field(description="The in-kind windows' unit; none for money.")
+    unit_name: str | None = Field(description="The unit's label; none for money.")
     sources: int
     windows: int
     capacity: Decimal
@@ -67,7 +70,12 @@ Group = tuple[str, str, str, str]
 
 
 def capacity_rows(
-    sources: list[Source], today: date, currency: str | None, unit: str | None = None
+    sources: list[Source],
+    today: date,
+    currency: str | None,
+    unit: str | None = None,
+    names: Names = ENGLISH,
+    centres: dict[str, Any] | None = None,
 ) -> list[CapacityRow]:
     sums: dict[Group, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
     counted: dict[Group, set[UUID]] = defaultdict(set)
@@ -88,15 +96,26 @@ def capacity_rows(
         CapacityRow(
             dimension=d,
             key=k,
+            key_name=_key_name(names, centres or {}, d, k),
             kind=WindowKind(kind),
             currency=measure if kind == WindowKind.MONEY else None,
             unit=None if kind == WindowKind.MONEY else measure,
+            unit_name=None if kind == WindowKind.MONEY else names.unit(measure),
             sources=len(counted[(d, k, kind, measure)]),
             windows=int(values["windows"]),
             **{name: values[name] for name in AMOUNTS},
         )
         for (d, k, kind, measure), values in sorted(sums.items())
     ]
+
+
+def _key_name(names: Names, centres: dict[str, Any], dimension: str, key: str) -> str:
+    if dimension == "convention":
+        return names.convention(key)
+    if dimension == "area":
+        convention, _, area = key.partition("/")
+        return names.area(convention, area)
+    return str(centres[key].name) if key in centres else key
 
 
 @router.get(
@@ -107,6 +126,7 @@ def capacity_rows(
 async def capacity(
     uow: UnitOfWorkDep,
     principal: PrincipalDep,
+    names: NamesDep,
     currency: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$", description="ISO 4217")] = None,
     unit: Annotated[
         str | None, Query(pattern=r"^[a-z][a-z-]*$", description="An in-kind unit")
@@ -116,8 +136,10 @@ async def capacity(
     """Money per currency, help in kind per unit: each row counts in one currency or one unit."""
     active = SourceFilter(statuses=frozenset({SourceStatus.ACTIVE.value}))
     sources = await SourceRepository(uow).all_matching(active)
-    rows = capacity_rows(sources, datetime.now(UTC).date(), currency, unit)
-    return answer(rows, CapacityRow, format)
+    rows = capacity_rows(
+        sources, datetime.now(UTC).date(), currency, unit, names, uow.network.centres
+    )
+    return answer(rows, CapacityRow, format, names)
 
 
 class UnansweredSource(BaseModel):

@@ -6,11 +6,18 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import JSONResponse
 
 from services.inventory.adapters.repository import SourceRepository
-from services.inventory.api.schemas import SearchParams, SourceIn, SourceOut, SourcePage, VersionOut
+from services.inventory.api.schemas import (
+    SearchParams,
+    SourceIn,
+    SourceLine,
+    SourceOut,
+    SourcePage,
+    VersionOut,
+)
 from services.inventory.app import commands
 from services.inventory.app.commands import Change, source_or_404
 from services.inventory.domain.model import Source
@@ -19,6 +26,8 @@ from shared.auth import PrincipalDep
 from shared.deps import Answer, CallDep, IfMatch, UnitOfWorkDep
 from shared.geography import RegionalNetwork
 from shared.http import PROBLEMS, Problem
+from shared.languages import NamesDep
+from shared.reports import CSV_PAGE, Format, csv_page
 from shared.versioning import etag
 
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
@@ -76,20 +85,28 @@ async def create_source(body: SourceIn, call: CallDep) -> Any:
 @router.get(
     "",
     response_model=SourcePage,
-    responses=PROBLEMS,
+    responses={**PROBLEMS, **CSV_PAGE},
     summary="Search sources as a requesting state would",
-    description="Active sources unless `status` says otherwise; newest first.",
+    description="Active sources unless `status` says otherwise; newest first. With "
+    "`format=csv`, the same page as a spreadsheet (the next page's link in `Link`).",
 )
 async def search_sources(
+    request: Request,
     uow: UnitOfWorkDep,
     principal: PrincipalDep,
+    names: NamesDep,
     params: Annotated[SearchParams, Depends()],
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> SourcePage:
+    format: Format = "json",
+) -> Any:
     where = params.filter(uow.network, now().date())
     sources, next_cursor = await SourceRepository(uow).search(where, limit, cursor)
-    return SourcePage(items=[SourceOut.of(s) for s in sources], next_cursor=next_cursor)
+    page = SourcePage(items=[SourceOut.of(s, names) for s in sources], next_cursor=next_cursor)
+    if format == "csv":
+        lines = [SourceLine.of(item, names) for item in page.items]
+        return csv_page(request, lines, SourceLine, names, next_cursor)
+    return page
 
 
 @router.get("/{source_id}", response_model=SourceOut, responses=PROBLEMS)

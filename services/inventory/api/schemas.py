@@ -37,6 +37,7 @@ from shared.eligibility import CheckedEligibility, Eligibility
 from shared.events.inventory import SourceKind, SourceStatus, WindowKind
 from shared.geography import RegionalNetwork
 from shared.http import Problem
+from shared.languages import ENGLISH, Names
 from shared.schemas import (
     MAX_AMOUNT,
     Amount,
@@ -357,8 +358,11 @@ class SourceOut(BaseModel):
     description: str
     donor: str | None
     home_country: str | None
+    home_country_name: str | None = Field(description="Its name, in the language asked for.")
     supports: list[SupportIn]
+    convention_names: list[str] = Field(description="The name of each supported convention.")
     assistance_types: list[str]
+    assistance_type_names: list[str]
     eligibility: Eligibility
     regional_focus: list[str]
     windows: list[WindowOut]
@@ -370,9 +374,12 @@ class SourceOut(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, source: Source) -> SourceOut:
+    def of(cls, source: Source, names: Names = ENGLISH) -> SourceOut:
         p, r = source.profile, source.profile.requirements
         return cls(
+            home_country_name=names.state(p.home_country),
+            convention_names=[names.convention(s.convention) for s in p.supports],
+            assistance_type_names=names.assistance_types(list(p.assistance_types)),
             id=source.id,
             version=source.version,
             status=source.status.value,
@@ -408,6 +415,46 @@ class SourcePage(BaseModel):
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; none: last.")
 
 
+class SourceLine(BaseModel):
+    """A source as one line of a spreadsheet (`GET /v1/sources?format=csv`); its windows and
+    their figures are in `GET /v1/reports/capacity`."""
+
+    source_id: UUID
+    name: str
+    source_kind: str
+    status: str
+    donor: str | None
+    home_country: str | None
+    home_country_name: str | None
+    conventions: list[str]
+    convention_names: list[str]
+    areas: list[str] = Field(description="convention/area, e.g. CCM/victim-assistance")
+    area_names: list[str]
+    assistance_types: list[str]
+    assistance_type_names: list[str]
+    eligibility: str
+    eligible_states: list[str]
+    regional_focus: list[str]
+    min_grant: Decimal | None
+    max_grant: Decimal | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, out: SourceOut, names: Names) -> SourceLine:
+        pairs = [(s.convention, a) for s in out.supports for a in s.areas]
+        return cls(
+            **out.model_dump(include=set(cls.model_fields) - {"eligibility"}),
+            source_id=out.id,
+            source_kind=out.kind,
+            conventions=[s.convention for s in out.supports],
+            areas=[f"{c}/{a}" for c, a in pairs],
+            area_names=[names.area(c, a) for c, a in pairs],
+            eligibility=out.eligibility.rule.value,
+            eligible_states=out.eligibility.states,
+        )
+
+
 class VersionOut(BaseModel):
     version: int
     change: str
@@ -435,6 +482,31 @@ class EntryOut(BaseModel):
     @classmethod
     def of(cls, e: LedgerEntry) -> EntryOut:
         return cls(**attributes(e, cls.model_fields))
+
+
+class EntryLine(BaseModel):
+    """A ledger entry as one line of a spreadsheet (`GET /v1/ledger/entries?format=csv`)."""
+
+    entry_id: UUID
+    entry_kind: str
+    source_id: UUID
+    window_id: UUID
+    request_id: UUID | None
+    amount: Decimal
+    currency: str | None
+    unit: str | None
+    date: day_type
+    actor: str
+    recorded_at: datetime
+    note: str | None
+    corrects: UUID | None
+    reservation_id: UUID | None
+
+    @classmethod
+    def of(cls, out: EntryOut) -> EntryLine:
+        return cls(
+            **out.model_dump(include=set(cls.model_fields)), entry_id=out.id, entry_kind=out.kind
+        )
 
 
 class EntryPage(BaseModel):

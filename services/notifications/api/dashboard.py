@@ -42,6 +42,7 @@ from services.notifications.settings import NotificationsSettings
 from shared.auth import Authenticator
 from shared.deps import ResourcesDep, UnitOfWorkDep
 from shared.http import Problem
+from shared.languages import Names, NamesDep
 from shared.principal import Principal, Role
 from shared.runtime import Resources, service_settings
 from shared.unit_of_work import UnitOfWork
@@ -87,9 +88,19 @@ async def operator(request: Request) -> Principal:
 OperatorDep = Annotated[Principal, Depends(operator)]
 
 
-def _page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    response = templates.TemplateResponse(request, template, context, status_code=status)
-    response.headers.update(SECURITY_HEADERS)
+def _page(
+    request: Request,
+    template: str,
+    status: int = 200,
+    names: Names | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """A page naming states in the language of `names` (`lang`, else Accept-Language)."""
+    names = names or Names()
+    response = templates.TemplateResponse(
+        request, template, {**context, "names": names}, status_code=status
+    )
+    response.headers.update({**SECURITY_HEADERS, **names.headers()})
     return response
 
 
@@ -130,7 +141,11 @@ async def sign_out() -> Response:
 
 @router.get("")
 async def dashboard(
-    request: Request, query: FeedQueryDep, uow: UnitOfWorkDep, resources: ResourcesDep
+    request: Request,
+    query: FeedQueryDep,
+    uow: UnitOfWorkDep,
+    resources: ResourcesDep,
+    names: NamesDep,
 ) -> Response:
     principal = await _signed_in(request)
     if principal is None:
@@ -139,10 +154,11 @@ async def dashboard(
     repository = FeedReader(uow.session)
     newest = await repository.last_id()
     rows = await repository.newest(scope, where, 50, newest + 1)
-    stream_query = urlencode({**_given(query), "after": newest})
+    stream_query = urlencode({**_given(query), "lang": names.lang, "after": newest})
     return _page(
         request,
         "dashboard.html",
+        names=names,
         principal=principal,
         notifications=rows,
         stream_url=f"/dashboard/stream?{stream_query}",
@@ -175,10 +191,10 @@ async def _panels(uow: UnitOfWork, resources: Resources) -> dict[str, Any]:
 
 @router.get("/panels")
 async def panels(
-    request: Request, uow: UnitOfWorkDep, resources: ResourcesDep, _: OperatorDep
+    request: Request, uow: UnitOfWorkDep, resources: ResourcesDep, names: NamesDep, _: OperatorDep
 ) -> HTMLResponse:
     """The counts and the alerts, refreshed by the page whenever the feed moves."""
-    return _page(request, "panels.html", **await _panels(uow, resources))
+    return _page(request, "panels.html", names=names, **await _panels(uow, resources))
 
 
 @router.get("/stream")
@@ -187,6 +203,7 @@ async def stream(
     query: FeedQueryDep,
     resources: ResourcesDep,
     principal: OperatorDep,
+    names: NamesDep,
     after: int = 0,
 ) -> EventSourceResponse:
     scope, where = _operators_feed(query, principal, resources)
@@ -197,7 +214,9 @@ async def stream(
         after,
     )
     item = templates.get_template("notification.html")
-    return event_stream(resources, scope, where, start, lambda row: _one_line(item.render(n=row)))
+    return event_stream(
+        resources, scope, where, start, lambda row: _one_line(item.render(n=row, names=names))
+    )
 
 
 def _one_line(html: str) -> str:
@@ -207,19 +226,23 @@ def _one_line(html: str) -> str:
 
 @router.get("/requests/{request_id}")
 async def journey(
-    request: Request, request_id: UUID, uow: UnitOfWorkDep, _: OperatorDep
+    request: Request, request_id: UUID, uow: UnitOfWorkDep, names: NamesDep, _: OperatorDep
 ) -> HTMLResponse:
     facts = await ViewRepository(uow).request_facts(request_id)
     steps = await EventRepository(uow).journey(request_id)
     if facts is None:
-        return _page(request, "journey.html", status=404, facts=None, steps=[], notes=[])
+        return _page(
+            request, "journey.html", status=404, names=names, facts=None, steps=[], notes=[]
+        )
     notes = await FeedReader(uow.session).newest(
         scope_of(Principal.operator(), uow.network),
         FeedFilter(audience=OPERATOR, request_id=request_id),
         200,
         None,
     )
-    return _page(request, "journey.html", facts=facts, steps=steps, notes=_by_event(notes))
+    return _page(
+        request, "journey.html", names=names, facts=facts, steps=steps, notes=_by_event(notes)
+    )
 
 
 def _by_event(notes: list[NotificationRow]) -> dict[UUID, str]:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Header, Query, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from services.notifications.adapters.repository import (
@@ -26,6 +26,7 @@ from services.notifications.api.schemas import (
     AlertOut,
     FeedPage,
     JourneyStep,
+    NotificationLine,
     NotificationOut,
 )
 from services.notifications.app.workers import follow
@@ -36,7 +37,9 @@ from shared.auth import PrincipalDep
 from shared.deps import ResourcesDep, UnitOfWorkDep
 from shared.errors import Forbidden
 from shared.http import PROBLEMS, Problem
+from shared.languages import NamesDep
 from shared.principal import Principal
+from shared.reports import CSV_PAGE, Format, csv_page
 from shared.runtime import Resources, service_settings
 
 router = APIRouter(prefix="/v1", tags=["feed"], responses=PROBLEMS)
@@ -84,15 +87,19 @@ class FeedQuery:
 FeedQueryDep = Annotated[FeedQuery, Depends()]
 
 
-@router.get("/feed", summary="The feed, newest first")
+@router.get("/feed", response_model=FeedPage, responses=CSV_PAGE, summary="The feed, newest first")
 async def feed_page(
+    request: Request,
     query: FeedQueryDep,
     uow: UnitOfWorkDep,
     resources: ResourcesDep,
     principal: PrincipalDep,
+    names: NamesDep,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> FeedPage:
+    format: Format = "json",
+) -> Any:
+    """With `format=csv`, the same page as a spreadsheet (the next page's link in `Link`)."""
     scope, where = query.resolve(principal, resources)
     try:
         before = decode_cursor(cursor) if cursor else None
@@ -102,7 +109,11 @@ async def feed_page(
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = encode_cursor(rows[-1].id or 0) if more else None
-    return FeedPage(items=[NotificationOut.of(r) for r in rows], next_cursor=next_cursor)
+    page = FeedPage(items=[NotificationOut.of(r, names) for r in rows], next_cursor=next_cursor)
+    if format == "csv":
+        lines = [NotificationLine.of(item) for item in page.items]
+        return csv_page(request, lines, NotificationLine, names, next_cursor)
+    return page
 
 
 async def starting_point(
@@ -156,6 +167,7 @@ async def stream(
     query: FeedQueryDep,
     resources: ResourcesDep,
     principal: PrincipalDep,
+    names: NamesDep,
     last_event_id: Annotated[str | None, Header(max_length=20)] = None,
     after: Annotated[int | None, Query(ge=0, description="Start after this id")] = None,
 ) -> EventSourceResponse:
@@ -164,7 +176,11 @@ async def stream(
     scope, where = query.resolve(principal, resources)
     start = await starting_point(resources, scope, last_event_id, after)
     return event_stream(
-        resources, scope, where, start, lambda row: NotificationOut.of(row).model_dump_json()
+        resources,
+        scope,
+        where,
+        start,
+        lambda row: NotificationOut.of(row, names).model_dump_json(),
     )
 
 

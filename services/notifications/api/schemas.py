@@ -19,6 +19,7 @@ from services.notifications.adapters.tables import (
 from services.notifications.domain.model import KINDS, Severity
 from services.notifications.domain.webhooks import PENDING, webhook_id
 from shared.geography import CENTRE_ID
+from shared.languages import ENGLISH, Names
 from shared.schemas import Strict
 from shared.values import attributes
 
@@ -35,13 +36,43 @@ class NotificationOut(BaseModel):
     summary: str
     subject: str
     state: str | None
+    state_name: str | None = Field(description="The state's name, in the language asked for.")
     region: str | None
     request_id: UUID | None
     occurred_at: datetime
 
     @classmethod
-    def of(cls, row: NotificationRow) -> NotificationOut:
-        return cls(**attributes(row, cls.model_fields, id=row.id or 0, type=row.kind))
+    def of(cls, row: NotificationRow, names: Names = ENGLISH) -> NotificationOut:
+        return cls(
+            **attributes(
+                row,
+                cls.model_fields,
+                id=row.id or 0,
+                type=row.kind,
+                state_name=names.state(row.state),
+            )
+        )
+
+
+class NotificationLine(BaseModel):
+    """A notification as one line of a spreadsheet (`GET /v1/feed?format=csv`)."""
+
+    notification_id: int
+    event_id: UUID
+    type: str
+    audience: str
+    severity: str
+    summary: str
+    subject: str
+    state: str | None
+    state_name: str | None
+    region: str | None
+    request_id: UUID | None
+    occurred_at: datetime
+
+    @classmethod
+    def of(cls, out: NotificationOut) -> NotificationLine:
+        return cls(**out.model_dump(include=set(cls.model_fields)), notification_id=out.id)
 
 
 class FeedPage(BaseModel):

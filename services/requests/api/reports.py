@@ -11,14 +11,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.requests.adapters.repository import RequestRepository
 from services.requests.domain.model import AssistanceRequest, Status
 from services.requests.domain.policy import RequestFilter, visible
 from shared.auth import PrincipalDep
 from shared.deps import UnitOfWorkDep
-from shared.geography import countries
+from shared.languages import Names, NamesDep
 from shared.reports import RESPONSES, Format, answer
 from shared.unit_of_work import UnitOfWork
 
@@ -59,12 +59,15 @@ VisibleDep = Annotated[VisibleRequests, Depends(_visible_requests)]
 class Count(BaseModel):
     dimension: str
     key: str
+    key_name: str = Field(description="What the key is called, in the language asked for.")
     count: int
 
 
 class StatesForObligation(BaseModel):
     convention: str
+    convention_name: str
     area: str
+    area_name: str
     states: list[str]
     state_names: list[str]
 
@@ -72,8 +75,10 @@ class StatesForObligation(BaseModel):
 class DeadlineAtRisk(BaseModel):
     request_id: str
     state: str
+    state_name: str
     regional_centre: str | None
     convention: str
+    convention_name: str
     title: str
     status: str
     deadline: str
@@ -85,7 +90,7 @@ class DeadlineAtRisk(BaseModel):
     response_model=list[Count],
     summary="Counts by convention, area, assistance type, status, region and state",
 )
-async def summary(visible_requests: VisibleDep, format: Format = "json") -> Any:
+async def summary(visible_requests: VisibleDep, names: NamesDep, format: Format = "json") -> Any:
     requests = await visible_requests.among()
     counters: dict[str, Counter[str]] = {
         d: Counter() for d in ("convention", "area", "assistance_type", "status", "region", "state")
@@ -97,12 +102,30 @@ async def summary(visible_requests: VisibleDep, format: Format = "json") -> Any:
         counters["status"][r.status.value] += 1
         counters["region"][r.regional_centre or "(global tier)"] += 1
         counters["state"][r.state] += 1
+    centres = visible_requests.uow.network.centres
     rows = [
-        Count(dimension=d, key=k, count=n)
+        Count(dimension=d, key=k, key_name=_key_name(names, centres, d, k), count=n)
         for d, counter in counters.items()
         for k, n in sorted(counter.items())
     ]
-    return answer(rows, Count, format)
+    return answer(rows, Count, format, names)
+
+
+def _key_name(names: Names, centres: dict[str, Any], dimension: str, key: str) -> str:
+    """A summary key's name: a state's, a convention's, an area's, a kind of assistance's, a
+    regional centre's; a status is its own name."""
+    if dimension == "state":
+        return names.state(key) or key
+    if dimension == "convention":
+        return names.convention(key)
+    if dimension == "area":
+        convention, _, area = key.partition("/")
+        return names.area(convention, area)
+    if dimension == "assistance_type":
+        return names.assistance_type(key)
+    if dimension == "region" and key in centres:
+        return str(centres[key].name)
+    return key
 
 
 @router.get(
@@ -111,21 +134,28 @@ async def summary(visible_requests: VisibleDep, format: Format = "json") -> Any:
     summary="Which states request assistance for each obligation",
 )
 async def states_by_obligation(
-    visible_requests: VisibleDep, convention: str | None = None, format: Format = "json"
+    visible_requests: VisibleDep,
+    names: NamesDep,
+    convention: str | None = None,
+    format: Format = "json",
 ) -> Any:
     requests = await visible_requests.among(REQUESTING, convention=convention)
     states: dict[tuple[str, str], set[str]] = {}
     for r in requests:
         for area in r.need.areas:
             states.setdefault((r.need.convention, area), set()).add(r.state)
-    known = countries()
     rows = [
         StatesForObligation(
-            convention=c, area=a, states=sorted(s), state_names=[known[x].name for x in sorted(s)]
+            convention=c,
+            convention_name=names.convention(c),
+            area=a,
+            area_name=names.area(c, a),
+            states=sorted(s),
+            state_names=names.states(sorted(s)),
         )
         for (c, a), s in sorted(states.items())
     ]
-    return answer(rows, StatesForObligation, format)
+    return answer(rows, StatesForObligation, format, names)
 
 
 @router.get(
@@ -135,6 +165,7 @@ async def states_by_obligation(
 )
 async def deadlines(
     visible_requests: VisibleDep,
+    names: NamesDep,
     within_days: Annotated[int, Query(ge=0, le=3650)] = 90,
     format: Format = "json",
 ) -> Any:
@@ -145,8 +176,10 @@ async def deadlines(
         DeadlineAtRisk(
             request_id=str(r.id),
             state=r.state,
+            state_name=names.state(r.state) or r.state,
             regional_centre=r.regional_centre,
             convention=r.need.convention,
+            convention_name=names.convention(r.need.convention),
             title=r.need.title,
             status=r.status.value,
             deadline=r.need.deadline.isoformat(),
@@ -154,4 +187,4 @@ async def deadlines(
         )
         for r in sorted(requests, key=lambda r: r.need.deadline)
     ]
-    return answer(rows, DeadlineAtRisk, format)
+    return answer(rows, DeadlineAtRisk, format, names)

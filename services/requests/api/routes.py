@@ -7,13 +7,14 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from services.requests.adapters.repository import RequestRepository
 from services.requests.api.schemas import (
     NeedIn,
     NewRequest,
     ReasonIn,
+    RequestLine,
     RequestOut,
     RequestPage,
     ReturnIn,
@@ -26,6 +27,8 @@ from services.requests.domain.policy import Action, RequestFilter, narrow, visib
 from shared.auth import PrincipalDep
 from shared.deps import Answer, Call, CallDep, IfMatch, UnitOfWorkDep
 from shared.http import PROBLEMS
+from shared.languages import NamesDep
+from shared.reports import CSV_PAGE, Format, csv_page
 from shared.versioning import etag
 
 router = APIRouter(prefix="/v1/requests", tags=["requests"], responses=PROBLEMS)
@@ -55,10 +58,12 @@ async def create_request(body: NewRequest, call: CallDep) -> Any:
     return await call.once(201, create)
 
 
-@router.get("", summary="List requests")
+@router.get("", response_model=RequestPage, responses=CSV_PAGE, summary="List requests")
 async def list_requests(
+    http_request: Request,
     uow: UnitOfWorkDep,
     principal: PrincipalDep,
+    names: NamesDep,
     state: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
     region: Annotated[str | None, Query(description="Regional centre id")] = None,
     convention: str | None = None,
@@ -67,7 +72,9 @@ async def list_requests(
     deadline_before: date | None = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> RequestPage:
+    format: Format = "json",
+) -> Any:
+    """With `format=csv`, the same page as a spreadsheet (the next page's link in `Link`)."""
     asked = RequestFilter(
         states=frozenset({state}) if state else None,
         regional_centre=region,
@@ -77,10 +84,14 @@ async def list_requests(
         deadline_before=deadline_before,
     )
     where = narrow(visible(principal), asked)
-    if where is None:
-        return RequestPage(items=[], next_cursor=None)
-    requests, next_cursor = await RequestRepository(uow).page(where, limit, cursor)
-    return RequestPage(items=[RequestOut.of(r) for r in requests], next_cursor=next_cursor)
+    requests, next_cursor = (
+        await RequestRepository(uow).page(where, limit, cursor) if where is not None else ([], None)
+    )
+    page = RequestPage(items=[RequestOut.of(r, names) for r in requests], next_cursor=next_cursor)
+    if format == "csv":
+        lines = [RequestLine.of(item) for item in page.items]
+        return csv_page(http_request, lines, RequestLine, names, next_cursor)
+    return page
 
 
 @router.get("/{request_id}")

@@ -18,6 +18,7 @@ from services.requests.domain.model import (
     Transition,
     Urgency,
 )
+from shared.languages import ENGLISH, Names
 from shared.schemas import (
     AssistanceTypes,
     ContactIn,
@@ -126,12 +127,16 @@ class MoneyOut(BaseModel):
 class RequestOut(BaseModel):
     id: UUID
     state: str
+    state_name: str = Field(description="The state's name, in the language asked for.")
     regional_centre: str | None
     status: str
     version: int
     convention: str
+    convention_name: str
     areas: list[str]
+    area_names: list[str]
     assistance_types: list[str]
+    assistance_type_names: list[str]
     title: str
     description: str
     evidence: list[EvidenceIn]
@@ -153,11 +158,15 @@ class RequestOut(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, request: AssistanceRequest) -> RequestOut:
+    def of(cls, request: AssistanceRequest, names: Names = ENGLISH) -> RequestOut:
         need = request.need
         return cls(
             **request.plain_fields(),
             id=request.id,
+            state_name=names.state(request.state) or request.state,
+            convention_name=names.convention(need.convention),
+            area_names=names.areas(need.convention, list(need.areas)),
+            assistance_type_names=names.assistance_types(list(need.assistance_types)),
             evidence=[EvidenceIn.model_construct(**e.__dict__) for e in need.evidence],
             amount=MoneyOut(value=need.amount.value, currency=need.amount.currency)
             if need.amount
@@ -175,6 +184,42 @@ class RequestOut(BaseModel):
 class RequestPage(BaseModel):
     items: list[RequestOut]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; none: last.")
+
+
+class RequestLine(BaseModel):
+    """A request as one line of a spreadsheet (`GET /v1/requests?format=csv`)."""
+
+    request_id: UUID
+    state: str
+    state_name: str
+    regional_centre: str | None
+    status: str
+    convention: str
+    convention_name: str
+    areas: list[str]
+    area_names: list[str]
+    assistance_types: list[str]
+    assistance_type_names: list[str]
+    title: str
+    requested: Decimal | None
+    currency: str | None
+    in_kind: list[str] = Field(description="e.g. 120 expert-days")
+    deadline: date
+    urgency: str
+    matched_amount: Decimal
+    reserved_amount: Decimal
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, out: RequestOut) -> RequestLine:
+        return cls(
+            **out.model_dump(include=set(cls.model_fields) - {"in_kind"}),
+            request_id=out.id,
+            requested=out.amount.value if out.amount else None,
+            currency=out.amount.currency if out.amount else None,
+            in_kind=[f"{n.quantity} {n.unit}" for n in out.in_kind],
+        )
 
 
 class TransitionOut(BaseModel):

@@ -3,6 +3,8 @@ stored, told in events and reported apart from money, per unit."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from decimal import Decimal
 from typing import Any
@@ -278,6 +280,11 @@ async def test_help_in_kind_is_pledged_committed_disbursed_and_corrected_in_its_
     )
 
     got = await get(api, f"/v1/sources/{source['id']}")
+    sheet = await api.client.get(
+        "/v1/ledger/entries",
+        params={"source_id": source["id"], "format": "csv"},
+        headers=api.headers_for(NORWAY),
+    )
 
     assert [(e["kind"], Decimal(e["amount"]), e["currency"], e["unit"]) for e in entries] == [
         ("pledged", 100, None, "expert-days"),
@@ -293,3 +300,8 @@ async def test_help_in_kind_is_pledged_committed_disbursed_and_corrected_in_its_
         "340.00",
     )
     assert (money_window["committed"], money_window["available"]) == ("0.00", "1000000.00")
+    assert sheet.status_code == 200, sheet.text
+    header, tags, *lines = csv.reader(io.StringIO(sheet.text))
+    units = [dict(zip(header, line, strict=True))["unit"] for line in lines]
+    assert units == ["expert-days"] * 4, units
+    assert tags[header.index("unit")] == "#item+unit+code"

@@ -15,12 +15,13 @@ for now, so those labels stay English in every language. A code nobody knows is 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Literal, get_args
 
 from fastapi import Depends, Header, Query, Response
 
-from shared.geography import countries
+from shared.geography import RegionalCentre, countries
 from shared.taxonomy import taxonomy
 
 Language = Literal["ar", "zh", "en", "fr", "ru", "es"]
@@ -81,6 +82,22 @@ class Names:
 
     def assistance_types(self, codes: list[str]) -> list[str]:
         return [self.assistance_type(c) for c in codes]
+
+    def of_key(self, dimension: str, key: str, centres: Mapping[str, RegionalCentre]) -> str:
+        """A summary key's name: a state's, a convention's, an area's (`convention/area`), a
+        kind of assistance's, a regional centre's; any other key (a status) is its own name."""
+        if dimension == "state":
+            return self.state(key) or key
+        if dimension == "convention":
+            return self.convention(key)
+        if dimension == "area":
+            convention, _, area = key.partition("/")
+            return self.area(convention, area)
+        if dimension == "assistance_type":
+            return self.assistance_type(key)
+        if dimension == "region" and key in centres:
+            return centres[key].name
+        return key
 
     def unit(self, code: str | None) -> str | None:
         return None if code is None else taxonomy().in_kind_units.get(code, code)

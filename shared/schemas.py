@@ -135,7 +135,7 @@ Unit = Annotated[
     AfterValidator(lambda unit: taxonomy().known_unit(unit)),
     Field(examples=["expert-days"], description="An in-kind unit of the shared taxonomy."),
 ]
-Quantity = Annotated[Decimal, Field(gt=0, le=MAX_QUANTITY, decimal_places=2, examples=["120"])]
+QuantityValue = Annotated[Decimal, Field(gt=0, le=MAX_QUANTITY, decimal_places=2, examples=["120"])]
 """So many of an in-kind unit: at most a million, in hundredths at the finest."""
 
 

@@ -10,7 +10,7 @@ it supports, so the rows of one dimension may add up to more than the whole.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -27,6 +27,7 @@ from services.inventory.domain.model import Source
 from shared.auth import PrincipalDep, parties_with_keys
 from shared.deps import UnitOfWorkDep
 from shared.events.inventory import SourceStatus, WindowKind
+from shared.geography import RegionalCentre
 from shared.languages import ENGLISH, Names, NamesDep
 from shared.reports import RESPONSES, Format, answer
 from shared.taxonomy import taxonomy
@@ -75,7 +76,7 @@ def capacity_rows(
     currency: str | None,
     unit: str | None = None,
     names: Names = ENGLISH,
-    centres: dict[str, Any] | None = None,
+    centres: Mapping[str, RegionalCentre] | None = None,
 ) -> list[CapacityRow]:
     sums: dict[Group, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
     counted: dict[Group, set[UUID]] = defaultdict(set)
@@ -96,7 +97,7 @@ def capacity_rows(
         CapacityRow(
             dimension=d,
             key=k,
-            key_name=_key_name(names, centres or {}, d, k),
+            key_name=names.of_key(d, k, centres or {}),
             kind=WindowKind(kind),
             currency=measure if kind == WindowKind.MONEY else None,
             unit=None if kind == WindowKind.MONEY else measure,
@@ -107,15 +108,6 @@ def capacity_rows(
         )
         for (d, k, kind, measure), values in sorted(sums.items())
     ]
-
-
-def _key_name(names: Names, centres: dict[str, Any], dimension: str, key: str) -> str:
-    if dimension == "convention":
-        return names.convention(key)
-    if dimension == "area":
-        convention, _, area = key.partition("/")
-        return names.area(convention, area)
-    return str(centres[key].name) if key in centres else key
 
 
 @router.get(

@@ -46,6 +46,7 @@ from shared.schemas import (
     ConventionCode,
     Currency,
     MoneyIn,
+    QuantityValue,
     StateCode,
     Strict,
     Unit,
@@ -55,7 +56,6 @@ from shared.schemas import (
     known_currency,
     known_state,
 )
-from shared.schemas import Quantity as QuantityValue
 from shared.taxonomy import MAX_QUANTITY, taxonomy
 from shared.values import Contact, Money, Quantity, attributes
 

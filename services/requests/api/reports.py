@@ -18,7 +18,7 @@ from services.requests.domain.model import AssistanceRequest, Status
 from services.requests.domain.policy import RequestFilter, visible
 from shared.auth import PrincipalDep
 from shared.deps import UnitOfWorkDep
-from shared.languages import Names, NamesDep
+from shared.languages import NamesDep
 from shared.reports import RESPONSES, Format, answer
 from shared.unit_of_work import UnitOfWork
 
@@ -104,28 +104,11 @@ async def summary(visible_requests: VisibleDep, names: NamesDep, format: Format 
         counters["state"][r.state] += 1
     centres = visible_requests.uow.network.centres
     rows = [
-        Count(dimension=d, key=k, key_name=_key_name(names, centres, d, k), count=n)
+        Count(dimension=d, key=k, key_name=names.of_key(d, k, centres), count=n)
         for d, counter in counters.items()
         for k, n in sorted(counter.items())
     ]
     return answer(rows, Count, format, names)
-
-
-def _key_name(names: Names, centres: dict[str, Any], dimension: str, key: str) -> str:
-    """A summary key's name: a state's, a convention's, an area's, a kind of assistance's, a
-    regional centre's; a status is its own name."""
-    if dimension == "state":
-        return names.state(key) or key
-    if dimension == "convention":
-        return names.convention(key)
-    if dimension == "area":
-        convention, _, area = key.partition("/")
-        return names.area(convention, area)
-    if dimension == "assistance_type":
-        return names.assistance_type(key)
-    if dimension == "region" and key in centres:
-        return str(centres[key].name)
-    return key
 
 
 @router.get(

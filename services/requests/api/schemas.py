@@ -24,7 +24,7 @@ from shared.schemas import (
     ContactIn,
     ConventionCode,
     MoneyIn,
-    Quantity,
+    QuantityValue,
     StateCode,
     Strict,
     Unit,
@@ -47,7 +47,7 @@ class InKindIn(Strict):
     equipment, the service)."""
 
     unit: Unit
-    quantity: Quantity
+    quantity: QuantityValue
     description: Text
 
     def to_in_kind(self) -> InKind:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import typer
+import uvloop
 
 from shared.logs import configure_logging
 from shared.migrations import make_revision, upgrade
@@ -25,7 +25,7 @@ def service_cli(definition: ServiceDefinition) -> typer.Typer:
         settings = definition.settings_type()
         configure_logging(definition.name, settings.log_level, settings.log_format == "json")
         configure_tracing(definition.name)
-        asyncio.run(serve(definition, settings, api=api, workers=workers))
+        uvloop.run(serve(definition, settings, api=api, workers=workers))
 
     @cli.command("migrate")
     def migrate_command(revision: str = "head") -> None:

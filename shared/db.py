@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import asyncpg
-from sqlalchemy import MetaData
+from sqlalchemy import Delete, Insert, MetaData, Select, Update, event, literal, select
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -69,13 +71,33 @@ def schema_registry(schema: str) -> registry:
 
 
 def create_engine(url: URL, *, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(
-        url,
-        pool_size=pool_size,
-        max_overflow=pool_size,
-        pool_pre_ping=True,
-        pool_recycle=1800,
+    engine = create_async_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800
     )
+    event.listen(engine.sync_engine, "checkout", _refuse_closed_connection)
+    return engine
+
+
+def _refuse_closed_connection(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    """A pooled connection the server has closed (a restart, an idle timeout) is replaced on
+    checkout, as a pre-ping would do, but without a round trip: asyncpg knows a connection is
+    closed as soon as the server says so."""
+    if dbapi_connection.driver_connection.is_closed():
+        raise DisconnectionError("the server closed this connection")
+
+
+Write = Insert | Update | Delete
+
+
+def together(writes: Sequence[Write], then: Select[Any] | None = None) -> Select[Any]:
+    """One statement that makes all of `writes` (each a data-modifying WITH clause) and answers
+    `then`: one round trip to the server instead of one per write. The writes see the database
+    as it was before the statement, not each other's rows; foreign keys between them are checked
+    at its end, so a row and the rows that refer to it may go together."""
+    statement = then if then is not None else select(literal(1))
+    for number, write in enumerate(writes):
+        statement = statement.add_cte(write.cte(f"write_{number}"))
+    return statement
 
 
 def session_factory(engine: AsyncEngine) -> Sessions:

@@ -67,7 +67,7 @@ async def idempotency(
     definition: ServiceDefinition = request.app.state.definition
     return Idempotency(
         definition.tables.idempotency,
-        uow.session,
+        uow,
         principal.key_id,
         key,
         await fingerprint(request),
@@ -103,7 +103,7 @@ class Call:
         if (replay := await self.idempotency.replay()) is not None:
             return replay
         answer = await write()
-        await self.idempotency.remember(status_code, answer.body)
+        self.idempotency.remember(status_code, answer.body)
         body = answer.body.model_dump(mode="json")
         return JSONResponse(body, status_code, headers=dict(answer.headers))
 

@@ -27,9 +27,9 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects.postgresql import JSONB, insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.http import Problem
+from shared.unit_of_work import UnitOfWork
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -55,7 +55,7 @@ class Idempotency:
     """The idempotency of one HTTP write; `replay()` first, `remember()` last."""
 
     table: Table
-    session: AsyncSession
+    uow: UnitOfWork
     caller: str
     key: str | None
     fingerprint: str
@@ -65,7 +65,7 @@ class Idempotency:
         if self.key is None:
             return None
         t = self.table
-        claimed = await self.session.execute(
+        claimed = await self.uow.session.execute(
             insert(t)
             .values(caller=self.caller, key=self.key, fingerprint=self.fingerprint)
             .on_conflict_do_nothing()
@@ -74,7 +74,7 @@ class Idempotency:
         if claimed.first() is not None:
             return None
         earlier = (
-            await self.session.execute(
+            await self.uow.session.execute(
                 select(t.c.fingerprint, t.c.status_code, t.c.body).where(
                     t.c.caller == self.caller, t.c.key == self.key
                 )
@@ -92,10 +92,10 @@ class Idempotency:
             earlier.body, status_code=earlier.status_code, headers={REPLAYED_HEADER: "true"}
         )
 
-    async def remember(self, status_code: int, body: Any) -> Any:
+    def remember(self, status_code: int, body: Any) -> Any:
         """Store the answer with the claim (same transaction as the write); returns `body`."""
         if self.key is not None:
-            await self.session.execute(
+            self.uow.write_last(
                 self.table.update()
                 .where(self.table.c.caller == self.caller, self.table.c.key == self.key)
                 .values(status_code=status_code, body=jsonable_encoder(body))

@@ -42,7 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.db import Sessions, listen
+from shared.db import Sessions, Write, listen, together
 from shared.events import Envelope, encode
 from shared.telemetry import EVENTS_PUBLISHED, OUTBOX_BACKLOG, current_traceparent
 
@@ -76,9 +76,14 @@ class Outbox:
         self.channel = notify_channel(table)
 
     async def write(
-        self, session: AsyncSession, envelopes: Sequence[tuple[Envelope[Any], Sequence[str]]]
+        self,
+        session: AsyncSession,
+        envelopes: Sequence[tuple[Envelope[Any], Sequence[str]]],
+        writes: Sequence[Write] = (),
     ) -> None:
-        """Write each event once per topic; published after the surrounding transaction commits.
+        """Write each event once per topic, in one statement with `writes` (the other writes of
+        the transaction that can go last) and the relay's wake-up; published after the
+        surrounding transaction commits.
 
         Each event carries the current trace context, so its consumers continue the same trace.
         """
@@ -100,8 +105,8 @@ class Outbox:
                 }
                 for topic in topics
             ]
-        await session.execute(insert(self.table), rows)
-        await session.execute(select(func.pg_notify(self.channel, "")))
+        wake_relay = select(func.pg_notify(self.channel, ""))
+        await session.execute(together([*writes, insert(self.table).values(rows)], wake_relay))
 
 
 def notify_channel(table: Table) -> str:

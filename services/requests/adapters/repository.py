@@ -39,9 +39,9 @@ class RequestRepository:
         self.session: AsyncSession = uow.session
 
     async def add(self, request: AssistanceRequest) -> None:
+        """Written with the unit of work's events: nothing reads a new request back before."""
         self.uow.track(request)
-        self.session.add(_to_row(request))
-        await self.session.flush()  # the row first: its history refers to it
+        self.uow.write_last(insert(_table(RequestRow)).values(_row_values(request)))
         self._add_history(request)
 
     async def add_all(self, requests: list[AssistanceRequest]) -> None:
@@ -64,17 +64,18 @@ class RequestRepository:
 
     async def save(self, request: AssistanceRequest) -> None:
         """Write a loaded request's new state and the history its new events describe."""
-        values = _to_row(request).model_dump(exclude={"id", "created_at"})
-        await self.session.execute(
+        values = _row_values(request)
+        del values["id"], values["created_at"]
+        self.uow.write_last(
             update(RequestRow).where(RequestRow.id == request.id).values(**values)  # type: ignore[arg-type]
         )
         self._add_history(request)
 
     def _add_history(self, request: AssistanceRequest) -> None:
-        """The transitions the request recorded since it was loaded: save it once per unit of
-        work, as every use case does."""
-        for values in _history_values(request):
-            self.session.add(HistoryRow(**values))
+        """The transitions the request recorded since it was loaded, written last with its row:
+        save it once per unit of work, as every use case does."""
+        if history := _history_values(request):
+            self.uow.write_last(insert(_table(HistoryRow)).values(history))
 
     async def history(self, request_id: UUID) -> list[Transition]:
         rows = await self.session.scalars(
@@ -171,10 +172,6 @@ def _history_values(request: AssistanceRequest) -> list[dict[str, Any]]:
         TRANSITIONS.labels(t.action).inc()
         values.append({"request_id": request.id, **t.plain_fields()})
     return values
-
-
-def _to_row(request: AssistanceRequest) -> RequestRow:
-    return RequestRow(**_row_values(request))
 
 
 def _row_values(request: AssistanceRequest) -> dict[str, Any]:

@@ -3,12 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import asyncpg
-from sqlalchemy import Delete, Insert, MetaData, Select, Update, event, literal, select
+from sqlalchemy import (
+    Delete,
+    Insert,
+    MetaData,
+    Select,
+    Table,
+    Text,
+    Update,
+    bindparam,
+    cast,
+    event,
+    func,
+    insert,
+    literal,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
@@ -93,11 +110,40 @@ def together(writes: Sequence[Write], then: Select[Any] | None = None) -> Select
     """One statement that makes all of `writes` (each a data-modifying WITH clause) and answers
     `then`: one round trip to the server instead of one per write. The writes see the database
     as it was before the statement, not each other's rows; foreign keys between them are checked
-    at its end, so a row and the rows that refer to it may go together."""
+    at its end, so a row and the rows that refer to it may go together. The order in which the
+    writes are made is not defined: rows whose order matters go in one `ordered_insert`."""
     statement = then if then is not None else select(literal(1))
     for number, write in enumerate(writes):
         statement = statement.add_cte(write.cte(f"write_{number}"))
     return statement
+
+
+def ordered_insert(table: Table, rows: Sequence[Mapping[str, Any]]) -> Insert:
+    """Insert `rows` (all with the same keys, at least one) in their order, so that serial ids
+    follow it: the outbox's order is the order its events are published in. One array per
+    column, unnested, rather than a multi-row VALUES, so that SQLAlchemy keeps the compiled
+    statement whatever the number of rows (it compiles a multi-row VALUES every time)."""
+    names = list(rows[0])
+    columns: list[tuple[Any, Any]] = []  # each column's array of values, and its cast if any
+    for name in names:
+        column = table.c[name]
+        values = [row[name] for row in rows]
+        if isinstance(column.type, JSONB):  # no jsonb[] codec: the text of each, cast back
+            array = bindparam(name, [json.dumps(v) for v in values], ARRAY(Text), unique=True)
+            columns.append((array, JSONB))
+        else:
+            columns.append((bindparam(name, values, ARRAY(column.type), unique=True), None))
+    unnested = (
+        func.unnest(*(array for array, _ in columns))
+        .table_valued(*names, with_ordinality="position")
+        .render_derived()
+    )
+    selected = [
+        cast(unnested.c[name], as_type) if as_type is not None else unnested.c[name]
+        for name, (_, as_type) in zip(names, columns, strict=True)
+    ]
+    source = select(*selected).order_by(unnested.c.position)
+    return insert(table).from_select(names, source)
 
 
 def session_factory(engine: AsyncEngine) -> Sessions:

@@ -35,14 +35,13 @@ from sqlalchemy import (
     Uuid,
     delete,
     func,
-    insert,
     select,
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.db import Sessions, Write, listen, together
+from shared.db import Sessions, Write, listen, ordered_insert, together
 from shared.events import Envelope, encode
 from shared.telemetry import EVENTS_PUBLISHED, OUTBOX_BACKLOG, current_traceparent
 
@@ -106,7 +105,8 @@ class Outbox:
                 for topic in topics
             ]
         wake_relay = select(func.pg_notify(self.channel, ""))
-        await session.execute(together([*writes, insert(self.table).values(rows)], wake_relay))
+        inserted = ordered_insert(self.table, rows)
+        await session.execute(together([*writes, inserted], wake_relay))
 
 
 def notify_channel(table: Table) -> str:

@@ -25,6 +25,7 @@ from services.requests.domain.model import (
 )
 from services.requests.domain.policy import RequestFilter
 from services.requests.metrics import TRANSITIONS
+from shared.db import ordered_insert
 from shared.pagination import newest_first
 from shared.unit_of_work import UnitOfWork
 from shared.values import Contact, Money
@@ -75,7 +76,7 @@ class RequestRepository:
         """The transitions the request recorded since it was loaded, written last with its row:
         save it once per unit of work, as every use case does."""
         if history := _history_values(request):
-            self.uow.write_last(insert(_table(HistoryRow)).values(history))
+            self.uow.write_last(ordered_insert(_table(HistoryRow), history))
 
     async def history(self, request_id: UUID) -> list[Transition]:
         rows = await self.session.scalars(

@@ -14,7 +14,7 @@ from services.matching.settings import MatchingSettings
 from shared.db import asyncpg_dsn, listen
 from shared.runtime import Resources, service_settings
 
-MIN_GAP_SECONDS = 0.2
+MAX_GAP_SECONDS = 0.2
 
 
 class AllocatorWorker:
@@ -34,15 +34,20 @@ class AllocatorWorker:
         """A step soon after something is queued (a NOTIFY at the queuing commit), and at least
         every `poll_seconds`, for expiries, the full re-allocation and a lost notification.
 
-        Steps are at least `MIN_GAP_SECONDS` apart, so a burst of changes is taken in one run:
-        a run reads the whole open picture, and one per event would cost more than it saves.
+        After a step, the next waits as long as that one took (at most `MAX_GAP_SECONDS`): a
+        light load is answered at once, and under a heavy one a burst of changes is taken in one
+        run, so the allocator takes at most about half of a core: a run reads the whole open
+        picture, and one per event would cost more than it saves.
         """
         listener = asyncio.create_task(listen(self.dsn, QUEUE_CHANNEL, self._wakeup.set))
+        loop = asyncio.get_running_loop()
         try:
             while True:
                 self._wakeup.clear()
+                started = loop.time()
                 await self.step(datetime.now(UTC))
-                await asyncio.sleep(min(MIN_GAP_SECONDS, self.poll_seconds))
+                gap = min(loop.time() - started, MAX_GAP_SECONDS, self.poll_seconds)
+                await asyncio.sleep(gap)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wakeup.wait(), self.poll_seconds)
         finally:

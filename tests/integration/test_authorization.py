@@ -27,7 +27,7 @@ from shared.principal import Principal
 from shared.topics import Stream
 from tests.database import fetch, snapshot
 from tests.factories import bulk_file, request_body, request_event
-from tests.integration.authorization_matrix import HIDDEN, KINDS, MATRIX, SEES, Entry
+from tests.integration.authorization_matrix import HIDDEN, KINDS, LAO_OFFER, MATRIX, SEES, Entry
 from tests.integration.matching.conftest import seed
 from tests.integration.notifications.conftest import deliver, notifications
 from tests.inventory_factories import acceptance, act_body, registered, source_body
@@ -90,8 +90,11 @@ async def _own_requests(api: Api) -> Owned:
 
 
 async def _own_sources(api: Api) -> Owned:
-    """Norway's source, a pledge on its window, and a reservation answering a match of it."""
+    """Norway's source, a pledge on its window, a reservation answering a match of it, and Lao
+    PDR's own offer (paused, so that resuming it is a change)."""
     source_ = await _post(api, NORWAY, "/v1/sources", source_body())
+    offer = await _post(api, LAO, "/v1/sources", LAO_OFFER)
+    await _post(api, LAO, f"/v1/sources/{offer['id']}/pause")
     window_id = source_["windows"][0]["id"]
     path = f"/v1/sources/{source_['id']}/pledges"
     entry = await _post(api, NORWAY, path, act_body(window_id, "1000.00"))
@@ -109,6 +112,7 @@ async def _own_sources(api: Api) -> Owned:
         entry_id=entry["id"],
         request_id=accepted.request_id,
         reservation_id=reservation["id"],
+        state_offer=offer["id"],
     )
     return owned
 

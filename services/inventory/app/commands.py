@@ -25,7 +25,7 @@ from services.inventory.domain.ledger import (
     ReservationStatus,
 )
 from services.inventory.domain.model import Profile, Source, UnknownSourceAnswer, WindowTerms
-from services.inventory.domain.policy import donor_on_update, may_manage
+from services.inventory.domain.policy import donor_on_update, may_manage, refusal
 from shared.auth import parties_with_keys
 from shared.errors import Forbidden, Invalid, NotFound
 from shared.events.inventory import ReservationFailure
@@ -53,7 +53,8 @@ async def source_or_404(
 def authorise(principal: Principal, *profiles: Profile) -> None:
     """The caller must manage the source as it is and as it would become."""
     if not all(may_manage(principal, profile) for profile in profiles):
-        raise Forbidden(f"{principal.label} may not manage this source.")
+        message, rule = refusal(principal)
+        raise Forbidden(message, rule=rule)
 
 
 async def require_answering_party(uow: UnitOfWork, principal: Principal, profile: Profile) -> None:

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator, Sequence
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -37,26 +38,71 @@ class Column:
     description: str
 
 
-def _no_more(name: str) -> bool:
-    return False
+@dataclass(frozen=True)
+class Group:
+    """A list of objects of the body as numbered groups of columns, `<name>_<n>_<field>` for
+    n = 1, 2, ...: the template offers `offered` of them, a file may add more. A group whose
+    cells are all empty is no entry."""
+
+    name: str
+    """The body's list field, and the columns' prefix."""
+    fields: Mapping[str, str]
+    """Each field of an entry, and what its column holds."""
+    lists: frozenset[str] = frozenset()
+    """The fields whose cells are lists."""
+    offered: int = 3
+
+    def columns(self) -> list[Column]:
+        return [
+            Column(f"{self.name}_{n}_{key}", False, f"{self.name.replace('_', ' ')} {n}: {text}")
+            for n in range(1, self.offered + 1)
+            for key, text in self.fields.items()
+        ]
+
+    def entry_field(self, column: str) -> tuple[int, str] | None:
+        """The number and field of one of the group's columns; None for another column."""
+        match = GROUP_COLUMN.match(column.removeprefix(f"{self.name}_"))
+        if not column.startswith(f"{self.name}_") or match is None:
+            return None
+        number, key = int(match.group(1)), match.group(2)
+        return (number, key) if key in self.fields else None
+
+
+GROUP_COLUMN = re.compile(r"^([1-9][0-9]{0,2})_([a-z_]+)$")
 
 
 @dataclass(frozen=True)
 class Layout:
-    """The columns of one kind of file: the template's, in order, and the further ones a file
-    may carry (`also`: more numbered groups than the template offers, for instance)."""
+    """One kind of file: the body of a single write, flattened. A plain column per simple field
+    (`lists` hold several values separated by `;`); `<object>_<field>` for the fields of an
+    object of the body (`objects` names each, with the column an error about the whole object
+    is put in); and numbered groups of columns for its lists of objects (`groups`)."""
 
     title: str
     """What the rows are (`requests`, `sources`): the template's file and first sheet."""
-    columns: Sequence[Column]
-    also: Callable[[str], bool] = field(default=_no_more)
+    simple: Sequence[Column]
+    groups: Sequence[Group] = ()
+    lists: frozenset[str] = frozenset()
+    objects: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def columns(self) -> list[Column]:
+        """The template's columns, in order: the simple ones, then every group's."""
+        return [*self.simple, *(c for group in self.groups for c in group.columns())]
 
     @property
     def required(self) -> list[str]:
-        return [c.name for c in self.columns if c.required]
+        return [c.name for c in self.simple if c.required]
 
     def knows(self, name: str) -> bool:
-        return name in {c.name for c in self.columns} or self.also(name)
+        return name in {c.name for c in self.simple} or self.group_of(name) is not None
+
+    def group_of(self, column: str) -> tuple[Group, int, str] | None:
+        """The group, number and field of a grouped column; None for a simple one."""
+        for group in self.groups:
+            if (found := group.entry_field(column)) is not None:
+                return group, *found
+        return None
 
 
 @dataclass(frozen=True)
@@ -205,13 +251,68 @@ def listed(cell: str) -> list[str]:
     return [part.strip() for part in cell.split(LIST_SEPARATOR) if part.strip()]
 
 
+Numbers = dict[str, list[int]]
+"""For each group, the numbers of its columns that a body's list entries came from, in order:
+what names the column of an error."""
+
+
+def body_of(row: Row, layout: Layout) -> tuple[dict[str, Any], Numbers]:
+    """The JSON body a single write would take for the row, and the numbers of its groups."""
+    body: dict[str, Any] = {}
+    entries: dict[str, dict[int, dict[str, Any]]] = {g.name: {} for g in layout.groups}
+    for name, value in row.cells.items():
+        if (grouped := layout.group_of(name)) is not None:
+            group, number, field_ = grouped
+            cell = listed(value) if field_ in group.lists else value
+            entries[group.name].setdefault(number, {})[field_] = cell
+            continue
+        if not name:
+            continue  # a cell beyond the last column: `extra_cell`
+        cell = listed(value) if name in layout.lists else value
+        owner = next((o for o in layout.objects if name.startswith(f"{o}_")), None)
+        if owner is None:
+            body[name] = cell
+        else:
+            body.setdefault(owner, {})[name.removeprefix(f"{owner}_")] = cell
+    numbers: Numbers = {}
+    for name, found in entries.items():
+        numbers[name] = sorted(found)
+        if found:
+            body[name] = [found[n] for n in numbers[name]]
+    return body, numbers
+
+
+def column_of(loc: Sequence[Any], numbers: Numbers, layout: Layout) -> str | None:
+    """The column a field of the body came from: ('evidence', 0, 'kind') is evidence_<n>_kind
+    for the n of the first evidence group the row fills; ('contact', 'email') contact_email."""
+    if not loc:
+        return None
+    first = str(loc[0])
+    if first in numbers:
+        if len(loc) >= 3 and isinstance(loc[1], int) and loc[1] < len(numbers[first]):
+            return f"{first}_{numbers[first][loc[1]]}_{loc[2]}"
+        return first
+    if first in layout.objects:
+        return f"{first}_{loc[1]}" if len(loc) > 1 else layout.objects[first]
+    return first
+
+
+def column_of_field(field_: str, numbers: Numbers, layout: Layout) -> str | None:
+    """The column of a domain rule's dotted field, e.g. `windows.0.closes`."""
+    loc = [int(part) if part.isdigit() else part for part in field_.split(".")]
+    return column_of(loc, numbers, layout)
+
+
 def schema_errors(
-    number: int, error: ValidationError, column_of: Callable[[tuple[Any, ...]], str | None]
+    number: int, error: ValidationError, numbers: Numbers, layout: Layout
 ) -> list[RowError]:
-    """A row's schema errors, each in the column `column_of` finds for its location."""
+    """A row's schema errors, each in the column its location came from."""
     return [
         RowError(
-            number, column_of(tuple(e["loc"])), e["type"], e["msg"].removeprefix("Value error, ")
+            number,
+            column_of(e["loc"], numbers, layout),
+            e["type"],
+            e["msg"].removeprefix("Value error, "),
         )
         for e in error.errors()
     ]

@@ -12,7 +12,6 @@ Nothing here does I/O: parsing is CPU work that the route runs in a worker threa
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -66,60 +65,39 @@ IN_KIND_FIELDS = {
     "quantity": "How many of the unit, e.g. 120.",
     "description": "What exactly: the expertise, the course, the equipment, the service.",
 }
-GROUPS = {"evidence": EVIDENCE_FIELDS, "in_kind": IN_KIND_FIELDS}
-GROUP_COLUMN = re.compile(r"^(evidence|in_kind)_([1-9][0-9]{0,2})_([a-z]+)$")
+
+
+def _layout(groups: int) -> sheets.Layout:
+    units = ", ".join(taxonomy().in_kind_units)
+    in_kind = {name: text.format(units=units) for name, text in IN_KIND_FIELDS.items()}
+    return sheets.Layout(
+        "requests",
+        _simple_columns(),
+        groups=(
+            sheets.Group("evidence", EVIDENCE_FIELDS, offered=groups),
+            sheets.Group("in_kind", in_kind, offered=groups),
+        ),
+        lists=frozenset({"areas", "assistance_types"}),
+        objects={"amount": "amount_value", "contact": "contact_name"},
+    )
+
+
+LAYOUT = _layout(TEMPLATE_GROUPS)
+REQUIRED = LAYOUT.required
 
 
 def columns(groups: int = TEMPLATE_GROUPS) -> list[Column]:
     """The template's columns, in order, each with whether it is required and what it holds."""
-    units = ", ".join(taxonomy().in_kind_units)
-    grouped = [
-        Column(
-            f"{group}_{n}_{name}",
-            False,
-            f"{group.replace('_', ' ')} {n}: " + text.format(units=units),
-        )
-        for group, fields in GROUPS.items()
-        for n in range(1, groups + 1)
-        for name, text in fields.items()
-    ]
-    return [*_simple_columns(), *grouped]
+    return _layout(groups).columns
 
-
-def _group_column(name: str) -> bool:
-    match = GROUP_COLUMN.match(name)
-    return match is not None and match.group(3) in GROUPS[match.group(1)]
-
-
-LAYOUT = sheets.Layout("requests", columns(), also=_group_column)
-REQUIRED = LAYOUT.required
 
 # Validating ---------------------------------------------------------------------------------
 
 
-def body_of(row: Row) -> tuple[dict[str, Any], dict[str, list[int]]]:
+def body_of(row: Row) -> tuple[dict[str, Any], sheets.Numbers]:
     """The JSON body a single POST would take for the row, and for each group the numbers of
     its columns the body's list entries came from (to name a column in an error)."""
-    body: dict[str, Any] = {}
-    groups: dict[str, dict[int, dict[str, str]]] = {"evidence": {}, "in_kind": {}}
-    for name, value in row.cells.items():
-        if match := GROUP_COLUMN.match(name):
-            group, n, field = match.group(1), int(match.group(2)), match.group(3)
-            groups[group].setdefault(n, {})[field] = value
-        elif name in ("areas", "assistance_types"):
-            body[name] = sheets.listed(value)
-        elif name.startswith("amount_"):
-            body.setdefault("amount", {})[name.removeprefix("amount_")] = value
-        elif name.startswith("contact_"):
-            body.setdefault("contact", {})[name.removeprefix("contact_")] = value
-        elif name:
-            body[name] = value
-    numbers: dict[str, list[int]] = {}
-    for group, entries in groups.items():
-        numbers[group] = sorted(entries)
-        if entries:
-            body[group] = [entries[n] for n in numbers[group]]
-    return body, numbers
+    return sheets.body_of(row, LAYOUT)
 
 
 def validate_row(row: Row) -> DraftRow | list[RowError]:
@@ -132,26 +110,9 @@ def validate_row(row: Row) -> DraftRow | list[RowError]:
         request = NewRequest.model_validate(body)
         return DraftRow(row.number, request.state, request.to_need())
     except ValidationError as error:
-        return sheets.schema_errors(row.number, error, lambda loc: column_of(loc, numbers))
+        return sheets.schema_errors(row.number, error, numbers, LAYOUT)
     except NeedRefused as error:
         return [RowError(row.number, error.field, error.rule or "need", str(error))]
-
-
-def column_of(loc: tuple[Any, ...], numbers: dict[str, list[int]]) -> str | None:
-    """The column a field of the body came from: ('evidence', 0, 'kind') is evidence_<n>_kind
-    for the n of the first evidence group the row fills."""
-    if not loc:
-        return None
-    first = str(loc[0])
-    if first in GROUPS:
-        if len(loc) >= 3 and isinstance(loc[1], int) and loc[1] < len(numbers[first]):
-            return f"{first}_{numbers[first][loc[1]]}_{loc[2]}"
-        return first
-    if first == "amount":
-        return f"amount_{loc[1]}" if len(loc) > 1 else "amount_value"
-    if first == "contact":
-        return f"contact_{loc[1]}" if len(loc) > 1 else "contact_name"
-    return first
 
 
 def validate_rows(rows: Sequence[Row]) -> tuple[list[DraftRow], list[RowError]]:

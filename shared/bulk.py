@@ -109,9 +109,14 @@ class Upload(Generic[T]):
     max_errors: int
     progress: Progress
 
-    async def checked(self, make: Callable[[T], Awaitable[Made]]) -> list[Made]:
+    async def checked(
+        self,
+        make: Callable[[T], Awaitable[Made]],
+        column_of: Callable[[T, str], str | None] | None = None,
+    ) -> list[Made]:
         """`make` applied to every row, by the single creation's rules, or the refusal listing
-        every problem: those found before and each row `make` refuses."""
+        every problem: those found before and each row `make` refuses, in the column
+        `column_of` finds for the field a rule names (by default the field itself)."""
         errors = list(self.errors)
         made: list[Made] = []
         for number, row in zip(self.numbers, self.rows, strict=True):
@@ -119,7 +124,10 @@ class Upload(Generic[T]):
                 made.append(await make(row))
             except DomainError as error:
                 rule = FORBIDDEN if isinstance(error, Forbidden) else error.rule or error.kind
-                errors.append(RowError(number, error.field, rule, str(error)))
+                column = error.field
+                if column is not None and column_of is not None:
+                    column = column_of(row, column)
+                errors.append(RowError(number, column, rule, str(error)))
         if errors:
             raise refusal(sorted(errors, key=lambda e: e.row or 0), self.max_errors)
         return made

@@ -38,6 +38,15 @@ class Column:
     description: str
 
 
+CONTACT_COLUMNS = (
+    Column("contact_name", True, "The contact point's name."),
+    Column("contact_email", True, "The contact point's e-mail address."),
+    Column("contact_phone", False, "The contact point's phone number."),
+    Column("contact_organisation", False, "The contact point's organisation."),
+)
+"""The contact point (`shared.schemas.ContactIn`) as the columns `contact_<field>`."""
+
+
 @dataclass(frozen=True)
 class Group:
     """A list of objects of the body as numbered groups of columns, `<name>_<n>_<field>` for

@@ -72,18 +72,22 @@ async def require_answering_party(uow: UnitOfWork, principal: Principal, profile
         )
 
 
-async def register_source(
+async def new_source(
     uow: UnitOfWork,
     principal: Principal,
     profile: Profile,
     windows: Sequence[WindowTerms],
     now: datetime,
 ) -> Source:
+    """A source the caller registers, by every rule of registration; not stored yet."""
     authorise(principal, profile)
     await require_answering_party(uow, principal, profile)
-    source = Source.register(profile, windows, principal.label, now)
-    await SourceRepository(uow).add(source)
-    return source
+    return Source.register(profile, windows, principal.label, now)
+
+
+async def store_sources(uow: UnitOfWork, sources: Sequence[Source]) -> None:
+    """Store newly registered sources; the unit of work tells their registration."""
+    await SourceRepository(uow).add_all(sources)
 
 
 async def update_source(

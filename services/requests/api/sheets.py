@@ -47,10 +47,7 @@ def _simple_columns() -> list[Column]:
         Column("deadline", True, "The date that matters, YYYY-MM-DD, in the future."),
         Column("deadline_reason", False, "Why that date, e.g. the Article 4 deadline."),
         Column("urgency", False, f"One of {urgencies}; empty: medium."),
-        Column("contact_name", True, "The contact point's name."),
-        Column("contact_email", True, "The contact point's e-mail address."),
-        Column("contact_phone", False, "The contact point's phone number."),
-        Column("contact_organisation", False, "The contact point's organisation."),
+        *sheets.CONTACT_COLUMNS,
     ]
 
 

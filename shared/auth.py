@@ -39,6 +39,8 @@ from shared.topics import Stream, Topics
 KEY_PREFIX = "ch"
 CACHE_SECONDS = 5.0
 SOURCE = "/clearinghouse/access"
+PARTIES = {Role.DONOR.value, Role.NATIONAL.value}
+"""The roles whose keys answer for sources of assistance (`Principal.party`)."""
 
 
 def api_keys_table(metadata: MetaData) -> Table:
@@ -123,23 +125,30 @@ async def store_issued_key(session: AsyncSession, table: Table, event: ApiKeyIss
 
 
 async def parties_with_keys(session: AsyncSession, table: Table) -> set[str]:
-    """The donors (donor states, agencies, organisations) holding a key that is not revoked:
-    the parties that can answer for a source."""
+    """The parties holding a key that is not revoked: the parties that can answer for a source.
+    Donors (agencies, organisations) by their own keys, states by their focal points' keys."""
     rows = await session.execute(
-        select(table.c.donor)
-        .where(table.c.role == Role.DONOR.value, table.c.revoked_at.is_(None))
-        .where(table.c.donor.is_not(None))
+        select(table.c.role, table.c.donor, table.c.state)
+        .where(table.c.role.in_(PARTIES))
+        .where(table.c.revoked_at.is_(None))
         .distinct()
     )
-    return set(rows.scalars())
+    parties = {_party(row.role, row.donor, row.state) for row in rows}
+    return {party for party in parties if party}
 
 
 async def party_of_key(session: AsyncSession, table: Table, key_id: str) -> str | None:
-    """The donor a stored key belongs to; None for a key of any other role, or none stored."""
-    donor: str | None = await session.scalar(
-        select(table.c.donor).where(table.c.key_id == key_id, table.c.role == Role.DONOR.value)
-    )
-    return donor
+    """The party a stored key answers sources for (`Principal.party`); None for a key of any
+    other role, or none stored."""
+    t = table
+    row = (
+        await session.execute(select(t.c.role, t.c.donor, t.c.state).where(t.c.key_id == key_id))
+    ).first()
+    return None if row is None else _party(row.role, row.donor, row.state)
+
+
+def _party(role: str, donor: str | None, state: str | None) -> str | None:
+    return Principal(Role(role), state=state, donor=donor).party if role in PARTIES else None
 
 
 async def store_revoked_key(session: AsyncSession, table: Table, key_id: str) -> None:

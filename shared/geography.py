@@ -15,6 +15,7 @@ from __future__ import annotations
 import gc
 import json
 import re
+import unicodedata
 import warnings
 from dataclasses import dataclass, field
 from functools import cache
@@ -97,7 +98,19 @@ def _subregion(subregion: str | None, intermediate: str | None) -> str | None:
 
 
 def slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    """Lower-case ASCII letters and digits joined by hyphens: `Côte d'Ivoire` is `cote-d-ivoire`."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+
+
+def party_of_state(iso3: str) -> str | None:
+    """The party a state is when it offers assistance: the id its sources name as their donor,
+    the slug of its name without what the name adds in parentheses (`norway`, `netherlands`,
+    `bolivia`). None for a code the country list does not know."""
+    country = countries().get(iso3)
+    if country is None:
+        return None
+    return slug(re.sub(r"\(.*?\)", "", country.name))
 
 
 class RegionalNetwork:

@@ -2,6 +2,11 @@
 
 Each key names one principal: a national focal point (one state), a regional centre (one
 region), the global secretariat, an operator (reads everything, changes nothing) or a donor.
+
+Sources of assistance name the party that answers for them (`donor`): a donor agency or
+organisation, or a state offering help. A donor's key speaks for its own party; a national focal
+point's key for its state's (`party_of_state`), so a state registers and answers its own offers
+of expertise, training, equipment or funds (the South-South cooperation of the seeds).
 """
 
 from __future__ import annotations
@@ -9,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from shared.geography import RegionalNetwork
+from shared.geography import RegionalNetwork, party_of_state
 
 
 class Role(StrEnum):
@@ -58,6 +63,17 @@ class Principal:
         """Who acted, as history and notifications show it."""
         scope = self.state or self.centre or self.donor
         return f"{self.role}:{scope}" if scope else str(self.role)
+
+    @property
+    def party(self) -> str | None:
+        """The party whose sources of assistance the principal answers for: a donor's own, the
+        state of a national focal point; None for the others (the secretariat answers for the
+        sources that name no party)."""
+        if self.role is Role.DONOR:
+            return self.donor
+        if self.role is Role.NATIONAL and self.state:
+            return party_of_state(self.state)
+        return None
 
     def oversees(self, state: str, centre: str | None) -> bool:
         """Sees, by office, what concerns `state` (whose regional centre is `centre`): the

@@ -117,3 +117,20 @@ class ServiceSettings(CommonSettings):
         return self.admin_database_url.set(
             username=self.database_role, password=self.database_password.get_secret_value()
         )
+
+
+class BulkSettings(ServiceSettings):
+    """The limits of a service that takes bulk uploads (`shared.bulk`)."""
+
+    bulk_max_rows: int = Field(
+        10_000, ge=1, le=100_000, description="The most rows one bulk upload may carry."
+    )
+    bulk_max_bytes: int = Field(
+        10 * 1024 * 1024,
+        ge=1024,
+        description="The largest file one bulk upload may carry, in bytes; at most the body "
+        "limit of the service (<SERVICE>_MAX_BODY_BYTES).",
+    )
+    bulk_max_errors: int = Field(
+        1000, ge=1, description="The most problems a refused bulk upload lists (it counts all)."
+    )

@@ -131,3 +131,33 @@ def act_body(
     }
     body.update(changes)
     return body
+
+
+def source_row(**changes: str | None) -> dict[str, str]:
+    """`source_body()` as a row of the sources' template: Norway's mine action fund with one
+    window of money (a change of None leaves the column out)."""
+    window = window_body()
+    values: dict[str, str | None] = {
+        "kind": "donor-state",
+        "name": "Norway: mine action",
+        "description": "Clearance and victim assistance under the CCM and the APMBC.",
+        "donor": "norway",
+        "home_country": "NOR",
+        "assistance_types": "financial; technical",
+        "eligibility_rule": "developing",
+        "supports_1_convention": "CCM",
+        "supports_1_areas": "survey-and-clearance; victim-assistance",
+        "supports_2_convention": "APMBC",
+        "windows_1_opens": window["opens"],
+        "windows_1_closes": window["closes"],
+        "windows_1_currency": "USD",
+        "windows_1_capacity": "1000000.00",
+        "min_grant": "10000.00",
+        "max_grant": "500000.00",
+        "requirements_proposal_languages": "en; fr",
+        "requirements_documents": "Article 7 report",
+        "contact_name": "Mine action desk",
+        "contact_email": "mine.action@example.org",
+    }
+    values.update(changes)
+    return {name: value for name, value in values.items() if value is not None}

@@ -35,7 +35,7 @@ from typing import Any
 
 import httpx
 
-from shared.geography import slug
+from shared.geography import party_of_state, slug
 from shared.principal import Principal
 
 MINE_ACTION_WINDOW = {"opens": "2025-01-01", "closes": "2029-12-31", "currency": "USD"}
@@ -134,7 +134,7 @@ def donor_state_source(state: DonorState) -> dict[str, Any]:
         "name": f"{state.name}: mine action",
         "description": f"Support {state.name} reports to affected States Parties (Oslo Action"
         " Plan, 2020 indicators).",
-        "donor": slug(state.name),
+        "donor": party_of_state(state.iso3),
         "home_country": state.iso3,
         "supports": [{"convention": "APMBC", "areas": areas}, *(CCM_SUPPORT if state.ccm else [])],
         "assistance_types": kinds,

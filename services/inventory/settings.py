@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import Port, ServiceSettings
+from shared.settings import BulkSettings, Port
 
 
-class InventorySettings(ServiceSettings):
+class InventorySettings(BulkSettings):
     model_config = SettingsConfigDict(env_prefix="INVENTORY_")
     service_name: str = "inventory"
     port: Port = 8102

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.factories import bulk_file, need_body, request_body
-from tests.inventory_factories import act_body, source_body, window_body
+from tests.inventory_factories import act_body, source_body, source_row, window_body
+from tests.sheets import csv_file
 
 HIDDEN = "hidden"
 SEES = "sees"
@@ -94,13 +95,26 @@ REQUESTS = {
     "GET /v1/reports/deadlines": owners_only(query={"within_days": 3650}),
 }
 
-# Norway's source with a pledge on its window, and a reservation answering a match of it.
+# Norway's source with a pledge on its window, a reservation answering a match of it, another
+# uploaded in a file, and Lao PDR's own offer of expertise, registered by its focal point.
 _ACT = act_body("{window_id}", "100.00")
+LAO_OFFER = source_body(
+    name="Lao PDR: survey expertise", donor="lao-people-s-democratic-republic", home_country="LAO"
+)
 INVENTORY = {
     "GET /healthz": PUBLIC,
     "GET /readyz": PUBLIC,
     "GET /v1/whoami": PUBLIC,
-    "POST /v1/sources": refused(403, body=source_body()),
+    "POST /v1/sources": refused(403, body=LAO_OFFER),
+    "GET /v1/sources/template": PUBLIC,
+    "POST /v1/sources/bulk": refused(
+        403,
+        content=csv_file(
+            [source_row(**{k: LAO_OFFER[k] for k in ("name", "donor", "home_country")})]
+        ),
+        headers={"Content-Type": "text/csv", "Idempotency-Key": "outsider's upload"},
+    ),
+    "GET /v1/sources/bulk/{key}": Entry(HIDDEN, HIDDEN, HIDDEN, HIDDEN),  # the uploader's key
     "GET /v1/sources": PUBLIC,
     "GET /v1/sources/{source_id}": PUBLIC,
     "PUT /v1/sources/{source_id}": refused(
@@ -110,8 +124,8 @@ INVENTORY = {
     ),
     "GET /v1/sources/{source_id}/history": PUBLIC,
     "POST /v1/sources/{source_id}/pause": refused(403),
-    "POST /v1/sources/{source_id}/resume": refused(403),
-    "POST /v1/sources/{source_id}/close": refused(403),
+    "POST /v1/sources/{source_id}/resume": refused(403, on="state_offer"),
+    "POST /v1/sources/{source_id}/close": refused(403, on="state_offer"),
     "POST /v1/sources/{source_id}/pledges": refused(403, body=_ACT),
     "POST /v1/sources/{source_id}/commitments": refused(403, body=_ACT),
     "POST /v1/sources/{source_id}/disbursements": refused(403, body=_ACT),

@@ -27,12 +27,13 @@ from shared.principal import Principal
 from shared.topics import Stream
 from tests.database import fetch, snapshot
 from tests.factories import bulk_file, request_body, request_event
-from tests.integration.authorization_matrix import HIDDEN, KINDS, MATRIX, SEES, Entry
+from tests.integration.authorization_matrix import HIDDEN, KINDS, LAO_OFFER, MATRIX, SEES, Entry
 from tests.integration.matching.conftest import seed
 from tests.integration.notifications.conftest import deliver, notifications
-from tests.inventory_factories import acceptance, act_body, registered, source_body
+from tests.inventory_factories import acceptance, act_body, registered, source_body, source_row
 from tests.matching_factories import request_details, source, window
 from tests.service_api import Api, in_process_api
+from tests.sheets import csv_file
 from tests.system import Environment
 
 LAO = Principal.national("LAO")
@@ -90,8 +91,17 @@ async def _own_requests(api: Api) -> Owned:
 
 
 async def _own_sources(api: Api) -> Owned:
-    """Norway's source, a pledge on its window, and a reservation answering a match of it."""
+    """Norway's source, a pledge on its window, a reservation answering a match of it, another
+    it uploaded in a file, and Lao PDR's own offer (paused, so that resuming it is a change)."""
     source_ = await _post(api, NORWAY, "/v1/sources", source_body())
+    offer = await _post(api, LAO, "/v1/sources", LAO_OFFER)
+    await _post(api, LAO, f"/v1/sources/{offer['id']}/pause")
+    uploaded = await api.client.post(
+        "/v1/sources/bulk",
+        content=csv_file([source_row(name="Norway: uploaded")]),
+        headers={**api.headers_for(NORWAY), "Content-Type": "text/csv", "Idempotency-Key": "N's"},
+    )
+    assert uploaded.status_code == 201, uploaded.text
     window_id = source_["windows"][0]["id"]
     path = f"/v1/sources/{source_['id']}/pledges"
     entry = await _post(api, NORWAY, path, act_body(window_id, "1000.00"))
@@ -109,6 +119,9 @@ async def _own_sources(api: Api) -> Owned:
         entry_id=entry["id"],
         request_id=accepted.request_id,
         reservation_id=reservation["id"],
+        state_offer=offer["id"],
+        key="N's",
+        uploaded=uploaded.json()["created"][0]["id"],
     )
     return owned
 

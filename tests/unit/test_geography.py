@@ -3,7 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.geography import countries, load_network, m49_network
+from shared.geography import countries, load_network, m49_network, party_of_state
+from shared.principal import Principal
 
 
 def test_countries_come_from_the_shipped_taxonomy() -> None:
@@ -58,3 +59,15 @@ def test_a_bad_file_is_refused(
 
     with pytest.raises(ValueError, match=error):
         load_network(path)
+
+
+def test_a_state_is_the_party_its_name_says() -> None:
+    """The id a state's own sources name as their donor, and its focal point answers for."""
+    assert party_of_state("NOR") == "norway"
+    assert party_of_state("NLD") == "netherlands"  # "Netherlands (Kingdom of the)"
+    assert party_of_state("CIV") == "cote-d-ivoire"
+    assert party_of_state("LAO") == "lao-people-s-democratic-republic"
+    assert party_of_state("XXX") is None
+    assert Principal.national("KHM").party == "cambodia"
+    assert Principal.for_donor("undp").party == "undp"
+    assert Principal.secretariat().party is None

@@ -6,6 +6,7 @@ it commits; save a source once per unit of work, as every use case does."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from decimal import Decimal
 from uuid import UUID
 
@@ -66,6 +67,10 @@ class SourceRepository:
         self.session.add(_to_row(source))
         await self.session.flush()  # the source first: its windows and versions refer to it
         await self.save(source)
+
+    async def add_all(self, sources: Sequence[Source]) -> None:
+        for source in sources:
+            await self.add(source)
 
     async def save(self, source: Source) -> None:
         """Store what the source's new domain events say happened."""

@@ -35,6 +35,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field, SQLModel
 
 from services.inventory.domain.ledger import ZERO
+from shared.bulk import bulk_uploads_table
 from shared.db import schema_registry
 from shared.tables import KernelTables
 
@@ -222,5 +223,8 @@ class VersionRow(Table, table=True):
     at: datetime = _moment()
     document: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
 
+
+UPLOADS = bulk_uploads_table(metadata)
+"""How far each bulk upload of a file of sources has got (`shared.bulk`)."""
 
 TABLES = KernelTables.on(metadata)

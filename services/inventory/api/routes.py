@@ -24,10 +24,13 @@ from services.inventory.domain.model import Source
 from services.inventory.domain.policy import donor_for_new_source
 from shared.auth import PrincipalDep
 from shared.deps import Answer, CallDep, IfMatch, UnitOfWorkDep
+from shared.errors import Invalid
 from shared.geography import RegionalNetwork
-from shared.http import PROBLEMS, Problem
+from shared.http import PROBLEMS
 from shared.languages import NamesDep
+from shared.principal import Principal
 from shared.reports import CSV_PAGE, Format, csv_page
+from shared.unit_of_work import UnitOfWork
 from shared.versioning import etag
 
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
@@ -44,13 +47,19 @@ def _check_centres(body: SourceIn, network: RegionalNetwork) -> None:
     ):
         unknown = sorted(set(centres) - set(network.centres))
         if unknown:
-            raise Problem(
-                422,
-                "Invalid request",
+            raise Invalid(
                 f"unknown regional centres {unknown}; known: {', '.join(network.ids)}",
-                kind="validation",
-                field=f"body.{field}",
+                rule="unknown-centre",
+                field=field,
             )
+
+
+async def new_source(body: SourceIn, uow: UnitOfWork, principal: Principal) -> Source:
+    """The source a caller's body registers, by every rule of registration; not stored yet.
+    A single `POST` and every row of a bulk upload go through it."""
+    _check_centres(body, uow.network)
+    profile = body.profile(donor_for_new_source(principal, body.donor))
+    return await commands.new_source(uow, principal, profile, body.window_terms(), now())
 
 
 def _answer(source: Source, **headers: str) -> Answer:
@@ -72,11 +81,8 @@ def _with_etag(source: Source) -> JSONResponse:
 )
 async def create_source(body: SourceIn, call: CallDep) -> Any:
     async def register() -> Answer:
-        _check_centres(body, call.uow.network)
-        profile = body.profile(donor_for_new_source(call.principal, body.donor))
-        source = await commands.register_source(
-            call.uow, call.principal, profile, body.window_terms(), now()
-        )
+        source = await new_source(body, call.uow, call.principal)
+        await commands.store_sources(call.uow, [source])
         return _answer(source, Location=f"/v1/sources/{source.id}")
 
     return await call.once(201, register)

@@ -25,7 +25,7 @@ from services.inventory.domain.ledger import (
     ReservationStatus,
 )
 from services.inventory.domain.model import Profile, Source, UnknownSourceAnswer, WindowTerms
-from services.inventory.domain.policy import donor_on_update, may_manage
+from services.inventory.domain.policy import donor_on_update, may_manage, refusal
 from shared.auth import parties_with_keys
 from shared.errors import Forbidden, Invalid, NotFound
 from shared.events.inventory import ReservationFailure
@@ -53,7 +53,8 @@ async def source_or_404(
 def authorise(principal: Principal, *profiles: Profile) -> None:
     """The caller must manage the source as it is and as it would become."""
     if not all(may_manage(principal, profile) for profile in profiles):
-        raise Forbidden(f"{principal.label} may not manage this source.")
+        message, rule = refusal(principal)
+        raise Forbidden(message, rule=rule)
 
 
 async def require_answering_party(uow: UnitOfWork, principal: Principal, profile: Profile) -> None:
@@ -71,18 +72,22 @@ async def require_answering_party(uow: UnitOfWork, principal: Principal, profile
         )
 
 
-async def register_source(
+async def new_source(
     uow: UnitOfWork,
     principal: Principal,
     profile: Profile,
     windows: Sequence[WindowTerms],
     now: datetime,
 ) -> Source:
+    """A source the caller registers, by every rule of registration; not stored yet."""
     authorise(principal, profile)
     await require_answering_party(uow, principal, profile)
-    source = Source.register(profile, windows, principal.label, now)
-    await SourceRepository(uow).add(source)
-    return source
+    return Source.register(profile, windows, principal.label, now)
+
+
+async def store_sources(uow: UnitOfWork, sources: Sequence[Source]) -> None:
+    """Store newly registered sources; the unit of work tells their registration."""
+    await SourceRepository(uow).add_all(sources)
 
 
 async def update_source(

@@ -8,7 +8,11 @@
 - A regional centre brokers the sources focused on its own region: it creates and manages the
   sources that no donor manages and whose regional focus is its region alone. A source that also
   focuses on other regions, or that a donor keeps, is not the centre's to change.
-- National focal points and operators change nothing here.
+- A national focal point registers and manages its own state's offers of assistance (expertise,
+  training, equipment, South-South exchange, funds): the sources of kind `donor-state` whose
+  donor is its state's party (`Principal.party`), and it answers their proposals. Another party's
+  source, or one of another kind, is not its to change.
+- Operators change nothing here.
 
 Managing a source means editing, pausing, resuming and closing it, recording pledges,
 commitments, disbursements and corrections on it, and converting its reservations into
@@ -18,7 +22,11 @@ commitments. No source is hidden, so a caller who may not manage one gets 403, n
 from __future__ import annotations
 
 from services.inventory.domain.model import Profile
+from shared.events.inventory import SourceKind
 from shared.principal import Principal, Role
+
+STATE_OFFER = SourceKind.DONOR_STATE
+"""The kind of the sources a national focal point keeps: its own state's offers."""
 
 
 def may_manage(principal: Principal, profile: Profile) -> bool:
@@ -30,13 +38,36 @@ def may_manage(principal: Principal, profile: Profile) -> bool:
             return profile.donor is not None and profile.donor == principal.donor
         case Role.REGIONAL:
             return profile.donor is None and profile.regional_focus == (principal.centre,)
+        case Role.NATIONAL:
+            return is_own_state_offer(principal, profile)
     return False
 
 
+def is_own_state_offer(principal: Principal, profile: Profile) -> bool:
+    """A source of the principal's own state: of kind `donor-state`, naming its party."""
+    return (
+        profile.kind is STATE_OFFER
+        and profile.donor is not None
+        and profile.donor == principal.party
+    )
+
+
+def refusal(principal: Principal) -> tuple[str, str | None]:
+    """Why a principal may not manage a source: the message, and the rule when there is one."""
+    if principal.role is Role.NATIONAL:
+        return (
+            f"{principal.label} manages only its own state's offers: sources of kind "
+            f"{STATE_OFFER} whose donor is {principal.party}.",
+            "own-state-offers",
+        )
+    return f"{principal.label} may not manage this source.", None
+
+
 def donor_for_new_source(principal: Principal, stated: str | None) -> str | None:
-    """The donor of a source a principal registers: a donor's own id unless it names one."""
-    if principal.role is Role.DONOR and stated is None:
-        return principal.donor
+    """The donor of a source a principal registers: a donor's own party, or a national focal
+    point's state, unless it names one."""
+    if principal.role in (Role.DONOR, Role.NATIONAL) and stated is None:
+        return principal.party
     return stated
 
 

@@ -4,13 +4,13 @@ their events when it commits."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, false, func, or_, select, true
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, update
@@ -185,12 +185,23 @@ class MatchRepository:
         return frozenset((r, w) for r, w in (await self.session.execute(query)).all())
 
     async def listed(
-        self, *, status: MatchStatus | None = None, limit: int = 200, **where: Any
+        self,
+        *,
+        status: MatchStatus | None = None,
+        limit: int = 200,
+        any_of: Sequence[Mapping[str, Any]] = ({},),
+        **where: Any,
     ) -> list[Match]:
-        """Newest first, narrowed by column values (request_id, source_id, state, donor...)."""
+        """Newest first, narrowed by column values (request_id, source_id, state, donor...),
+        and to the rows matching any one of the `any_of` sets of column values (none: no row)."""
         query = select(MatchRow).order_by(col(MatchRow.created_at).desc()).limit(limit)
         for name, value in where.items():
             query = query.where(getattr(MatchRow, name) == value)
+        alternatives = [
+            and_(true(), *(getattr(MatchRow, name) == value for name, value in values.items()))
+            for values in any_of
+        ]
+        query = query.where(or_(false(), *alternatives))
         if status is not None:
             query = query.where(col(MatchRow.status) == status.value)
         return [self._loaded(row) for row in await self.session.scalars(query)]

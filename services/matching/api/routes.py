@@ -3,7 +3,7 @@ re-allocation and the unmatched requests. Parse, call a use case, answer."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -67,10 +67,13 @@ class Listing:
     status: MatchStatus | None
     limit: int
 
-    async def proposals(self, **where: Any) -> list[ProposalOut]:
-        """Proposals narrowed by column values, of those the caller may see."""
+    async def proposals(
+        self, any_of: Sequence[Mapping[str, Any]] = ({},), **where: Any
+    ) -> list[ProposalOut]:
+        """Proposals narrowed by column values (and by any one of the `any_of` sets of them),
+        of those the caller may see."""
         matches = await MatchRepository(self.uow).listed(
-            status=self.status, limit=self.limit, **where
+            status=self.status, limit=self.limit, any_of=any_of, **where
         )
         return [ProposalOut.of(m) for m in matches if policy.can_see(self.principal, m)]
 
@@ -93,10 +96,7 @@ def _proposals_list(path: str, summary: str) -> Callable[[DecoratedCallable], De
     "/proposals", "The caller's proposals: a donor's own, a state's, a region's, or all"
 )
 async def list_proposals(listing: ListingDep) -> Any:
-    where = policy.scope(listing.principal)
-    if where is None:
-        return []
-    return await listing.proposals(**where)
+    return await listing.proposals(any_of=policy.scope(listing.principal))
 
 
 @router.get("/proposals/{match_id}", response_model=ProposalOut, responses=PROBLEMS)

@@ -21,7 +21,7 @@ from services.matching.domain.model import OpenRequest
 from services.matching.domain.rules import grant_minimum, supported_areas
 from shared.eligibility import Eligibility, is_eligible
 from shared.events.inventory import SourceDetails, SourceStatus, WindowKind, WindowState
-from shared.geography import RegionalNetwork
+from shared.geography import RegionalNetwork, party_of_state
 from shared.taxonomy import taxonomy
 
 Array = np.ndarray[Any, Any]
@@ -106,6 +106,8 @@ class WindowTable:
         self._rule_of = np.array([position[r] for r in rules], dtype=np.int64)
         self._rule_model = {_rule_key(w.source.eligibility): w.source.eligibility for w in windows}
         self._eligible: dict[str, Array] = {}
+        self.donor = np.array([w.source.donor or "" for w in windows], dtype=object)
+        """Each window's source's donor party ("": none), so that no state funds itself."""
         self._focus: dict[str | None, Array] = {}
 
     def area_masks(self, convention: str, rows: Array) -> Array:
@@ -119,13 +121,15 @@ class WindowTable:
 
     def eligible(self, rows: Array, state: str) -> Array:
         """Recipient eligibility of `state` for each window's source: one check per distinct
-        rule and state, then a lookup."""
+        rule and state, then a lookup; and the source is not the state's own."""
         if state not in self._eligible:
             self._eligible[state] = np.array(
                 [is_eligible(self._rule_model[r], state, self.network) for r in self._rules],
                 dtype=bool,
             )
-        verdicts: Array = self._eligible[state][self._rule_of[rows]]
+        verdicts: Array = self._eligible[state][self._rule_of[rows]] & (
+            self.donor[rows] != (party_of_state(state) or "")
+        )
         return verdicts
 
     def focus(self, rows: Array, centre: str | None) -> Array:

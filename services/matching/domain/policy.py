@@ -6,6 +6,9 @@
   secretariat's. A source whose donor holds no key that is not revoked has nobody to answer, so
   it is never proposed (the inventory's report of sources without an answering party lists it).
 - A national focal point sees its own state's proposals; a regional centre its region's.
+- A state offering help answers for its own sources too: its focal point sees the proposals of
+  the sources naming its state's party (`Principal.party`) as their donor, and accepts or
+  declines them as a donor does.
 - The secretariat and operators see everything; the secretariat alone triggers re-allocation.
 - A request's coalition (who covers what) is visible to whoever may see its proposals, and to
   every donor, so donors can coordinate around one state's needs.
@@ -22,30 +25,37 @@ from shared.geography import RegionalNetwork
 from shared.principal import Principal, Role
 
 
+def answers_for(principal: Principal, match: Match) -> bool:
+    """The proposal's source names the principal's party (a donor's, or its state's)."""
+    return match.donor is not None and match.donor == principal.party
+
+
 def can_see(principal: Principal, match: Match) -> bool:
     if principal.role is Role.DONOR:
-        return match.donor is not None and principal.donor == match.donor
-    return principal.oversees(match.state, match.regional_centre)
+        return answers_for(principal, match)
+    return principal.oversees(match.state, match.regional_centre) or answers_for(principal, match)
 
 
-def scope(principal: Principal) -> dict[str, str] | None:
-    """The column values a principal's own list of proposals is narrowed to; {} for all."""
+def scope(principal: Principal) -> list[dict[str, str]]:
+    """The column values a principal's own list of proposals is narrowed to, as alternatives
+    (a proposal matching any of them is listed): [{}] for all, [] for none."""
     match principal.role:
         case Role.SECRETARIAT | Role.OPERATOR:
-            return {}
+            return [{}]
         case Role.NATIONAL:
-            return {"state": principal.state or ""}
+            own_sources = [{"donor": principal.party}] if principal.party else []
+            return [{"state": principal.state or ""}, *own_sources]
         case Role.REGIONAL:
-            return {"regional_centre": principal.centre or ""}
+            return [{"regional_centre": principal.centre or ""}]
         case Role.DONOR:
-            return {"donor": principal.donor or ""}
-    return None
+            return [{"donor": principal.donor or ""}]
+    return []
 
 
 def may_answer(principal: Principal, match: Match) -> bool:
     if match.donor is None:
         return principal.role is Role.SECRETARIAT
-    return principal.role is Role.DONOR and match.donor == principal.donor
+    return answers_for(principal, match)
 
 
 def answerable(source: SourceDetails, parties: set[str]) -> bool:

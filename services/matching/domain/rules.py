@@ -16,7 +16,7 @@ from uuid import UUID
 from shared.eligibility import is_eligible
 from shared.events.inventory import SourceDetails, SourceStatus, WindowKind, WindowState
 from shared.events.requests import RequestDetails
-from shared.geography import RegionalNetwork
+from shared.geography import RegionalNetwork, party_of_state
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,11 @@ def _assistance_type(p: Pair) -> RuleResult:
 
 
 def _recipient(p: Pair) -> RuleResult:
+    """The source admits the requesting state, and is not that state's own: a state does not
+    fund itself."""
+    if p.source.donor is not None and p.source.donor == party_of_state(p.request.state):
+        detail = f"a state does not fund itself: {p.source.name} is {p.request.state}'s own"
+        return RuleResult("recipient-eligible", False, detail)
     eligible = is_eligible(p.source.eligibility, p.request.state, p.network)
     rule = p.source.eligibility.rule
     detail = f"{p.request.state} under rule {rule}"

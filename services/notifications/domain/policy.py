@@ -1,6 +1,8 @@
 """Who sees which notifications and alerts, and whose webhooks a caller may manage. No I/O.
 
-- A national focal point sees its state's notifications.
+- A national focal point sees its state's notifications, and those of its state's own sources
+  of assistance (the audience of the donor its state is, `Principal.party`): the proposals it
+  answers for them.
 - A regional centre sees its own and those of the states it covers.
 - A donor sees its own.
 - The secretariat and operators see everything.
@@ -62,5 +64,7 @@ def scope_of(principal: Principal, network: RegionalNetwork) -> Scope:
             audiences = {audience_of(principal), *(national(s) for s in states)}
             return Scope(frozenset(audiences), frozenset(states))
         case Role.NATIONAL:
-            return Scope(frozenset({audience_of(principal)}), frozenset({principal.state or ""}))
+            as_donor = [donor(principal.party)] if principal.party else []
+            own = frozenset({audience_of(principal), *as_donor})
+            return Scope(own, frozenset({principal.state or ""}))
     return Scope(frozenset({audience_of(principal)}), frozenset())

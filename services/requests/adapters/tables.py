@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field, SQLModel
 
+from shared.bulk import bulk_uploads_table
 from shared.columns import MONEY, parent_id, serial_id
 from shared.db import schema_registry
 from shared.tables import KernelTables
@@ -89,21 +90,7 @@ class HistoryRow(Table, table=True):
     reason: str | None = Field(default=None, max_length=2000)
 
 
-class UploadRow(Table, table=True):
-    """How far a bulk upload has got, by the caller's key and Idempotency-Key: written in short
-    transactions of their own while the upload's one unit of work runs, so a caller can watch."""
-
-    __tablename__ = "bulk_uploads"
-
-    caller: str = Field(primary_key=True, max_length=32)
-    key: str = Field(primary_key=True, max_length=200)
-    status: str = Field(max_length=20)
-    rows_total: int | None = None
-    rows_validated: int = 0
-    rows_stored: int = 0
-    errors: int = 0
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+UPLOADS = bulk_uploads_table(metadata)
 
 
 TABLES = KernelTables.on(metadata)

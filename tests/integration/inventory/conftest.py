@@ -11,9 +11,21 @@ JAPAN = Principal.for_donor("japan")
 SOUTH_EAST_ASIA = Principal.regional("south-eastern-asia")
 BALKANS = Principal.regional("western-balkans")
 LAO = Principal.national("LAO")
+CAMBODIA = Principal.national("KHM")
+THAILAND = Principal.national("THA")
 SECRETARIAT = Principal.secretariat()
 OPERATOR = Principal.operator()
-EVERYONE = (NORWAY, JAPAN, SOUTH_EAST_ASIA, BALKANS, LAO, SECRETARIAT, OPERATOR)
+EVERYONE = (
+    NORWAY,
+    JAPAN,
+    SOUTH_EAST_ASIA,
+    BALKANS,
+    LAO,
+    CAMBODIA,
+    THAILAND,
+    SECRETARIAT,
+    OPERATOR,
+)
 
 
 api, live_api = api_fixtures(INVENTORY, EVERYONE)

@@ -108,6 +108,26 @@ async def test_a_proposal_asks_its_donor_and_informs_the_others(service: Api) ->
     assert await feed(service, SWEDEN) == []
 
 
+async def test_a_focal_point_is_asked_about_its_own_states_offer(service: Api) -> None:
+    """Cambodia's focal point answers for Cambodia's sources: it hears of their proposals, as a
+    donor does, beside its own state's notifications; other states do not."""
+    submitted = request_event(req.RequestSubmitted, "LAO")
+    request_id = submitted.request.request_id
+    proposal = MatchProposed(match=match(request_id, donor="cambodia"), score=0.7, explanation={})
+    await deliver(service, Stream.REQUESTS, envelope(submitted, str(request_id), REQUESTS_SOURCE))
+    await deliver(service, Stream.MATCHES, envelope(proposal, str(request_id), "/matching"))
+
+    cambodia = await feed(service, KHM, type="match.proposed")
+    asked = await feed(service, KHM, audience="donor:cambodia")
+    by_peru = await service.client.get(
+        "/v1/feed", params={"audience": "donor:cambodia"}, headers=service.headers_for(PER)
+    )
+
+    assert [(i["audience"], i["severity"]) for i in cambodia] == [("donor:cambodia", "warning")]
+    assert [i["type"] for i in asked] == ["match.proposed"]
+    assert by_peru.status_code == 403
+
+
 async def test_filters_combine_and_pages_follow_the_cursor(service: Api) -> None:
     events = [request_event(req.RequestSubmitted, "KHM", title=f"Request {n}") for n in range(5)]
     returned = request_event(

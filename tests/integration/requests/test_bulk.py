@@ -6,10 +6,9 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, timedelta
-from typing import Any
 
 import httpx
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from services.requests.api.sheets import CSV, XLSX
 from services.requests.service import SERVICE as REQUESTS
@@ -20,6 +19,7 @@ from tests.integration.requests.conftest import EVERYONE, KHM, LAO, SECRETARIAT
 from tests.integration.requests.flows import act
 from tests.kafka import read_events
 from tests.service_api import Api, over_http
+from tests.sheets import csv_file, xlsx_file
 from tests.system import Environment
 
 DEADLINE = (date.today() + timedelta(days=365)).isoformat()
@@ -49,28 +49,6 @@ def row(state: str = "LAO", **changes: str) -> dict[str, str]:
     }
     values.update(changes)
     return {k: v for k, v in values.items() if v is not None}
-
-
-def csv_file(rows: list[dict[str, str]], header: list[str] | None = None) -> bytes:
-    names = header or list(dict.fromkeys(name for r in rows for name in r))
-    out = io.StringIO()
-    writer = csv.DictWriter(out, names, extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue().encode()
-
-
-def xlsx_file(rows: list[dict[str, Any]], header: list[str] | None = None) -> bytes:
-    names = header or list(dict.fromkeys(name for r in rows for name in r))
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.append(names)
-    for r in rows:
-        sheet.append([r.get(name) for name in names])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
 
 
 async def upload(

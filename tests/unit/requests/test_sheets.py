@@ -9,7 +9,8 @@ import pytest
 from openpyxl import Workbook
 
 from services.requests.api import sheets
-from services.requests.app.bulk import DraftRow, RowError
+from services.requests.app.bulk import DraftRow
+from shared.sheets import RowError
 
 DEADLINE = (date.today() + timedelta(days=100)).isoformat()
 MINIMAL = {

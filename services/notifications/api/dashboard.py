@@ -55,6 +55,7 @@ STATIC = {
     "htmx.min.js": "htmx-2.0.11.min.js",
     "htmx-sse.min.js": "htmx-ext-sse-2.2.4.min.js",
     "dashboard.css": "dashboard.css",
+    "report.css": "report.css",
 }
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",

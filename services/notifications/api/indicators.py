@@ -6,17 +6,18 @@ states in the caller's language. Anyone with a key reads them: they are public t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from services.notifications.adapters.tables import StateReportRow
-from services.notifications.api.dashboard import SECURITY_HEADERS, templates
+from services.notifications.api.dashboard import SECURITY_HEADERS, OperatorDep, templates
 from services.notifications.app import reports
 from services.notifications.domain.indicators import (
     Fact,
@@ -38,31 +39,43 @@ HTML_PAGE: dict[int | str, dict[str, Any]] = {
 }
 
 router = APIRouter(tags=["indicators"], responses=RESPONSES)
+pages = APIRouter(prefix="/dashboard/reports", include_in_schema=False)
+"""The same pages for the dashboard's signed-in users, whose browsers send no API key."""
 
 ReportFormat = Annotated[
     Literal["json", "csv", "html"],
     Query(description="json, csv for spreadsheets, or html for a printable page"),
 ]
-Convention = Annotated[str, Query(max_length=40, description="e.g. APMBC, CCM, Stockholm")]
 
 
-def _year_start() -> date:
-    return date(datetime.now(UTC).year, 1, 1)
+@dataclass
+class ReportQuery:
+    """A report's period: from `from` to `to`, both counted; this calendar year by default."""
+
+    start: Annotated[
+        date | None, Query(alias="from", description="First day counted; default: 1 January")
+    ] = None
+    end: Annotated[
+        date | None, Query(alias="to", description="Last day counted; default: 31 December")
+    ] = None
+
+    def period(self) -> Period:
+        year = datetime.now(UTC).year
+        return Period(self.start or date(year, 1, 1), self.end or date(year, 12, 31))
 
 
-def _year_end() -> date:
-    return date(datetime.now(UTC).year, 12, 31)
+@dataclass
+class IndicatorQuery(ReportQuery):
+    convention: Annotated[str, Query(max_length=40, description="APMBC or CCM")] = "APMBC"
 
 
-From = Annotated[
-    date | None, Query(alias="from", description="First day counted; default: 1 January")
-]
-To = Annotated[date | None, Query(alias="to", description="Last day counted; default: 31 December")]
+@dataclass
+class PendingQuery(ReportQuery):
+    convention: Annotated[str, Query(max_length=40, description="e.g. Stockholm")] = "Stockholm"
 
 
-def _period(start: date | None, end: date | None) -> Period:
-    """The period asked for, this calendar year where a bound is not given."""
-    return Period(start or _year_start(), end or _year_end())
+IndicatorQueryDep = Annotated[IndicatorQuery, Depends()]
+PendingQueryDep = Annotated[PendingQuery, Depends()]
 
 
 class IndicatorLine(BaseModel):
@@ -181,14 +194,6 @@ def _page(request: Request, template: str, names: Names, **context: Any) -> HTML
     return response
 
 
-def indicators_page(
-    request: Request, lines: list[IndicatorLine], convention: str, period: Period, names: Names
-) -> HTMLResponse:
-    return _page(
-        request, "indicators.html", names, lines=lines, convention=convention, period=period
-    )
-
-
 @router.get(
     "/v1/reports/indicators",
     response_model=list[IndicatorLine],
@@ -200,42 +205,51 @@ async def indicator_report(
     uow: UnitOfWorkDep,
     _: PrincipalDep,
     names: NamesDep,
-    convention: Convention,
-    start: From = None,
-    end: To = None,
+    query: IndicatorQueryDep,
     format: ReportFormat = "json",
 ) -> Any:
     """Each indicator with its definition, where it is counted from, its count and its states
     (`docs/indicators.md`). The Mine Ban Convention and the Convention on Cluster Munitions."""
-    period = _period(start, end)
-    computed = await reports.indicator_report(uow, convention, period)
-    lines = [IndicatorLine.of(i, convention, period, names) for i in computed]
+    return await _indicators(request, uow, names, query, format)
+
+
+@pages.get("/indicators")
+async def indicators_for_the_dashboard(
+    request: Request, uow: UnitOfWorkDep, _: OperatorDep, names: NamesDep, query: IndicatorQueryDep
+) -> Any:
+    return await _indicators(request, uow, names, query, "html")
+
+
+async def _indicators(
+    request: Request, uow: UnitOfWork, names: Names, query: IndicatorQuery, format: str
+) -> Any:
+    period = query.period()
+    computed = await reports.indicator_report(uow, query.convention, period)
+    lines = [IndicatorLine.of(i, query.convention, period, names) for i in computed]
     if format == "html":
-        return indicators_page(request, lines, convention, period, names)
+        context = {"lines": lines, "convention": query.convention, "period": period}
+        return _page(request, "indicators.html", names, **context)
     return answer(lines, IndicatorLine, format, names)
 
 
 async def _pending(
-    uow: UnitOfWork, convention: str, period: Period, names: Names
-) -> tuple[list[PendingLine], list[NeedsLine]]:
-    pending, needs = await reports.pending_report(uow, convention, period)
-    network = uow.network
-    return (
-        [PendingLine.of(p, convention, network, names) for p in pending],
-        [NeedsLine.of(n, network, names) for n in needs],
-    )
-
-
-def pending_page(
     request: Request,
-    tables: tuple[list[PendingLine], list[NeedsLine]],
-    convention: str,
-    period: Period,
+    uow: UnitOfWork,
     names: Names,
-) -> HTMLResponse:
-    pending, needs = tables
-    context = {"pending": pending, "needs": needs, "convention": convention, "period": period}
-    return _page(request, "pending.html", names, **context)
+    query: PendingQuery,
+    format: str,
+    rows: type[PendingLine] | type[NeedsLine] = PendingLine,
+) -> Any:
+    """The pending requests (or their needs by region) as asked; as a page, both."""
+    period = query.period()
+    pending, needs = await reports.pending_report(uow, query.convention, period)
+    network = uow.network
+    lines = [PendingLine.of(p, query.convention, network, names) for p in pending]
+    sums = [NeedsLine.of(n, network, names) for n in needs]
+    if format == "html":
+        context = {"pending": lines, "needs": sums, "convention": query.convention}
+        return _page(request, "pending.html", names, period=period, **context)
+    return answer(lines if rows is PendingLine else sums, rows, format, names)
 
 
 @router.get(
@@ -249,18 +263,12 @@ async def pending_requests(
     uow: UnitOfWorkDep,
     _: PrincipalDep,
     names: NamesDep,
-    convention: Convention = "Stockholm",
-    start: From = None,
-    end: To = None,
+    query: PendingQueryDep,
     format: ReportFormat = "json",
 ) -> Any:
     """Requests submitted in the period and not yet funded, completed, withdrawn or expired,
     with what is committed to each; `format=html` prints them with the needs by region."""
-    period = _period(start, end)
-    tables = await _pending(uow, convention, period, names)
-    if format == "html":
-        return pending_page(request, tables, convention, period, names)
-    return answer(tables[0], PendingLine, format, names)
+    return await _pending(request, uow, names, query, format)
 
 
 @router.get(
@@ -274,17 +282,18 @@ async def needs_by_region(
     uow: UnitOfWorkDep,
     _: PrincipalDep,
     names: NamesDep,
-    convention: Convention = "Stockholm",
-    start: From = None,
-    end: To = None,
+    query: PendingQueryDep,
     format: ReportFormat = "json",
 ) -> Any:
     """Asked, committed and still outstanding, summed per regional centre and currency."""
-    period = _period(start, end)
-    tables = await _pending(uow, convention, period, names)
-    if format == "html":
-        return pending_page(request, tables, convention, period, names)
-    return answer(tables[1], NeedsLine, format, names)
+    return await _pending(request, uow, names, query, format, NeedsLine)
+
+
+@pages.get("/pending-requests")
+async def pending_for_the_dashboard(
+    request: Request, uow: UnitOfWorkDep, _: OperatorDep, names: NamesDep, query: PendingQueryDep
+) -> Any:
+    return await _pending(request, uow, names, query, "html")
 
 
 # --- the facts states report -----------------------------------------------------------------

@@ -37,6 +37,7 @@ from tests.matching_factories import source, window
 from tests.service_api import Api
 from tests.system import Environment
 
+FORM = "application/x-www-form-urlencoded"
 YEAR_2026 = {"from": "2026-01-01", "to": "2026-12-31"}
 
 # Seed 002's table of the Oslo Action Plan indicators for 2020, in ISO codes.
@@ -304,3 +305,30 @@ async def test_the_stockholm_pending_requests_and_needs_by_region(service: Api) 
     assert parsed(
         await _report(service, LAO, "/v1/reports/pending-requests", format="csv"), PendingLine
     )
+
+
+async def test_the_dashboard_links_the_printable_reports_for_its_signed_in_users(
+    service: Api,
+) -> None:
+    await _sources(service, *(demo_source(s) for s in DONOR_STATES if s.south_south))
+    key = service.headers_for(OPERATOR)["Authorization"].removeprefix("Bearer ")
+    before = await service.client.get("/dashboard/reports/indicators")
+
+    signed_in = await service.client.post(
+        "/dashboard/sign-in", content=f"key={key}", headers={"Content-Type": FORM}
+    )
+    dashboard = await service.client.get("/dashboard")
+    page = await service.client.get(
+        "/dashboard/reports/indicators", params={"convention": "APMBC", "lang": "es", **YEAR_2026}
+    )
+    pending = await service.client.get("/dashboard/reports/pending-requests")
+
+    assert before.status_code == 401
+    assert signed_in.status_code == 303
+    assert 'href="/dashboard/reports/indicators?convention=APMBC&amp;lang=en"' in dashboard.text
+    assert 'href="/dashboard/reports/pending-requests?convention=Stockholm' in dashboard.text
+    assert page.status_code == 200
+    assert page.headers["content-language"] == "es"
+    assert "Camboya" in page.text
+    assert pending.status_code == 200
+    assert "No pending requests in the period." in pending.text

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from services.notifications.adapters.tables import StateReportRow
 from services.notifications.api.dashboard import SECURITY_HEADERS, OperatorDep, templates
@@ -28,7 +28,7 @@ from services.notifications.domain.indicators import (
 )
 from shared.auth import PrincipalDep
 from shared.deps import Answer, Call, CallDep, UnitOfWorkDep
-from shared.geography import RegionalNetwork
+from shared.geography import RegionalNetwork, countries
 from shared.languages import Names, NamesDep
 from shared.reports import RESPONSES, Format, answer
 from shared.unit_of_work import UnitOfWork
@@ -305,6 +305,13 @@ class StateReportIn(BaseModel):
     fact: Fact
     reported_on: date = Field(description="When the state reported it (its Article 7 report…)")
     note: str = Field("", max_length=1000, description="Where it was reported, in a few words")
+
+    @field_validator("state")
+    @classmethod
+    def _known_state(cls, state: str) -> str:
+        if state not in countries():
+            raise ValueError(f"unknown state {state}")
+        return state
 
 
 class StateReportOut(BaseModel):

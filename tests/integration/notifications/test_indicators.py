@@ -239,11 +239,14 @@ async def test_nobody_reports_for_another_state_and_nothing_is_stored(
     operator = await _post(service, OPERATOR, _fact("LAO", "coordinating-support"), "k-3")
     unknown = await _post(service, LAO, _fact("LAO", "coordinating-support", convention="X"), "k-4")
     bad_fact = await _post(service, LAO, _fact("LAO", "feeling-good"), "k-5")
+    no_state = await _post(service, SECRETARIAT, _fact("XXX", "coordinating-support"), "k-6")
 
     assert other_state.status_code == centre.status_code == operator.status_code == 403
     assert "may not report for KHM" in other_state.json()["detail"]
-    assert unknown.status_code == bad_fact.status_code == 422
+    assert unknown.status_code == bad_fact.status_code == no_state.status_code == 422
     assert unknown.json()["field"] == "body.convention"
+    assert bad_fact.json()["detail"] == "Invalid: body.fact"
+    assert no_state.json()["detail"] == "Invalid: body.state"
     for table in ("state_reports", "idempotency_keys"):
         rows = await fetch(environment.database_url, f"SELECT count(*) FROM notifications.{table}")
         assert rows[0][0] == 0, table

@@ -32,7 +32,6 @@ def _source(row: SourceViewRow) -> SourceRecord:
         source_id=row.source_id,
         kind=row.kind,
         home_country=row.home_country,
-        status=row.status,
         supports=tuple((s["convention"], tuple(s.get("areas", ()))) for s in row.supports),
         assistance_types=tuple(row.assistance_types),
         windows=tuple(

@@ -100,7 +100,6 @@ class SourceRecord:
     source_id: UUID
     kind: str | None
     home_country: str | None
-    status: str | None
     supports: tuple[tuple[str, tuple[str, ...]], ...]  # (convention, areas; none: all areas)
     assistance_types: tuple[str, ...]
     windows: tuple[tuple[date, date], ...]  # (opens, closes)
@@ -292,7 +291,7 @@ def _sharing(records: Records, convention: str, period: Period, _: SupportAreas)
         and SHARING_TYPES & set(s.assistance_types)
         and "financial" not in s.assistance_types
     }
-    return {s for s in offering if s} | _reporting(
+    return {s for s in offering if s is not None} | _reporting(
         records, convention, period, Fact.SHARING_PRACTICES
     )
 

@@ -39,7 +39,7 @@ def source(
     windows: tuple[tuple[date, date], ...] = OPEN,
     source_id: UUID | None = None,
 ) -> SourceRecord:
-    return SourceRecord(source_id or uuid4(), kind, state, "active", supports, types, windows)
+    return SourceRecord(source_id or uuid4(), kind, state, supports, types, windows)
 
 
 def request(

@@ -13,11 +13,10 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, status
-from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field, field_validator
 
 from services.notifications.adapters.tables import StateReportRow
-from services.notifications.api.dashboard import SECURITY_HEADERS, OperatorDep, templates
+from services.notifications.api.dashboard import OperatorDep, html_page
 from services.notifications.app import reports
 from services.notifications.domain.indicators import (
     Fact,
@@ -188,12 +187,6 @@ class NeedsLine(BaseModel):
         )
 
 
-def _page(request: Request, template: str, names: Names, **context: Any) -> HTMLResponse:
-    response = templates.TemplateResponse(request, template, {**context, "names": names})
-    response.headers.update({**SECURITY_HEADERS, **names.headers()})
-    return response
-
-
 @router.get(
     "/v1/reports/indicators",
     response_model=list[IndicatorLine],
@@ -227,8 +220,14 @@ async def _indicators(
     computed = await reports.indicator_report(uow, query.convention, period)
     lines = [IndicatorLine.of(i, query.convention, period, names) for i in computed]
     if format == "html":
-        context = {"lines": lines, "convention": query.convention, "period": period}
-        return _page(request, "indicators.html", names, **context)
+        return html_page(
+            request,
+            "indicators.html",
+            names=names,
+            lines=lines,
+            convention=query.convention,
+            period=period,
+        )
     return answer(lines, IndicatorLine, format, names)
 
 
@@ -247,8 +246,15 @@ async def _pending(
     lines = [PendingLine.of(p, query.convention, network, names) for p in pending]
     sums = [NeedsLine.of(n, network, names) for n in needs]
     if format == "html":
-        context = {"pending": lines, "needs": sums, "convention": query.convention}
-        return _page(request, "pending.html", names, period=period, **context)
+        return html_page(
+            request,
+            "pending.html",
+            names=names,
+            pending=lines,
+            needs=sums,
+            convention=query.convention,
+            period=period,
+        )
     return answer(lines if rows is PendingLine else sums, rows, format, names)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from services.notifications.adapters import tables
-from services.notifications.api import dashboard, routes, subscriptions
+from services.notifications.api import dashboard, indicators, routes, subscriptions
 from services.notifications.app import handlers, workers
 from services.notifications.settings import NotificationsSettings
 from shared.runtime import ServiceDefinition
@@ -19,7 +19,13 @@ SERVICE = ServiceDefinition(
     metadata=tables.metadata,
     tables=tables.TABLES,
     migrations=Path(__file__).parent / "migrations",
-    routers=lambda: [routes.router, subscriptions.router, dashboard.router],
+    routers=lambda: [
+        routes.router,
+        subscriptions.router,
+        indicators.router,
+        indicators.pages,
+        dashboard.router,
+    ],
     events=None,
     subscriptions=handlers.SUBSCRIPTIONS,
     workers=workers.workers,

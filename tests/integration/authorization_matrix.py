@@ -187,6 +187,20 @@ NOTIFICATIONS = {
     "POST /v1/subscriptions/{subscription_id}/rotate-secret": refused(404),
     "POST /v1/subscriptions/{subscription_id}/replay": refused(404),
     "GET /v1/subscriptions/{subscription_id}/deliveries": Entry(HIDDEN, HIDDEN, HIDDEN, HIDDEN),
+    # Treaty indicators are public figures; a state's facts are recorded by it or the secretariat.
+    "GET /v1/reports/indicators": Entry(SEES, SEES, SEES, SEES, query={"convention": "APMBC"}),
+    "GET /v1/reports/pending-requests": PUBLIC,
+    "GET /v1/reports/needs-by-region": PUBLIC,
+    "POST /v1/state-reports": refused(
+        403,
+        body={
+            "state": "LAO",
+            "convention": "APMBC",
+            "fact": "dialogue-platform",
+            "reported_on": "2026-04-30",
+        },
+    ),
+    "GET /v1/state-reports": PUBLIC,
 }
 
 MATRIX: dict[str, dict[str, Entry]] = {

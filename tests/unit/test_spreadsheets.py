@@ -15,6 +15,12 @@ from pydantic import BaseModel
 
 from services.inventory.api.reports import CapacityRow, UnansweredSource
 from services.inventory.api.schemas import EntryLine, SourceLine
+from services.notifications.api.indicators import (
+    IndicatorLine,
+    NeedsLine,
+    PendingLine,
+    StateReportOut,
+)
 from services.notifications.api.schemas import NotificationLine
 from services.requests.api.reports import Count, DeadlineAtRisk, StatesForObligation
 from services.requests.api.schemas import RequestLine
@@ -30,6 +36,10 @@ KINDS: list[type[BaseModel]] = [
     SourceLine,
     EntryLine,
     NotificationLine,
+    IndicatorLine,
+    PendingLine,
+    NeedsLine,
+    StateReportOut,
 ]
 
 

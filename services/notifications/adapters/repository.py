@@ -31,6 +31,7 @@ from services.notifications.adapters.tables import (
     AlertRow,
     DeliveryRow,
     EventRow,
+    LedgerFactRow,
     NotificationRow,
     RequestViewRow,
     SourceViewRow,
@@ -48,6 +49,7 @@ from services.notifications.domain.model import (
 from services.notifications.domain.notices import RequestFacts
 from services.notifications.domain.policy import Scope
 from shared.events import Envelope
+from shared.events import inventory as inv
 from shared.events import matching as mat
 from shared.events import requests as req
 from shared.unit_of_work import UnitOfWork
@@ -287,18 +289,42 @@ class ViewRepository:
             )
         )
 
-    async def record_source(
-        self, source_id: UUID, version: int, name: str, donor: str | None
-    ) -> None:
+    async def record_source(self, source: inv.SourceDetails) -> None:
         t = SourceViewRow.__table__  # type: ignore[attr-defined]
-        statement = insert(t).values(source_id=source_id, version=version, name=name, donor=donor)
+        values: dict[str, Any] = {
+            "source_id": source.source_id,
+            "version": source.version,
+            "name": source.name,
+            "donor": source.donor,
+            "kind": source.kind.value,
+            "home_country": source.home_country,
+            "status": source.status.value,
+            "supports": [s.model_dump(mode="json") for s in source.supports],
+            "assistance_types": list(source.assistance_types),
+            "windows": [w.model_dump(mode="json") for w in source.windows],
+        }
+        statement = insert(t).values(values)
         await self.session.execute(
             statement.on_conflict_do_update(
                 index_elements=["source_id"],
-                set_={"version": version, "name": name, "donor": donor},
+                set_={k: statement.excluded[k] for k in values if k != "source_id"},
                 where=t.c.version < statement.excluded.version,
             )
         )
+
+    async def record_ledger_entry(self, entry: inv.LedgerEntryRecorded) -> None:
+        """Entries never change, so one seen again is left as it is."""
+        row = {
+            "entry_id": entry.entry_id,
+            "source_id": entry.source_id,
+            "request_id": entry.request_id,
+            "kind": entry.kind,
+            "amount": entry.amount,
+            "currency": entry.currency,
+            "unit": entry.unit,
+            "day": entry.date,
+        }
+        await self.session.execute(insert(LedgerFactRow).values(row).on_conflict_do_nothing())
 
     async def record_match(self, event: mat.MatchEvent) -> None:
         """A proposal starts standing when proposed and stops at its first answer or withdrawal

@@ -118,7 +118,8 @@ class StandingProposalRow(Table, table=True):
 
 
 class SourceViewRow(Table, table=True):
-    """Who answers for each source, from the source events: funds events name sources by id."""
+    """Each source as its newest event tells it: who answers for it (funds events name sources
+    by id), and what the indicator reports count (`domain.indicators.SourceRecord`)."""
 
     __tablename__ = "source_views"
 
@@ -126,6 +127,53 @@ class SourceViewRow(Table, table=True):
     version: int
     name: str = Field(max_length=300)
     donor: str | None = Field(default=None, max_length=100)
+    kind: str | None = Field(default=None, max_length=40)
+    home_country: str | None = Field(default=None, max_length=3, index=True)
+    status: str | None = Field(default=None, max_length=10)
+    supports: list[dict[str, Any]] = Field(
+        default_factory=list,
+        sa_column=Column(JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    )
+    assistance_types: list[str] = Field(
+        default_factory=list,
+        sa_column=Column(ARRAY(String(60)), nullable=False, server_default=text("'{}'")),
+    )
+    windows: list[dict[str, Any]] = Field(
+        default_factory=list,
+        sa_column=Column(JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    )
+
+
+class LedgerFactRow(Table, table=True):
+    """A ledger entry as the funds events tell it; entries never change, so each is kept once.
+    Whose it is comes from its source's view when it is read."""
+
+    __tablename__ = "ledger_facts"
+
+    entry_id: UUID = Field(primary_key=True)
+    source_id: UUID = Field(index=True)
+    request_id: UUID | None = Field(default=None, index=True)
+    kind: str = Field(max_length=20)
+    amount: Decimal = Field(sa_column=Column(MONEY, nullable=False))
+    currency: str | None = Field(default=None, max_length=3)
+    unit: str | None = Field(default=None, max_length=40)
+    day: date = Field(sa_column=Column(Date, nullable=False))
+
+
+class StateReportRow(Table, table=True):
+    """A fact a state reports of itself for a convention (`domain.indicators.Fact`), recorded by
+    its focal point or the secretariat: what the indicators need and no other record shows."""
+
+    __tablename__ = "state_reports"
+
+    id: UUID = Field(primary_key=True)
+    state: str = Field(max_length=3, index=True)
+    convention: str = Field(max_length=40)
+    fact: str = Field(max_length=60)
+    reported_on: date = Field(sa_column=Column(Date, nullable=False))
+    note: str = Field(default="", max_length=1000)
+    recorded_by: str = Field(max_length=100)
+    recorded_at: datetime = _timestamp()
 
 
 class AlertRow(Table, table=True):

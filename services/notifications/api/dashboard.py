@@ -55,6 +55,7 @@ STATIC = {
     "htmx.min.js": "htmx-2.0.11.min.js",
     "htmx-sse.min.js": "htmx-ext-sse-2.2.4.min.js",
     "dashboard.css": "dashboard.css",
+    "report.css": "report.css",
 }
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",
@@ -88,7 +89,7 @@ async def operator(request: Request) -> Principal:
 OperatorDep = Annotated[Principal, Depends(operator)]
 
 
-def _page(
+def html_page(
     request: Request,
     template: str,
     status: int = 200,
@@ -106,7 +107,7 @@ def _page(
 
 @router.get("/sign-in")
 async def sign_in_form(request: Request) -> HTMLResponse:
-    return _page(request, "sign_in.html", error=None)
+    return html_page(request, "sign_in.html", error=None)
 
 
 @router.post("/sign-in")
@@ -118,7 +119,7 @@ async def sign_in(request: Request) -> Response:
     principal = await authenticator.principal(key) if key else None
     if principal is None or principal.role not in SIGNED_IN_ROLES:
         error = "That key is not an operator's or the secretariat's key, or it was revoked."
-        return _page(request, "sign_in.html", status=401, error=error)
+        return html_page(request, "sign_in.html", status=401, error=error)
     response = RedirectResponse("/dashboard", status_code=303)
     response.set_cookie(
         COOKIE,
@@ -155,7 +156,7 @@ async def dashboard(
     newest = await repository.last_id()
     rows = await repository.newest(scope, where, 50, newest + 1)
     stream_query = urlencode({**_given(query), "lang": names.lang, "after": newest})
-    return _page(
+    return html_page(
         request,
         "dashboard.html",
         names=names,
@@ -194,7 +195,7 @@ async def panels(
     request: Request, uow: UnitOfWorkDep, resources: ResourcesDep, names: NamesDep, _: OperatorDep
 ) -> HTMLResponse:
     """The counts and the alerts, refreshed by the page whenever the feed moves."""
-    return _page(request, "panels.html", names=names, **await _panels(uow, resources))
+    return html_page(request, "panels.html", names=names, **await _panels(uow, resources))
 
 
 @router.get("/stream")
@@ -231,7 +232,7 @@ async def journey(
     facts = await ViewRepository(uow).request_facts(request_id)
     steps = await EventRepository(uow).journey(request_id)
     if facts is None:
-        return _page(
+        return html_page(
             request, "journey.html", status=404, names=names, facts=None, steps=[], notes=[]
         )
     notes = await FeedReader(uow.session).newest(
@@ -240,7 +241,7 @@ async def journey(
         200,
         None,
     )
-    return _page(
+    return html_page(
         request, "journey.html", names=names, facts=facts, steps=steps, notes=_by_event(notes)
     )
 

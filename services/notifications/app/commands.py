@@ -84,8 +84,9 @@ async def note_event(uow: UnitOfWork, envelope: Envelope[Any]) -> None:
     if isinstance(payload, mat.MatchEvent):
         await views.record_match(payload)
     if isinstance(payload, inv.SourceChanged):
-        s = payload.source
-        await views.record_source(s.source_id, s.version, s.name, s.donor)
+        await views.record_source(payload.source)
+    if isinstance(payload, inv.LedgerEntryRecorded):
+        await views.record_ledger_entry(payload)
     await EventRepository(uow).add(envelope, request_id_of(payload))
     notices = notices_for(payload, await _known(views, payload))
     await FeedRepository(uow).add(notices, envelope.id, envelope.time)

@@ -68,3 +68,11 @@ def scope_of(principal: Principal, network: RegionalNetwork) -> Scope:
             own = frozenset({audience_of(principal), *as_donor})
             return Scope(own, frozenset({principal.state or ""}))
     return Scope(frozenset({audience_of(principal)}), frozenset())
+
+
+def may_report_for(principal: Principal, state: str) -> bool:
+    """A state's own facts are recorded by its focal point, or by the secretariat on its word;
+    operators change nothing, and centres and donors speak for no state here."""
+    if principal.role is Role.SECRETARIAT:
+        return True
+    return principal.role is Role.NATIONAL and principal.state == state

@@ -1,4 +1,4 @@
-"""The demo webhooks: registered through the API, twice without duplicates."""
+"""The demo webhooks and state reports: recorded through the API, twice without duplicates."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from tests.service_api import Api
 from tests.system import Environment
 
 
-async def test_the_demo_subscriptions_load_once(service: Api, environment: Environment) -> None:
+async def test_the_demo_subscriptions_and_state_reports_load_once(
+    service: Api, environment: Environment
+) -> None:
     service.client.headers.update(service.headers_for(SECRETARIAT))
     first = await demo.load(service.client, {})
     second = await demo.load(service.client, {})
@@ -19,6 +21,11 @@ async def test_the_demo_subscriptions_load_once(service: Api, environment: Envir
         environment.database_url,
         "SELECT audience, status FROM notifications.subscriptions ORDER BY created_at",
     )
-    assert first == second == len(demo.SUBSCRIPTIONS) == 2
+    reports = await fetch(
+        environment.database_url, "SELECT count(*) FROM notifications.state_reports"
+    )
+    assert first == second == len(demo.SUBSCRIPTIONS) + len(demo.state_reports())
+    assert len(demo.SUBSCRIPTIONS) == 2
+    assert reports[0][0] == len(demo.state_reports()) == 57
     assert [tuple(row) for row in rows] == [("secretariat", "active")] * 2
     assert {s["url"] for s in listed.json()} == {body["url"] for _, body in demo.SUBSCRIPTIONS}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from services.inventory.adapters.events import InventoryEvents
 from services.inventory.adapters.tables import TABLES, metadata
-from services.inventory.api import ledger, reports, routes
+from services.inventory.api import iati, ledger, reports, routes
 from services.inventory.app.handlers import SUBSCRIPTIONS
 from services.inventory.settings import InventorySettings
 from shared.events import inventory as inventory_events
@@ -19,7 +19,7 @@ SERVICE = ServiceDefinition(
     metadata=metadata,
     tables=TABLES,
     migrations=Path(__file__).parent / "migrations",
-    routers=lambda: [routes.router, ledger.router, reports.router],
+    routers=lambda: [routes.router, ledger.router, reports.router, iati.router],
     events=InventoryEvents,
     publishes={
         Stream.SOURCES: (inventory_events.SourceChanged,),

@@ -155,6 +155,8 @@ def read(data: bytes) -> list[ReadTransaction]:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as error:
         raise NotIati(f"not XML: {error}", rule="not-xml") from None
+    if root.getroottree().docinfo.internalDTD is not None:
+        raise NotIati("an IATI file declares no document type nor entities", rule="doctype")
     version = root.get("version")
     if root.tag != "iati-activities" or version not in READABLE_VERSIONS:
         found = f"<{root.tag}> version {version!r}"

@@ -39,7 +39,7 @@ from services.inventory.domain.iati import (
 )
 from services.inventory.domain.ledger import Act, Balance, EntryKind, LedgerEntry
 from services.inventory.domain.model import Source
-from shared.errors import DomainError, Invalid
+from shared.errors import DomainError, Invalid, NotFound
 from shared.geography import countries
 from shared.principal import Principal, Role
 from shared.unit_of_work import UnitOfWork
@@ -71,9 +71,13 @@ async def export_activities(
         _activity(requests[request_id], found, providers, publisher)
         for request_id, found in by_request.items()
     ]
-    return iati_file.write(
-        [a for a in activities if a.transactions], publisher, now.replace(microsecond=0)
-    )
+    kept = [a for a in activities if a.transactions]
+    if not kept:
+        raise NotFound(
+            "No request known here has money in the ledger that matches: an IATI file needs "
+            "at least one activity."
+        )
+    return iati_file.write(kept, publisher, now.replace(microsecond=0))
 
 
 def _activity(

@@ -39,7 +39,8 @@ from services.inventory.domain.iati import (
 )
 from services.inventory.domain.ledger import Act, Balance, EntryKind, LedgerEntry
 from services.inventory.domain.model import Source
-from shared.errors import DomainError, Invalid, NotFound
+from services.inventory.domain.policy import may_record
+from shared.errors import DomainError, Forbidden, Invalid, NotFound
 from shared.geography import countries
 from shared.principal import Principal, Role
 from shared.unit_of_work import UnitOfWork
@@ -217,6 +218,8 @@ async def import_activities(
     dry_run: bool = False,
 ) -> list[Row]:
     """Record a donor's IATI file: a row for each transaction, in the file's order."""
+    if not may_record(principal):
+        raise Forbidden(f"{principal.label} records nothing in the ledger.")
     transactions = iati_file.read(data)
     ledger = LedgerRepository(uow.session)
     ids = [found for t in transactions if (found := _uuid(t.ref)) is not None]

@@ -33,6 +33,11 @@ def may_manage(principal: Principal, profile: Profile) -> bool:
     return False
 
 
+def may_record(principal: Principal) -> bool:
+    """May `principal` record acts in the ledger at all (on the sources it manages)?"""
+    return principal.role in (Role.SECRETARIAT, Role.DONOR, Role.REGIONAL)
+
+
 def donor_for_new_source(principal: Principal, stated: str | None) -> str | None:
     """The donor of a source a principal registers: a donor's own id unless it names one."""
     if principal.role is Role.DONOR and stated is None:

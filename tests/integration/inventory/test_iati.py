@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import date
+from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -12,24 +13,27 @@ import pytest
 from lxml import etree
 
 from deploy.local.stack import LocalStack
+from services.inventory import demo
 from services.inventory.adapters import iati as iati_file
 from services.inventory.app.handlers import request_changed
 from services.inventory.service import SERVICE as INVENTORY
-from services.inventory.settings import InventorySettings
+from services.requests import demo as requests_demo
 from shared.events.requests import RequestEvent, RequestFunded, RequestPublished
 from shared.principal import Principal
 from shared.topics import Stream
+from shared.values import Money
 from tests.database import fetch
 from tests.factories import envelope, request_event
 from tests.integration.inventory.conftest import EVERYONE, JAPAN, LAO, NORWAY, SECRETARIAT
 from tests.integration.inventory.flows import get, record, register
 from tests.integration.inventory.test_bad_input import state
+from tests.inventory_factories import IATI_PUBLISHER, donor_file
 from tests.kafka import send
 from tests.polling import eventually
 from tests.service_api import Api, in_process_api
 from tests.system import Environment, new_environment
 
-PREFIX = InventorySettings.model_fields["iati_reporting_org_ref"].default
+PREFIX = IATI_PUBLISHER
 TODAY = date.today()
 
 
@@ -218,40 +222,6 @@ async def test_an_import_is_idempotent_by_key_and_a_dry_run_stores_nothing(
     assert entries[0]["reference"] == f"{PREFIX}-{event.request.request_id}/c-1"
 
 
-def donor_file(
-    activity: str,
-    rows: list[tuple[str, ...]],
-    provider: str = f"{PREFIX}-norway",
-    receiver_activity: str | None = None,
-) -> bytes:
-    """A donor's own IATI file: one activity, transactions of (ref, type, value[, currency])."""
-    root = etree.Element("iati-activities", version="2.03")
-    element = etree.SubElement(root, "iati-activity", {"default-currency": "USD"})
-    etree.SubElement(element, "iati-identifier").text = activity
-    reporting = etree.SubElement(element, "reporting-org", ref=provider, type="10")
-    etree.SubElement(reporting, "narrative").text = "Norway"
-    for tag in ("title", "description"):
-        etree.SubElement(etree.SubElement(element, tag), "narrative").text = "Mine action"
-    etree.SubElement(element, "participating-org", ref=provider, role="1")
-    etree.SubElement(element, "activity-status", code="2")
-    etree.SubElement(element, "activity-date", {"type": "2", "iso-date": str(TODAY)})
-    for ref, code, value, *currency in rows:
-        transaction = etree.SubElement(element, "transaction", ref=ref)
-        etree.SubElement(transaction, "transaction-type", code=code)
-        etree.SubElement(transaction, "transaction-date", {"iso-date": str(TODAY)})
-        amount = etree.SubElement(transaction, "value", {"value-date": str(TODAY)})
-        amount.text = value
-        if currency:
-            amount.set("currency", currency[0])
-        org = etree.SubElement(transaction, "provider-org", ref=provider)
-        etree.SubElement(org, "narrative").text = "Norway: mine action"
-        if receiver_activity:
-            etree.SubElement(
-                transaction, "receiver-org", {"receiver-activity-id": receiver_activity}
-            )
-    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
-
-
 async def test_a_donors_own_activity_names_the_request_it_funds_by_receiver_activity(
     api: Api,
 ) -> None:
@@ -412,4 +382,48 @@ async def test_the_inventory_keeps_the_newest_version_of_each_request_from_its_e
         request_id,
         8,
         "funded",
+    )
+
+
+async def test_the_demo_ledger_exports_as_valid_iati(environment: Environment) -> None:
+    """The demo's sources, two of the requests demo's Lao PDR requests, and what Norway and Japan
+    commit and disburse for them: the export validates against the 2.03 schema."""
+    donors = tuple(Principal.for_donor(donor) for donor in demo.DONORS)
+    api = in_process_api(
+        INVENTORY, environment, (*EVERYONE, *donors), workers=False, regional_centres_file=None
+    )
+    lao = [body for _, body in requests_demo.requests(TODAY) if body["state"] == "LAO"][:2]
+    async for service in api:
+        service.client.headers.update(service.headers_for(SECRETARIAT))
+        await demo.load(service.client, {})
+        for body, donor in zip(lao, (NORWAY, JAPAN), strict=True):
+            event = await announce(service, demo_request(body))
+            found = await get(service, "/v1/sources", donor, donor=donor.donor, convention="CCM")
+            [source] = found["items"]  # the donor state's source for mine action
+            request_id = event.request.request_id
+            for kind, amount in (("commitments", "500000.00"), ("disbursements", "150000.00")):
+                await record(service, source, kind, amount, donor, request_id=request_id)
+        document = await export(service)
+
+    activities = document.findall("iati-activity")
+    assert [a.findtext("title/narrative") for a in activities] == [b["title"] for b in lao]
+    assert {a.find("recipient-country").get("code") for a in activities} == {"LA"}  # type: ignore[union-attr]
+    assert {s.get("code") for s in document.iter("sector")} == {"15250"}
+    assert [t[1:3] for t in transactions(document)] == [
+        ("2", "500000.00"),
+        ("3", "150000.00"),
+    ] * 2
+
+
+def demo_request(body: dict[str, Any]) -> RequestEvent:
+    """A demo request's body as the requests service announces it once funded."""
+    return request_event(
+        RequestFunded,
+        status="funded",
+        state=body["state"],
+        areas=tuple(body["areas"]),
+        title=body["title"],
+        description=body["description"],
+        amount=Money(Decimal(body["amount"]["value"]), body["amount"]["currency"]),
+        deadline=date.fromisoformat(body["deadline"]),
     )

@@ -1,7 +1,8 @@
 """HTTP routes for IATI 2.03: the ledger as an activity file, and a donor's file imported.
 
 The body of an import is the XML file itself (`curl --data-binary @activities.xml -H
-'Content-Type: application/xml'`), within the service's body limit (`MAX_BODY_BYTES`).
+'Content-Type: application/xml'`), within the service's body limit (`INVENTORY_MAX_BODY_BYTES`,
+else 413).
 """
 
 from __future__ import annotations

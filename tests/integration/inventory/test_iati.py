@@ -427,3 +427,17 @@ def demo_request(body: dict[str, Any]) -> RequestEvent:
         amount=Money(Decimal(body["amount"]["value"]), body["amount"]["currency"]),
         deadline=date.fromisoformat(body["deadline"]),
     )
+
+
+async def test_a_file_beyond_the_body_limit_is_refused_unread(environment: Environment) -> None:
+    data = donor_file(f"{PREFIX}-{uuid4()}", [(f"c-{n}", "2", "20000.00") for n in range(20)])
+    assert len(data) > 2048
+    api = in_process_api(INVENTORY, environment, EVERYONE, workers=False, max_body_bytes=2048)
+    async for service in api:
+        response = await service.client.post(
+            "/v1/iati/activities",
+            content=data,
+            headers={**service.headers_for(NORWAY), "Content-Type": "application/xml"},
+        )
+    assert response.status_code == 413
+    assert (await state(environment))["idempotency_keys"] == 0

@@ -46,6 +46,8 @@ class Country:
     currency: str | None
     names: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
     """The name in each UN language but English, where the taxonomy gives one."""
+    iso2: str | None = None
+    """ISO 3166-1 alpha-2 (IATI's recipient-country code)."""
 
     def name_in(self, lang: str) -> str:
         """The name in `lang` (ar, zh, en, fr, ru, es); English where the taxonomy has none."""
@@ -76,6 +78,7 @@ def countries() -> dict[str, Country]:
             income_group=row.get("World Bank Income Level"),
             currency=row.get("Currency"),
             names=_names(row),
+            iso2=row.get("ISO 3166-1 Alpha 2-Codes"),
         )
         for iso3, row in data.items()
         if row.get("Deprecated") != "Y"

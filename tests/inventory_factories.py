@@ -7,13 +7,18 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
+from lxml import etree
+
 from services.inventory.domain.ledger import Acceptance
 from services.inventory.domain.model import Profile, Requirements, Source, Support, WindowTerms
+from services.inventory.settings import InventorySettings
 from shared.eligibility import Eligibility, EligibilityRule
 from shared.events.inventory import SourceKind
 from shared.values import Contact
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+IATI_PUBLISHER: str = InventorySettings.model_fields["iati_reporting_org_ref"].default
+"""The identifier the inventory reports its IATI activities under, by default."""
 TODAY = NOW.date()
 
 
@@ -161,3 +166,37 @@ def source_row(**changes: str | None) -> dict[str, str]:
     }
     values.update(changes)
     return {name: value for name, value in values.items() if value is not None}
+
+
+def donor_file(
+    activity: str,
+    rows: list[tuple[str, ...]],
+    provider: str = f"{IATI_PUBLISHER}-norway",
+    receiver_activity: str | None = None,
+) -> bytes:
+    """A donor's own IATI file: one activity, transactions of (ref, type, value[, currency])."""
+    root = etree.Element("iati-activities", version="2.03")
+    element = etree.SubElement(root, "iati-activity", {"default-currency": "USD"})
+    etree.SubElement(element, "iati-identifier").text = activity
+    reporting = etree.SubElement(element, "reporting-org", ref=provider, type="10")
+    etree.SubElement(reporting, "narrative").text = "Norway"
+    for tag in ("title", "description"):
+        etree.SubElement(etree.SubElement(element, tag), "narrative").text = "Mine action"
+    etree.SubElement(element, "participating-org", ref=provider, role="1")
+    etree.SubElement(element, "activity-status", code="2")
+    etree.SubElement(element, "activity-date", {"type": "2", "iso-date": str(date.today())})
+    for ref, code, value, *currency in rows:
+        transaction = etree.SubElement(element, "transaction", ref=ref)
+        etree.SubElement(transaction, "transaction-type", code=code)
+        etree.SubElement(transaction, "transaction-date", {"iso-date": str(date.today())})
+        amount = etree.SubElement(transaction, "value", {"value-date": str(date.today())})
+        amount.text = value
+        if currency:
+            amount.set("currency", currency[0])
+        org = etree.SubElement(transaction, "provider-org", ref=provider)
+        etree.SubElement(org, "narrative").text = "Norway: mine action"
+        if receiver_activity:
+            etree.SubElement(
+                transaction, "receiver-org", {"receiver-activity-id": receiver_activity}
+            )
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from services.inventory.adapters.events import InventoryEvents
 from services.inventory.adapters.tables import TABLES, metadata
-from services.inventory.api import bulk, ledger, reports, routes
+from services.inventory.api import bulk, iati, ledger, reports, routes
 from services.inventory.app.handlers import SUBSCRIPTIONS
 from services.inventory.settings import InventorySettings
 from shared.events import inventory as inventory_events
@@ -19,7 +19,13 @@ SERVICE = ServiceDefinition(
     metadata=metadata,
     tables=TABLES,
     migrations=Path(__file__).parent / "migrations",
-    routers=lambda: [bulk.router, routes.router, ledger.router, reports.router],  # /template first
+    routers=lambda: [
+        bulk.router,
+        routes.router,
+        ledger.router,
+        reports.router,
+        iati.router,
+    ],  # /template first
     events=InventoryEvents,
     publishes={
         Stream.SOURCES: (inventory_events.SourceChanged,),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import BulkSettings, Port
@@ -11,3 +12,12 @@ class InventorySettings(BulkSettings):
     model_config = SettingsConfigDict(env_prefix="INVENTORY_")
     service_name: str = "inventory"
     port: Port = 8102
+    iati_reporting_org_ref: str = "XI-IATI-EXAMPLE-CLEARINGHOUSE"
+    """The organisation identifier the IATI export reports under (illustrative until the
+    secretariat registers its own): every activity identifier begins with it."""
+    iati_reporting_org_name: str = "Clearing-house secretariat"
+    iati_reporting_org_type: str = "40"
+    """IATI OrganisationType: 40 Multilateral, as a treaty secretariat is."""
+    iati_organisation_refs: dict[str, str] = Field(default_factory=dict)
+    """The IATI organisation identifier of each donor party that has one, e.g.
+    `{"norway": "XM-DAC-8"}`; the others get `<reporting ref>-<party>`."""

@@ -20,10 +20,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
 from tests.factories import bulk_file, need_body, request_body
-from tests.inventory_factories import act_body, source_body, source_row, window_body
+from tests.inventory_factories import (
+    IATI_PUBLISHER,
+    act_body,
+    donor_file,
+    source_body,
+    source_row,
+    window_body,
+)
 from tests.sheets import csv_file
+
+IATI_REQUEST = UUID("5f0c0e2e-8a63-4d4e-9a51-3c1d1f1e0a17")
+"""The request Norway pledged to, known to the inventory: an outsider's IATI file names it."""
 
 HIDDEN = "hidden"
 SEES = "sees"
@@ -148,6 +159,18 @@ INVENTORY = {
     "GET /v1/reservations": PUBLIC,
     "GET /v1/reports/capacity": PUBLIC,
     "GET /v1/reports/unanswered-sources": PUBLIC,
+    # Everyone reads the ledger; a donor's export holds its own sources' alone.
+    "GET /v1/iati/activities": Entry(SEES, SEES, HIDDEN, SEES),
+    "POST /v1/iati/activities": Entry(
+        403,
+        422,  # its transaction refused: Norway's source is not the centre's nor Sweden's
+        422,
+        403,
+        content=donor_file(
+            f"{IATI_PUBLISHER}-{IATI_REQUEST}", [("t-1", "12", "100.00")], receiver_activity=None
+        ),
+        headers={"Content-Type": "application/xml"},
+    ),
 }
 
 # Norway's proposal for a LAO request, and a LAO request nothing is proposed for.

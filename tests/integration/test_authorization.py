@@ -21,13 +21,22 @@ import pytest
 from deploy.local.__main__ import DEFINITIONS
 from services import SERVICES
 from services.inventory.app.commands import reserve
+from services.inventory.app.handlers import request_changed
 from shared.events import Envelope
-from shared.events.requests import Amount, RequestSubmitted
+from shared.events.requests import Amount, RequestFunded, RequestSubmitted
 from shared.principal import Principal
 from shared.topics import Stream
 from tests.database import fetch, snapshot
 from tests.factories import bulk_file, request_body, request_event
-from tests.integration.authorization_matrix import HIDDEN, KINDS, LAO_OFFER, MATRIX, SEES, Entry
+from tests.integration.authorization_matrix import (
+    HIDDEN,
+    IATI_REQUEST,
+    KINDS,
+    LAO_OFFER,
+    MATRIX,
+    SEES,
+    Entry,
+)
 from tests.integration.matching.conftest import seed
 from tests.integration.notifications.conftest import deliver, notifications
 from tests.inventory_factories import acceptance, act_body, registered, source_body, source_row
@@ -91,8 +100,12 @@ async def _own_requests(api: Api) -> Owned:
 
 
 async def _own_sources(api: Api) -> Owned:
-    """Norway's source, a pledge on its window, a reservation answering a match of it, another
-    it uploaded in a file, and Lao PDR's own offer (paused, so that resuming it is a change)."""
+    """Norway's source, a pledge on its window for a request the inventory knows, a reservation
+    answering a match of it, another it uploaded in a file, and Lao PDR's own offer (paused, so
+    that resuming it is a change)."""
+    funded = request_event(RequestFunded, status="funded", request_id=IATI_REQUEST)
+    async with api.resources.unit_of_work() as uow:
+        await request_changed(uow, Envelope(funded, str(IATI_REQUEST), "/tests/requests"))
     source_ = await _post(api, NORWAY, "/v1/sources", source_body())
     offer = await _post(api, LAO, "/v1/sources", LAO_OFFER)
     await _post(api, LAO, f"/v1/sources/{offer['id']}/pause")
@@ -104,7 +117,7 @@ async def _own_sources(api: Api) -> Owned:
     assert uploaded.status_code == 201, uploaded.text
     window_id = source_["windows"][0]["id"]
     path = f"/v1/sources/{source_['id']}/pledges"
-    entry = await _post(api, NORWAY, path, act_body(window_id, "1000.00"))
+    entry = await _post(api, NORWAY, path, act_body(window_id, "1000.00", IATI_REQUEST))
     ids = {"source_id": UUID(source_["id"]), "window_id": UUID(window_id)}
     accepted = acceptance(registered(), "500.00", **ids)  # of the source registered above
     async with api.resources.unit_of_work() as uow:

@@ -5,6 +5,7 @@ Writes go through `SourceRepository.save`, under the lock of the source they bel
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
@@ -14,7 +15,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.inventory.adapters.tables import BalanceRow, EntryRow, ReservationRow, WindowRow
+from services.inventory.adapters.tables import (
+    BalanceRow,
+    EntryRow,
+    ReservationRow,
+    SourceRow,
+    WindowRow,
+)
 from services.inventory.domain.ledger import (
     ZERO,
     Balance,
@@ -135,6 +142,32 @@ class LedgerRepository:
             )
             lines[(window, request)] = replace(line, reserved=amount)
         return sorted(lines.values(), key=lambda x: (str(x.window_id), str(x.request_id)))
+
+    async def money_entries(
+        self, request_ids: Iterable[UUID], donor: str | None = None
+    ) -> list[LedgerEntry]:
+        """The money entries for these requests, corrections included, oldest act first; only
+        those of the donor's sources when a donor is named."""
+        e = EntryRow
+        query = (
+            select(e)
+            .where(col(e.request_id).in_(list(request_ids)), col(e.currency).is_not(None))
+            .order_by(col(e.date), col(e.created_at))
+        )
+        if donor is not None:
+            mine = select(col(SourceRow.id)).where(col(SourceRow.donor) == donor)
+            query = query.where(col(e.source_id).in_(mine))
+        return [_entry(row) for row in (await self.session.scalars(query)).all()]
+
+    async def recorded(self, references: Collection[str], ids: Collection[UUID]) -> set[str]:
+        """Which of these references are recorded, and which of these entry ids exist (as
+        strings): an imported transaction, or one this ledger exported, is recorded once."""
+        e = EntryRow
+        found = await self.session.scalars(
+            select(col(e.reference)).where(col(e.reference).in_(list(references)))
+        )
+        here = await self.session.scalars(select(col(e.id)).where(col(e.id).in_(list(ids))))
+        return {str(r) for r in found.all()} | {str(i) for i in here.all()}
 
     async def reservation(self, reservation_id: UUID) -> Reservation | None:
         row = await self.session.get(ReservationRow, reservation_id)

@@ -207,6 +207,33 @@ class EntryRow(Table, table=True):
     reservation_id: UUID | None = Field(
         default=None, sa_column=Column(ForeignKey(f"{SCHEMA}.reservations.id"), unique=True)
     )
+    reference: str | None = Field(
+        default=None,
+        sa_column=Column(String(400), unique=True),
+        description="an imported transaction's identity (IATI: activity/transaction ref)",
+    )
+    created_at: datetime = _moment()
+
+
+class RequestRow(Table, table=True):
+    """The requests as their events describe them (newest version kept): what the IATI export
+    says about each, and which requests an import may name."""
+
+    __tablename__ = "requests"
+
+    request_id: UUID = Field(primary_key=True)
+    version: int
+    state: str = Field(max_length=3)
+    regional_centre: str | None = Field(default=None, max_length=63)
+    status: str = Field(max_length=30)
+    convention: str = Field(max_length=40, index=True)
+    areas: list[str] = _strings(130)
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    amount: Decimal | None = _money(nullable=True)
+    currency: str | None = Field(default=None, max_length=3)
+    in_kind: list[dict[str, Any]] = Field(sa_column=Column(JSONB, nullable=False))
+    deadline: date = Field(sa_column=Column(Date, nullable=False))
     created_at: datetime = _moment()
 
 

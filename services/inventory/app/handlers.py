@@ -4,15 +4,19 @@
   (`commands.reserve`: exactly one answer per match).
 - `request.withdrawn`, `request.expired`: a request that closed no longer needs what was held for
   it; its held reservations are released, and the windows get the amounts back.
+- every request event: the inventory's copy of the request (`adapters.request_projection`), which
+  the IATI export describes and an IATI import checks the requests it names against.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from services.inventory.adapters.request_projection import RequestProjection
 from services.inventory.app.commands import release_for, reserve
 from services.inventory.domain.ledger import Acceptance
 from shared.events import Envelope
+from shared.events import requests as request_events
 from shared.events.matching import MatchAccepted
 from shared.events.requests import RequestEvent, RequestExpired, RequestWithdrawn
 from shared.runtime import Subscription
@@ -42,6 +46,10 @@ async def request_closed(uow: UnitOfWork, envelope: Envelope[RequestEvent]) -> N
     await release_for(uow, request.request_id, actor, datetime.now(UTC))
 
 
+async def request_changed(uow: UnitOfWork, envelope: Envelope[RequestEvent]) -> None:
+    await RequestProjection(uow.session).record(envelope.payload.request)
+
+
 SUBSCRIPTIONS = [
     Subscription(
         name="reservations",
@@ -51,5 +59,10 @@ SUBSCRIPTIONS = [
             RequestExpired: request_closed,
         },
         topics=lambda topics: [topics.global_(Stream.MATCHES), topics.global_(Stream.REQUESTS)],
-    )
+    ),
+    Subscription(
+        name="requests",
+        handlers={event: request_changed for event in request_events.PAYLOADS},
+        topics=lambda topics: [topics.global_(Stream.REQUESTS)],
+    ),
 ]

@@ -43,6 +43,8 @@ class Act:
     """Money in the window's currency, or a quantity of its unit for help in kind."""
     date: date
     note: str | None = None
+    reference: str | None = None
+    """The act's identity in another system (an imported IATI transaction): recorded once."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class LedgerEntry:
     note: str | None = None
     corrects: UUID | None = None
     reservation_id: UUID | None = None
+    reference: str | None = None  # unique: an imported transaction is recorded once
     id: UUID = field(default_factory=uuid4)
 
 

@@ -279,6 +279,7 @@ class Source:
             now,
             unit=window.unit,
             note=act.note,
+            reference=act.reference,
         )
         self._enter(window, entry)
         return entry
@@ -330,6 +331,7 @@ class Source:
             note=correction.reason,
             corrects=entry.id,
             reservation_id=None,
+            reference=None,
         )
         self._enter(window, entry)
         return entry

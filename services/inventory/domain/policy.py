@@ -63,6 +63,11 @@ def refusal(principal: Principal) -> tuple[str, str | None]:
     return f"{principal.label} may not manage this source.", None
 
 
+def may_record(principal: Principal) -> bool:
+    """May `principal` record acts in the ledger at all (on the sources it manages)?"""
+    return principal.role in (Role.SECRETARIAT, Role.DONOR, Role.REGIONAL)
+
+
 def donor_for_new_source(principal: Principal, stated: str | None) -> str | None:
     """The donor of a source a principal registers: a donor's own party, or a national focal
     point's state, unless it names one."""

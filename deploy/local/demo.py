@@ -108,15 +108,21 @@ async def _known_everywhere(
 
 
 async def _load_services(urls: Mapping[str, str], keys: Mapping[Principal, str]) -> None:
+    """Each service's demo `load`, in order; then each one's `follow_up`, if it has one: what
+    follows from the others' data (the ledger from the matches accepted)."""
     headers = {"Authorization": f"Bearer {keys[Principal.secretariat()]}"}
     modules = set(_demo_modules())
-    for service, url in urls.items():
-        module_name = f"services.{service}.demo"
-        if module_name not in modules:
-            continue
-        async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as client:
-            count = await importlib.import_module(module_name).load(client, keys)
-        progress(f"demo data: {service}: {count} items loaded")
+    for step, done in (("load", "loaded"), ("follow_up", "followed up")):
+        for service, url in urls.items():
+            module_name = f"services.{service}.demo"
+            if module_name not in modules:
+                continue
+            run = getattr(importlib.import_module(module_name), step, None)
+            if run is None:
+                continue
+            async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as client:
+                count = await run(client, keys)
+            progress(f"demo data: {service}: {count} items {done}")
 
 
 async def states_by_obligation(requests_url: str, key: str) -> str:

@@ -29,8 +29,10 @@ limits, requirements and contact addresses.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -292,3 +294,57 @@ async def load(client: httpx.AsyncClient, keys: Mapping[Principal, str]) -> int:
         response.raise_for_status()
         loaded += 1
     return loaded
+
+
+FOLLOW_UP_SECONDS = 60.0
+COMMITTED_ON = "2026-09-15"
+DISBURSED_ON = "2026-10-01"
+
+
+async def follow_up(client: httpx.AsyncClient, keys: Mapping[Principal, str]) -> int:
+    """Once matching's demo has accepted its proposals: each money reservation held for them
+    becomes a commitment and a fifth of it is disbursed, so that the ledger and its IATI export
+    show a funded request's money. Reservations come from the accepted matches over Kafka: waits
+    for them up to `FOLLOW_UP_SECONDS`. Returns how many entries were recorded or found."""
+    reservations = await _reservations(client)
+    recorded = 0
+    for reservation in reservations:
+        if reservation["currency"] is None or reservation["status"] not in ("held", "converted"):
+            continue
+        await _once(
+            client,
+            f"/v1/reservations/{reservation['id']}/commitment",
+            {"date": COMMITTED_ON, "note": "Grant agreement signed"},
+            f"demo-commitment-{reservation['id']}",
+        )
+        first_instalment = Decimal(reservation["amount"]) / 5
+        await _once(
+            client,
+            f"/v1/sources/{reservation['source_id']}/disbursements",
+            {
+                "window_id": reservation["window_id"],
+                "request_id": reservation["request_id"],
+                "amount": {"value": str(first_instalment), "currency": reservation["currency"]},
+                "date": DISBURSED_ON,
+                "note": "First instalment",
+            },
+            f"demo-disbursement-{reservation['id']}",
+        )
+        recorded += 2
+    return recorded
+
+
+async def _reservations(client: httpx.AsyncClient) -> list[dict[str, Any]]:
+    deadline = asyncio.get_running_loop().time() + FOLLOW_UP_SECONDS
+    while True:
+        response = await client.get("/v1/reservations")
+        response.raise_for_status()
+        found: list[dict[str, Any]] = response.json()
+        if found or asyncio.get_running_loop().time() > deadline:
+            return found
+        await asyncio.sleep(1)
+
+
+async def _once(client: httpx.AsyncClient, path: str, body: dict[str, Any], key: str) -> None:
+    response = await client.post(path, json=body, headers={"Idempotency-Key": key})
+    response.raise_for_status()

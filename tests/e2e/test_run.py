@@ -24,10 +24,12 @@ from typing import Any
 
 import httpx
 import pytest
+from lxml import etree
 from playwright.sync_api import Page, expect, sync_playwright
 
 from deploy.local.chromium import chromium_executable
 from services import SERVICES
+from services.inventory.adapters import iati as iati_file
 from tests.system import OUTPUT, ROOT, Environment, free_port
 
 WELCOME = "Press Ctrl-C to stop everything."
@@ -65,6 +67,9 @@ def test_make_run_serves_the_demo_and_stops_cleanly(
             headers=secretariat,
         )
         story = wait_for_story(ports, secretariat, seconds=120)
+        iati = httpx.get(
+            f"http://127.0.0.1:{ports['inventory']}/v1/iati/activities", headers=secretariat
+        )
         shown = dashboard(
             ports["notifications"], keys["operator"], story, OUTPUT / request.node.name
         )
@@ -86,6 +91,10 @@ def test_make_run_serves_the_demo_and_stops_cleanly(
     assert ready == dict.fromkeys(SERVICES, 200)
     assert len(demo.json()["items"]) == DEMO_REQUESTS
     assert story.funded["state"] == "LAO"
+    exported = etree.fromstring(iati.content)
+    assert iati_file.schema().validate(exported), iati_file.schema().error_log
+    assert {code.get("code") for code in exported.iterfind(".//transaction-type")} == {"2", "3"}
+    assert story.funded["id"] in exported.findtext(".//iati-identifier", "")
     assert (story.in_kind["state"], story.in_kind["unit"], story.in_kind["currency"]) == (
         "LKA",
         "expert-days",

@@ -103,8 +103,8 @@ class Call:
         if (replay := await self.idempotency.replay()) is not None:
             return replay
         answer = await write()
-        self.idempotency.remember(status_code, answer.body)
         body = answer.body.model_dump(mode="json")
+        self.idempotency.remember(status_code, body)
         return JSONResponse(body, status_code, headers=dict(answer.headers))
 
 

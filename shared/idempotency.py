@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from sqlalchemy import (
     Column,
@@ -92,15 +91,15 @@ class Idempotency:
             earlier.body, status_code=earlier.status_code, headers={REPLAYED_HEADER: "true"}
         )
 
-    def remember(self, status_code: int, body: Any) -> Any:
-        """Store the answer with the claim (same transaction as the write); returns `body`."""
+    def remember(self, status_code: int, body: Any) -> None:
+        """Store the answer (its JSON form) with the claim, in the same transaction as the
+        write."""
         if self.key is not None:
             self.uow.write_last(
                 self.table.update()
                 .where(self.table.c.caller == self.caller, self.table.c.key == self.key)
-                .values(status_code=status_code, body=jsonable_encoder(body))
+                .values(status_code=status_code, body=body)
             )
-        return body
 
 
 async def fingerprint(request: Request) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
@@ -17,6 +17,8 @@ from pydantic import BaseModel
 from shared.auth import PrincipalDep
 from shared.http import Problem
 from shared.idempotency import HEADER, MAX_KEY_LENGTH, Idempotency, fingerprint
+from shared.portal.forms import FORM_KEY, REFUSED, FormDep, Refusal
+from shared.portal.session import PagePrincipalDep
 from shared.principal import Principal
 from shared.runtime import Resources, ServiceDefinition, get_app_resources
 from shared.unit_of_work import UnitOfWork
@@ -103,9 +105,19 @@ class Call:
         if (replay := await self.idempotency.replay()) is not None:
             return replay
         answer = await write()
+        body = self._remembered(status_code, answer)
+        return JSONResponse(body, status_code, headers=dict(answer.headers))
+
+    async def body_once(self, status_code: int, write: Callable[[], Awaitable[Answer]]) -> Any:
+        """What `once` answers, as the JSON body alone: a page's form shows it or follows it."""
+        if (earlier := await self.idempotency.earlier()) is not None:
+            return earlier[1]
+        return self._remembered(status_code, await write())
+
+    def _remembered(self, status_code: int, answer: Answer) -> Any:
         body = answer.body.model_dump(mode="json")
         self.idempotency.remember(status_code, body)
-        return JSONResponse(body, status_code, headers=dict(answer.headers))
+        return body
 
 
 async def call(uow: UnitOfWorkDep, principal: PrincipalDep, idempotency: IdempotencyDep) -> Call:
@@ -113,3 +125,28 @@ async def call(uow: UnitOfWorkDep, principal: PrincipalDep, idempotency: Idempot
 
 
 CallDep = Annotated[Call, Depends(call)]
+
+
+async def page_call(
+    request: Request, uow: UnitOfWorkDep, principal: PagePrincipalDep, form: FormDep
+) -> Call:
+    """A portal form's write as a route's `Call`: idempotent by the key the form carries."""
+    key = form.get(FORM_KEY)[:MAX_KEY_LENGTH] or None
+    definition: ServiceDefinition = request.app.state.definition
+    idempotency = Idempotency(
+        definition.tables.idempotency, uow, principal.key_id, key, await fingerprint(request)
+    )
+    return Call(uow, principal, idempotency)
+
+
+PageCallDep = Annotated[Call, Depends(page_call)]
+
+
+async def attempt(call: Call, write: Callable[[], Awaitable[Answer]]) -> Any | Refusal:
+    """A form's write: its answer (the first one, if the form was sent before), or why it was
+    refused; a refused write leaves nothing behind, not even its claim on the form's key."""
+    try:
+        return await call.body_once(200, write)
+    except REFUSED as error:
+        await call.uow.abandon()
+        return Refusal.of(error)

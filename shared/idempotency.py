@@ -61,6 +61,15 @@ class Idempotency:
 
     async def replay(self) -> JSONResponse | None:
         """The stored answer of an earlier call with this key, or None when this call is new."""
+        earlier = await self.earlier()
+        if earlier is None:
+            return None
+        status_code, body = earlier
+        return JSONResponse(body, status_code=status_code, headers={REPLAYED_HEADER: "true"})
+
+    async def earlier(self) -> tuple[int, Any] | None:
+        """The status and body an earlier call with this key answered, or None when this call
+        is new (and now holds the key)."""
         if self.key is None:
             return None
         t = self.table
@@ -87,9 +96,7 @@ class Idempotency:
                 kind="idempotency-key-reused",
                 field=f"header.{HEADER}",
             )
-        return JSONResponse(
-            earlier.body, status_code=earlier.status_code, headers={REPLAYED_HEADER: "true"}
-        )
+        return earlier.status_code, earlier.body
 
     def remember(self, status_code: int, body: Any) -> None:
         """Store the answer (its JSON form) with the claim, in the same transaction as the

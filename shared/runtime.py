@@ -41,6 +41,7 @@ from shared.http import (
     install_problem_handlers,
 )
 from shared.outbox import Outbox, OutboxRelay
+from shared.portal.routes import install_portal
 from shared.settings import ServiceSettings
 from shared.tables import KernelTables
 from shared.telemetry import MetricsMiddleware
@@ -334,6 +335,7 @@ def create_app(
     app.include_router(whoami_router)
     app.add_route("/metrics", _metrics, include_in_schema=False)
     app.add_route("/asyncapi.json", _asyncapi, include_in_schema=False)
+    install_portal(app)
     for router in definition.routers():
         app.include_router(router)
     app.state.definition = definition

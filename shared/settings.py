@@ -61,6 +61,14 @@ class CommonSettings(BaseSettings):
         validation_alias=_plain("regional_centres_file"),
         description="JSON list of regional centres; by default one per UN M49 sub-region.",
     )
+    portal_urls: dict[str, str] = Field(
+        {},
+        validation_alias=_plain("portal_urls"),
+        description=(
+            "The base URL of each service's pages, by service name, for the portal's links; "
+            "by default links stay on the host serving the page."
+        ),
+    )
     log_level: str = Field("INFO", validation_alias=_plain("log_level"))
     log_format: Literal["json", "text"] = Field("json", validation_alias=_plain("log_format"))
 

@@ -102,6 +102,13 @@ class UnitOfWork:
             await self.session.close()
             self._tracked, self._deferred = {}, []
 
+    async def abandon(self) -> None:
+        """Undo everything so far, events included, and go on in a new transaction: a page that
+        shows a refused write beside its form still reads, but keeps nothing of the write."""
+        await self.session.rollback()
+        self._tracked, self._deferred = {}, []
+        await self.session.begin()
+
     def track(self, aggregate: A) -> A:
         """Remember an aggregate loaded or added in this unit of work; returns it."""
         self._tracked.setdefault(id(aggregate), aggregate)

@@ -13,6 +13,7 @@ import pytest
 import uvicorn
 
 from shared.auth import issued_event, new_key, store_issued_key
+from shared.events.access import ApiKeyIssued
 from shared.principal import Principal
 from shared.runtime import Resources, ServiceDefinition, create_app, get_app_resources
 from tests.system import Environment, free_port
@@ -28,18 +29,37 @@ class Api:
     url: str
 
 
-async def _store_keys(
-    definition: ServiceDefinition, resources: Resources, principals: Iterable[Principal]
-) -> Callable[[Principal], dict[str, str]]:
-    """Keys stored straight in the service's table, as if issued over Kafka; their headers."""
-    keys: dict[Principal, str] = {}
-    async with resources.sessions.begin() as session:
+@dataclass(frozen=True)
+class Keys:
+    """API keys issued once, for storing in several services: one key per principal that every
+    service knows, as when the keys' events reach them all over Kafka."""
+
+    issued: dict[Principal, tuple[str, ApiKeyIssued]]
+
+    @classmethod
+    def issue(cls, principals: Iterable[Principal]) -> Keys:
+        issued = {}
         for principal in principals:
             key, key_id, secret_hash = new_key()
-            event = issued_event(principal, key_id, secret_hash, "test")
+            issued[principal] = (key, issued_event(principal, key_id, secret_hash, "test"))
+        return cls(issued)
+
+    def key(self, principal: Principal) -> str:
+        return self.issued[principal][0]
+
+
+async def _store_keys(
+    definition: ServiceDefinition,
+    resources: Resources,
+    principals: Iterable[Principal],
+    keys: Keys | None = None,
+) -> Callable[[Principal], dict[str, str]]:
+    """Keys stored straight in the service's table, as if issued over Kafka; their headers."""
+    keys = keys or Keys.issue(principals)
+    async with resources.sessions.begin() as session:
+        for _key, event in keys.issued.values():
             await store_issued_key(session, definition.tables.api_keys, event)
-            keys[principal] = key
-    return lambda p: {"Authorization": f"Bearer {keys[p]}"}
+    return lambda p: {"Authorization": f"Bearer {keys.key(p)}"}
 
 
 async def in_process_api(
@@ -86,15 +106,19 @@ async def over_http(
     definition: ServiceDefinition,
     environment: Environment,
     principals: Iterable[Principal],
+    *,
+    keys: Keys | None = None,
+    port: int | None = None,
     **settings: object,
 ) -> AsyncIterator[Api]:
-    """The service with its workers, served on a free port: streams and browsers work too."""
+    """The service with its workers, served on a free port (or `port`): streams and browsers
+    work too. `keys` are keys shared with other services (by default the service's own)."""
     configured = environment.settings(definition.settings_type, **settings)
-    port = free_port()
+    port = port or free_port()
     app = create_app(definition, configured, workers=True)
     async with serving(app, port):
         resources = get_app_resources(app)
-        headers_for = await _store_keys(definition, resources, principals)
+        headers_for = await _store_keys(definition, resources, principals, keys)
         url = f"http://127.0.0.1:{port}"
         async with httpx.AsyncClient(base_url=url, timeout=30) as client:
             yield Api(client, resources, headers_for, url)

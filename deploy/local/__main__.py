@@ -250,8 +250,11 @@ def run(
         }
         progress("applying migrations")
         migrate_all(environment)
-        for name in SERVICES:
-            port = DEFINITIONS[name].settings_type().port
+        ports = {name: DEFINITIONS[name].settings_type().port for name in SERVICES}
+        environment["PORTAL_URLS"] = json.dumps(
+            {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+        )
+        for name, port in ports.items():
             log_path = state_dir / "logs" / f"{name}.log"
             processes.append(ServiceProcess(name, environment, port, log_path))
         progress(f"starting the services: {', '.join(SERVICES)}")
@@ -294,12 +297,15 @@ def _print_welcome(processes: list[ServiceProcess], state_dir: Path, seconds: fl
         f"The clearing-house is running, started in {seconds:.0f}s (API docs of each service):",
     ]
     lines += [f"  {p.service:<14} {p.url}/docs" for p in processes]
+    lines += [f"  {'portal':<14} {p.url}/portal" for p in processes if p.service == "requests"]
     lines += [
         f"  {'dashboard':<14} {p.url}/dashboard" for p in processes if p.service == "notifications"
     ]
     keys = state_dir / "demo-keys.json"
     if keys.exists():
-        lines.append(f"  {'demo keys':<14} {keys} (operators sign in to the dashboard with theirs)")
+        lines.append(
+            f"  {'demo keys':<14} {keys} (every office signs in to the portal with its own)"
+        )
     lines += [f"  {'logs':<14} {state_dir / 'logs'}", "Press Ctrl-C to stop everything.", ""]
     print("\n".join(lines), file=sys.stderr, flush=True)
 

@@ -22,6 +22,7 @@ from services.requests.api.reports import Count, DeadlineAtRisk, StatesForObliga
 from services.requests.api.schemas import RequestLine
 from services.requests.service import SERVICE as REQUESTS
 from shared.events.requests import RequestSubmitted
+from shared.portal.session import COOKIE
 from shared.principal import Principal
 from shared.reports import HXL
 from shared.topics import Stream
@@ -227,7 +228,7 @@ async def test_the_feed_as_hxl_in_arabic(environment: Environment) -> None:
             "/v1/feed", headers={**api.headers_for(OPERATOR), "Accept-Language": "fr"}
         )
         key = api.headers_for(OPERATOR)["Authorization"].removeprefix("Bearer ")
-        api.client.cookies.set("ch_dashboard", key, path="/dashboard")
+        api.client.cookies.set(COOKIE, key)
         french_page = await api.client.get("/dashboard", params={"lang": "fr"})
         arabic_page = await api.client.get("/dashboard", headers={"Accept-Language": "ar"})
 

@@ -1,12 +1,11 @@
 """The operators' dashboard: server-rendered HTML, kept live by htmx over the same feed stream.
 
 The page shows the live feed, counts of requests by region and by thematic area, the standing
-alerts, and links to each request's journey. Everything it loads is served from here (htmx and
-its SSE extension are vendored under `static/`), so it works on machines with no internet.
+alerts, and links to each request's journey. Everything it loads is served by the service
+(htmx and its SSE extension are vendored in the portal kernel), so it works with no internet.
 
-Operators and the secretariat sign in with their API key. The key is kept in an HttpOnly,
-SameSite=Strict cookie scoped to /dashboard: scripts cannot read it and other sites cannot send
-it, which also protects the two forms (sign in, sign out) from cross-site posts.
+It is the portal's page for operators and the secretariat, who sign in there (`shared.portal`);
+any other principal is shown that the page is not theirs.
 """
 
 from __future__ import annotations
@@ -14,12 +13,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import urlencode
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from sse_starlette import EventSourceResponse
 
 from services.notifications.adapters.repository import (
@@ -39,54 +37,22 @@ from services.notifications.api.routes import (
 from services.notifications.domain.model import OPERATOR, overview
 from services.notifications.domain.policy import scope_of
 from services.notifications.settings import NotificationsSettings
-from shared.auth import Authenticator
 from shared.deps import ResourcesDep, UnitOfWorkDep
-from shared.http import Problem
 from shared.languages import Names, NamesDep
+from shared.portal.pages import Pages
+from shared.portal.routes import asset
+from shared.portal.session import only
 from shared.principal import Principal, Role
 from shared.runtime import Resources, service_settings
 from shared.unit_of_work import UnitOfWork
 
 HERE = Path(__file__).parent.parent  # the service's templates/ and static/
-COOKIE = "ch_dashboard"
-COOKIE_SECONDS = 8 * 3600
 SIGNED_IN_ROLES = frozenset({Role.OPERATOR, Role.SECRETARIAT})
-STATIC = {
-    "htmx.min.js": "htmx-2.0.11.min.js",
-    "htmx-sse.min.js": "htmx-ext-sse-2.2.4.min.js",
-    "dashboard.css": "dashboard.css",
-    "report.css": "report.css",
-}
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-}
+STATIC = {"dashboard.css": "dashboard.css", "report.css": "report.css"}
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
-templates = Jinja2Templates(directory=HERE / "templates")
-
-
-async def _signed_in(request: Request) -> Principal | None:
-    key = request.cookies.get(COOKIE)
-    if not key:
-        return None
-    authenticator: Authenticator = request.app.state.resources.authenticator
-    principal = await authenticator.principal(key)
-    return principal if principal is not None and principal.role in SIGNED_IN_ROLES else None
-
-
-async def operator(request: Request) -> Principal:
-    """The signed-in operator; fragments and streams answer 401 without one."""
-    principal = await _signed_in(request)
-    if principal is None:
-        raise Problem(
-            401, "Not signed in", "Sign in at /dashboard/sign-in.", kind="unauthenticated"
-        )
-    return principal
-
-
-OperatorDep = Annotated[Principal, Depends(operator)]
+pages = Pages(HERE / "templates")
+OperatorDep = Annotated[Principal, only(*SIGNED_IN_ROLES)]
 
 
 def html_page(
@@ -94,50 +60,13 @@ def html_page(
     template: str,
     status: int = 200,
     names: Names | None = None,
+    principal: Principal | None = None,
     **context: Any,
 ) -> HTMLResponse:
     """A page naming states in the language of `names` (`lang`, else Accept-Language)."""
-    names = names or Names()
-    response = templates.TemplateResponse(
-        request, template, {**context, "names": names}, status_code=status
+    return pages.render(
+        request, template, principal=principal, names=names, status=status, **context
     )
-    response.headers.update({**SECURITY_HEADERS, **names.headers()})
-    return response
-
-
-@router.get("/sign-in")
-async def sign_in_form(request: Request) -> HTMLResponse:
-    return html_page(request, "sign_in.html", error=None)
-
-
-@router.post("/sign-in")
-async def sign_in(request: Request) -> Response:
-    """Check the key and keep it in the cookie (signing in again changes nothing else)."""
-    form = parse_qs((await request.body()).decode(errors="replace"))
-    key = (form.get("key") or [""])[0].strip()
-    authenticator: Authenticator = request.app.state.resources.authenticator
-    principal = await authenticator.principal(key) if key else None
-    if principal is None or principal.role not in SIGNED_IN_ROLES:
-        error = "That key is not an operator's or the secretariat's key, or it was revoked."
-        return html_page(request, "sign_in.html", status=401, error=error)
-    response = RedirectResponse("/dashboard", status_code=303)
-    response.set_cookie(
-        COOKIE,
-        key,
-        max_age=COOKIE_SECONDS,
-        path="/dashboard",
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-    )
-    return response
-
-
-@router.post("/sign-out")
-async def sign_out() -> Response:
-    response = RedirectResponse("/dashboard/sign-in", status_code=303)
-    response.delete_cookie(COOKIE, path="/dashboard", httponly=True, samesite="strict")
-    return response
 
 
 @router.get("")
@@ -147,10 +76,8 @@ async def dashboard(
     uow: UnitOfWorkDep,
     resources: ResourcesDep,
     names: NamesDep,
+    principal: OperatorDep,
 ) -> Response:
-    principal = await _signed_in(request)
-    if principal is None:
-        return RedirectResponse("/dashboard/sign-in", status_code=303)
     scope, where = _operators_feed(query, principal, resources)
     repository = FeedReader(uow.session)
     newest = await repository.last_id()
@@ -214,7 +141,7 @@ async def stream(
         request.headers.get("last-event-id"),
         after,
     )
-    item = templates.get_template("notification.html")
+    item = pages.templates.get_template("notification.html")
     return event_stream(
         resources, scope, where, start, lambda row: _one_line(item.render(n=row, names=names))
     )
@@ -227,13 +154,24 @@ def _one_line(html: str) -> str:
 
 @router.get("/requests/{request_id}")
 async def journey(
-    request: Request, request_id: UUID, uow: UnitOfWorkDep, names: NamesDep, _: OperatorDep
+    request: Request,
+    request_id: UUID,
+    uow: UnitOfWorkDep,
+    names: NamesDep,
+    principal: OperatorDep,
 ) -> HTMLResponse:
     facts = await ViewRepository(uow).request_facts(request_id)
     steps = await EventRepository(uow).journey(request_id)
     if facts is None:
         return html_page(
-            request, "journey.html", status=404, names=names, facts=None, steps=[], notes=[]
+            request,
+            "journey.html",
+            status=404,
+            names=names,
+            principal=principal,
+            facts=None,
+            steps=[],
+            notes=[],
         )
     notes = await FeedReader(uow.session).newest(
         scope_of(Principal.operator(), uow.network),
@@ -242,7 +180,13 @@ async def journey(
         None,
     )
     return html_page(
-        request, "journey.html", names=names, facts=facts, steps=steps, notes=_by_event(notes)
+        request,
+        "journey.html",
+        names=names,
+        principal=principal,
+        facts=facts,
+        steps=steps,
+        notes=_by_event(notes),
     )
 
 
@@ -252,9 +196,4 @@ def _by_event(notes: list[NotificationRow]) -> dict[UUID, str]:
 
 @router.get("/static/{name}")
 async def static(name: str) -> FileResponse:
-    if name not in STATIC:
-        raise Problem(404, "Not found", f"No asset {name}.", kind="not-found")
-    return FileResponse(
-        HERE / "static" / STATIC[name],
-        headers={"Cache-Control": "public, max-age=86400", **SECURITY_HEADERS},
-    )
+    return asset(HERE / "static", STATIC, name)

@@ -7,6 +7,7 @@ from playwright.async_api import Page, async_playwright, expect
 
 from deploy.local.chromium import chromium_executable
 from services.requests.service import SERVICE as REQUESTS
+from shared.portal.session import COOKIE
 from tests.factories import request_body
 from tests.integration.notifications.conftest import LAO, OPERATOR, notifications
 from tests.service_api import Api, over_http
@@ -29,10 +30,10 @@ async def _submit(requests: Api) -> None:
 
 async def _sign_in(page: Page, url: str, key: str) -> None:
     await page.goto(f"{url}/dashboard")
-    await expect(page).to_have_url(f"{url}/dashboard/sign-in")
+    await expect(page).to_have_url(f"{url}/portal/sign-in?next=/dashboard")
     await page.fill("#key", "ch_wrong_key")
     await page.click("button[type=submit]")
-    await expect(page.get_by_role("alert")).to_contain_text("not an operator")
+    await expect(page.get_by_role("alert")).to_contain_text("not valid")
     await page.fill("#key", key)
     await page.click("button[type=submit]")
     await expect(page).to_have_url(f"{url}/dashboard")
@@ -65,7 +66,7 @@ async def test_a_submitted_request_appears_live_on_the_dashboard(
         await expect(region).to_have_text("1")
         assert await page.evaluate("window.notReloaded") is True
         await page.screenshot(path=str(output / "dashboard.png"), full_page=True)
-        cookie = next(c for c in await page.context.cookies() if c["name"] == "ch_dashboard")
+        cookie = next(c for c in await page.context.cookies() if c["name"] == COOKIE)
         await browser.close()
 
     assert cookie["httpOnly"] is True

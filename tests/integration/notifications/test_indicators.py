@@ -318,7 +318,7 @@ async def test_the_dashboard_links_the_printable_reports_for_its_signed_in_users
     before = await service.client.get("/dashboard/reports/indicators")
 
     signed_in = await service.client.post(
-        "/dashboard/sign-in", content=f"key={key}", headers={"Content-Type": FORM}
+        "/portal/sign-in", content=f"key={key}", headers={"Content-Type": FORM}
     )
     dashboard = await service.client.get("/dashboard")
     page = await service.client.get(
@@ -326,7 +326,8 @@ async def test_the_dashboard_links_the_printable_reports_for_its_signed_in_users
     )
     pending = await service.client.get("/dashboard/reports/pending-requests")
 
-    assert before.status_code == 401
+    assert before.status_code == 303
+    assert before.headers["location"].startswith("/portal/sign-in?next=/dashboard/reports/")
     assert signed_in.status_code == 303
     assert 'href="/dashboard/reports/indicators?convention=APMBC&amp;lang=en"' in dashboard.text
     assert 'href="/dashboard/reports/pending-requests?convention=Stockholm' in dashboard.text

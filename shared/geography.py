@@ -1,7 +1,8 @@
 """States and the regional centres that review their requests.
 
-Countries come from OCHA's Countries & Territories Taxonomy as shipped in hdx-python-country (read
-offline: its live download is switched off). The default regional network has one centre per UN M49
+Countries come from OCHA's Countries & Territories Taxonomy, the CSV file hdx-python-country ships
+(read as a file, offline: importing the package's lookup code would also load its downloader,
+a third of a service's memory). The default regional network has one centre per UN M49
 sub-region, using the intermediate region where M49 has one (Sub-Saharan Africa splits into
 Eastern, Middle, Southern and Western Africa; Latin America and the Caribbean into the Caribbean,
 Central and South America). A deployment replaces it with a JSON file naming each centre and the
@@ -12,17 +13,17 @@ tier.
 
 from __future__ import annotations
 
-import gc
+import csv
+import io
 import json
 import re
 import unicodedata
-import warnings
 from dataclasses import dataclass, field
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 
-from hdx.location.country import Country as _Taxonomy
-
+TAXONOMY = files("hdx.location") / "Countries & Territories Taxonomy MVP - C&T Taxonomy.csv"
 CENTRE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 SPLIT_SUBREGIONS = {"Sub-Saharan Africa", "Latin America and the Caribbean"}
 NAME_COLUMNS = {
@@ -64,11 +65,8 @@ class RegionalCentre:
 @cache
 def countries() -> dict[str, Country]:
     """Every current state and territory, by ISO 3166-1 alpha-3 code."""
-    with warnings.catch_warnings():
-        # The package leaves its CSV file for the garbage collector to close; close it here.
-        warnings.simplefilter("ignore", ResourceWarning)
-        data = _Taxonomy.countriesdata(use_live=False)["countries"]
-        gc.collect()
+    text = io.StringIO(TAXONOMY.read_text(encoding="utf-8"), newline="")
+    rows = [{k: v or None for k, v in row.items()} for row in csv.DictReader(text)]
     return {
         iso3: Country(
             iso3=iso3,
@@ -80,8 +78,9 @@ def countries() -> dict[str, Country]:
             names=_names(row),
             iso2=row.get("ISO 3166-1 Alpha 2-Codes"),
         )
-        for iso3, row in data.items()
-        if row.get("Deprecated") != "Y"
+        for row in rows
+        if (iso3 := (row.get("ISO 3166-1 Alpha 3-Codes") or "").upper())
+        and row.get("Deprecated") != "Y"
     }
 
 

@@ -1,7 +1,10 @@
+import gc
 import json
+import warnings
 from pathlib import Path
 
 import pytest
+from hdx.location.country import Country as Taxonomy
 
 from shared.geography import countries, load_network, m49_network, party_of_state
 from shared.principal import Principal
@@ -14,6 +17,22 @@ def test_countries_come_from_the_shipped_taxonomy() -> None:
     assert known["LAO"].subregion == "South-eastern Asia"
     assert known["LAO"].income_group == "Lower middle"
     assert known["BIH"].currency == "BAM"
+
+
+def test_the_taxonomy_file_is_read_as_the_package_itself_reads_it() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)  # the package leaves its file open
+        theirs = Taxonomy.countriesdata(use_live=False)["countries"]
+        gc.collect()
+    current = {iso3: row for iso3, row in theirs.items() if row.get("Deprecated") != "Y"}
+
+    assert set(countries()) == set(current)
+    for iso3, country in countries().items():
+        row = current[iso3]
+        assert country.name == row["Preferred Term"]
+        assert country.iso2 == row["ISO 3166-1 Alpha 2-Codes"]
+        assert country.names.get("fr") == (row["French Short"] or row["M49 French"])
+        assert country.region == row["Region Name"]
 
 
 def test_the_default_network_has_one_centre_per_m49_subregion() -> None:

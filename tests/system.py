@@ -92,15 +92,16 @@ def service_process(
     *,
     api: bool = True,
     workers: bool = True,
+    port: int | None = None,
     **variables: str,
 ) -> ServiceProcess:
-    """A service of the test environment on a free port, logging under test-output/; `variables`
-    are more settings, as environment variables."""
+    """A service of the test environment on `port` (by default a free one), logging under
+    test-output/; `variables` are more settings, as environment variables."""
     role = "all" if api and workers else ("api" if api else "workers")
     return ServiceProcess(
         service,
         {**environment.variables(), **variables},
-        port=free_port(),
+        port=port or free_port(),
         log_path=OUTPUT / environment.topic_prefix / f"{service}-{role}.log",
         api=api,
         workers=workers,

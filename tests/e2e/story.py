@@ -7,6 +7,7 @@ API key of its own, and a regional centre's subscription to its region's topics.
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +24,7 @@ from shared.principal import Principal
 from shared.topics import Stream, Topics
 from tests.integration.notifications.receiver import Receiver
 from tests.polling import eventually
-from tests.system import Environment, service_process
+from tests.system import Environment, free_port, service_process
 
 STATE = "LAO"
 CENTRE = "south-eastern-asia"
@@ -55,10 +56,17 @@ QUICK_NOTIFICATIONS = {
 
 def system(environment: Environment) -> dict[str, ServiceProcess]:
     """Each service as one process running its API and its workers, as `make run` starts it;
-    the notifications service with short delays and webhooks allowed to loopback receivers."""
+    the notifications service with short delays and webhooks allowed to loopback receivers. The
+    portal's pages of each link to the others, as `make run` sets them up."""
+    ports = {name: free_port() for name in SERVICES}
+    urls = json.dumps({name: f"http://127.0.0.1:{port}" for name, port in ports.items()})
     return {
         name: service_process(
-            name, environment, **(QUICK_NOTIFICATIONS if name == "notifications" else {})
+            name,
+            environment,
+            port=ports[name],
+            PORTAL_URLS=urls,
+            **(QUICK_NOTIFICATIONS if name == "notifications" else {}),
         )
         for name in SERVICES
     }

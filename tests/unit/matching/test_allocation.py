@@ -7,9 +7,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from services.matching.domain import flows
 from services.matching.domain.allocation import allocate_exact, allocate_fairly
 from services.matching.domain.problem import Problem
 
@@ -104,6 +105,31 @@ def test_fairness_never_covers_more_than_the_exact_optimum(lp_pairs: int, proble
         totals(problem.pair_window, exact.amounts, len(problem.capacity)) <= problem.capacity + 1e-9
     ).all()
     assert ((exact.amounts == 0) | (exact.amounts >= problem.pair_lower - 1e-6)).all()
+
+
+@settings(max_examples=200, deadline=None)
+@given(problems())
+def test_the_floor_found_by_minimum_cuts_is_the_largest_feasible_share(problem: Problem) -> None:
+    """Largest to the unit amounts are counted in: a share two units more for every request
+    is not feasible."""
+    network = flows.Network.of(problem)
+    reach = problem.reach()
+    goal = reach * problem.need
+    upper, capacity = network.units(problem.upper_bounds()), network.units(problem.capacity)
+
+    def feasible(t: float) -> bool:
+        supply = network.units(t * goal)
+        flow = network.flow(supply, upper, np.zeros(problem.pairs, np.int64), capacity)
+        return bool(flow.result.flow_value >= supply.sum())
+
+    assume(problem.pairs > 0 and (goal > 0).any())  # else allocation does not ask
+    floor, given_per_pair = flows.fairness_floor(network, reach)
+    received = np.bincount(problem.pair_request, given_per_pair, minlength=len(problem.need))
+    two_units_more = 2 * network.unit / goal[goal > 0].min()  # each request asks for 2 more
+
+    assert feasible(floor)
+    assert floor == 1.0 or not feasible(floor + two_units_more)
+    assert (received >= network.units(floor * goal)).all()
 
 
 def test_a_small_request_is_not_starved_by_a_large_one() -> None:

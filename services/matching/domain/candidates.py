@@ -1,9 +1,10 @@
 """Eligible pairs of request and window, scored, the best few per request. Pure, no I/O.
 
-The hard rules of `rules.py` and the criteria of `scoring.py`, applied to arrays: a need is
-checked against all windows of its convention and currency (or in-kind unit) in a handful of
-numpy operations, so 50,000 requests against 5,000 windows take seconds rather than hours. Only
-the `per_request` best-scoring eligible windows of each need become variables of the allocation.
+The hard rules of `rules.py` and the criteria of `scoring.py`, applied to arrays: the needs of one
+convention and currency (or in-kind unit) are checked against all the windows of that kind at
+once, a block of needs by the windows in a handful of numpy operations, so 50,000 requests
+against 5,000 windows take about a second. Only the `per_request` best-scoring eligible windows of
+each need become variables of the allocation; of equal scores, the windows first in the table.
 """
 
 from __future__ import annotations
@@ -154,78 +155,162 @@ def candidate_pairs(
     per_request: int,
     refused: frozenset[tuple[UUID, UUID]] = frozenset(),
 ) -> Pairs:
-    """The best `per_request` eligible windows of each request, with their scores."""
-    pairs = Pairs()
-    area_cache: dict[tuple[str, str], Array] = {}
-    refused_windows: dict[UUID, set[UUID]] = {}
+    """The best `per_request` eligible windows of each request, with their scores: the pairs
+    in the order of the requests, each request's windows in the table's order."""
+    refused_windows: dict[UUID, set[UUID]] = defaultdict(set)
     for request_id, window_id in refused:
-        refused_windows.setdefault(request_id, set()).add(window_id)
+        refused_windows[request_id].add(window_id)
+    found: list[tuple[Array, Array, Array]] = []
+    for (convention, measure), members in _by_kind(requests).items():
+        rows = np.array(sorted(set(table.by_key.get((convention, measure), []))), dtype=np.int64)
+        if len(rows) == 0:
+            continue
+        areas = table.area_masks(convention, rows)
+        for start in range(0, len(members), BLOCK):
+            block = [requests[i] for i in members[start : start + BLOCK]]
+            ok, scores = _block(block, table, context, rows, areas, refused_windows)
+            chosen, window = _best(ok, scores, per_request, _spread(block, rows))
+            numbers = np.array(members[start : start + BLOCK], dtype=np.int64)
+            found.append((numbers[chosen[0]], rows[window], scores[chosen[0], chosen[1]]))
+    return _in_request_order(found)
+
+
+BLOCK = 500
+"""Requests scored together against their windows: a block's arrays are a block by windows."""
+
+
+def _by_kind(requests: Sequence[OpenRequest]) -> dict[tuple[str, str], list[int]]:
+    """The index of each request that asks something, by its convention and what it counts
+    in (its currency, or unit in kind). A need of nothing gets no proposal (`assistance-kind`)."""
+    kinds: dict[tuple[str, str], list[int]] = defaultdict(list)
     for index, request in enumerate(requests):
-        rows, scores = _score_request(request, table, context, area_cache)
-        if request.request_id in refused_windows:
-            gone = refused_windows[request.request_id]
-            keep = np.array([table.windows[i].window.window_id not in gone for i in rows], bool)
-            rows, scores = rows[keep], scores[keep]
-        if len(rows) > per_request:
-            best = np.argpartition(-scores, per_request - 1)[:per_request]
-            rows, scores = rows[best], scores[best]
-        pairs.request.append(np.full(len(rows), index, dtype=np.int64))
-        pairs.window.append(rows)
-        pairs.score.append(scores)
-    return pairs
+        if request.measure is not None:
+            kinds[(request.details.convention, request.measure)].append(index)
+    return kinds
 
 
-def _score_request(
-    request: OpenRequest,
+def _block(
+    block: list[OpenRequest],
     table: WindowTable,
     context: scoring.Context,
-    area_cache: dict[tuple[str, str], Array],
+    rows: Array,
+    areas: Array,
+    refused: dict[UUID, set[UUID]],
 ) -> tuple[Array, Array]:
-    """The request's eligible windows and the score of each."""
-    d, measure = request.details, request.measure
-    if measure is None:  # nothing asked: no proposal (`assistance-kind`)
-        return np.zeros(0, dtype=np.int64), np.zeros(0)
-    rows = np.array(sorted(set(table.by_key.get((d.convention, measure), []))), dtype=np.int64)
-    if len(rows) == 0:
-        return rows, np.zeros(0)
-    cache_key = (d.convention, measure)
-    if cache_key not in area_cache:
-        area_cache[cache_key] = table.area_masks(d.convention, rows)
-    shared = np.bitwise_count(area_cache[cache_key] & _bits(d.areas, table.area_bit[d.convention]))
-    deadline = d.deadline.toordinal()
-    asked = float(request.asked)
+    """Which of `rows` each request of the block may be proposed (the hard rules), and the
+    score of each pair: arrays of the block's requests by the rows."""
+    details = [r.details for r in block]
+    convention_bits = table.area_bit[details[0].convention]
+    asked = _column([_bits(d.areas, convention_bits) for d in details], np.int64)
+    shared = np.bitwise_count(areas[None, :] & asked)
+    types = _column([_bits(d.assistance_types, table.type_bit) for d in details], np.int64)
+    deadline = _column([d.deadline.toordinal() for d in details], np.int64)
+    amount = _column([float(r.asked) for r in block], np.float64)
+    open_now = (table.closes[rows] >= context.today.toordinal()) & (table.capacity[rows] > 0)
+    open_now &= table.capacity[rows] >= table.minimum[rows]
     ok = (
         (shared > 0)
-        & ((table.types[rows] & _bits(d.assistance_types, table.type_bit)) > 0)
-        & (table.opens[rows] <= deadline)
-        & (table.closes[rows] >= context.today.toordinal())
-        & (table.minimum[rows] <= asked)
-        & (table.capacity[rows] > 0)
-        & (table.capacity[rows] >= table.minimum[rows])
+        & ((table.types[rows][None, :] & types) > 0)
+        & (table.opens[rows][None, :] <= deadline)
+        & (table.minimum[rows][None, :] <= amount)
+        & open_now[None, :]
+        & _per_request(details, lambda d: table.eligible(rows, d.state), lambda d: d.state)
     )
-    rows, shared = rows[ok], shared[ok]
-    eligible = table.eligible(rows, d.state)
-    rows, shared = rows[eligible], shared[eligible]
-    return rows, _scores(request, table, context, rows, shared)
+    _refuse(ok, block, table, rows, refused)
+    return ok, _scores(block, table, context, rows, shared)
+
+
+def _column(values: list[Any], dtype: Any) -> Array:
+    return np.array(values, dtype=dtype)[:, None]
+
+
+def _per_request(details: list[Any], row_of: Any, key: Any) -> Array:
+    """A row per request, computed once per distinct `key` (a state, a regional centre)."""
+    computed: dict[Any, Array] = {}
+    for d in details:
+        if key(d) not in computed:
+            computed[key(d)] = row_of(d)
+    return np.stack([computed[key(d)] for d in details])
+
+
+def _refuse(
+    ok: Array, block: list[OpenRequest], table: WindowTable, rows: Array, refused: Any
+) -> None:
+    """Pairs a donor declined are never proposed again."""
+    for i, request in enumerate(block):
+        gone = refused.get(request.request_id)
+        if gone:
+            ok[i] &= np.array([table.windows[w].window.window_id not in gone for w in rows])
+
+
+def _best(
+    ok: Array, scores: Array, per_request: int, spread: Array
+) -> tuple[tuple[Array, Array], Array]:
+    """The eligible pairs of the `per_request` best scores of each request, as (request, row)
+    positions in the block, each request's rows in order; and their column (row) numbers.
+
+    Equal scores are common (windows of one kind often score alike for a request), and taking
+    the same first few of them for every request would crowd the requests onto a few windows
+    and leave others idle; so ties go by `spread`, a fixed pseudo-random rank of each pair."""
+    ranked = np.where(ok, scores, -np.inf)
+    if ranked.shape[1] > per_request:
+        top = np.lexsort((spread, -ranked), axis=1)[:, :per_request]
+        columns = np.sort(top, axis=1)
+    else:
+        columns = np.broadcast_to(np.arange(ranked.shape[1]), ranked.shape)
+    keep = np.take_along_axis(ok, columns, axis=1)
+    request_of = np.broadcast_to(np.arange(len(ranked))[:, None], columns.shape)
+    chosen = (request_of[keep], columns[keep])
+    return chosen, columns[keep]
+
+
+def _spread(block: list[OpenRequest], rows: Array) -> Array:
+    """A pseudo-random rank of each pair of the block's requests and the rows, the same in
+    every run: the request's id and the window's row, mixed by MurmurHash3's finalizer."""
+    ids = np.array([r.request_id.int & MASK_64 for r in block], dtype=np.uint64)[:, None]
+    mixed = ids ^ (rows[None, :].astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+    mixed ^= mixed >> np.uint64(33)
+    mixed *= np.uint64(0xFF51AFD7ED558CCD)
+    mixed ^= mixed >> np.uint64(33)
+    return mixed
+
+
+MASK_64 = (1 << 64) - 1
+
+
+def _in_request_order(found: list[tuple[Array, Array, Array]]) -> Pairs:
+    if not found:
+        return Pairs()
+    request, window, score = (np.concatenate(part) for part in zip(*found, strict=True))
+    order = np.lexsort((window, request))
+    return Pairs([request[order]], [window[order]], [score[order]])
 
 
 def _scores(
-    request: OpenRequest, table: WindowTable, context: scoring.Context, rows: Array, shared: Array
+    block: list[OpenRequest],
+    table: WindowTable,
+    context: scoring.Context,
+    rows: Array,
+    shared: Array,
 ) -> Array:
-    d = request.details
+    """The score of each pair of the block's requests and the rows (`scoring.combine`)."""
     weights = context.weights
-    days_left = float((d.deadline - context.today).days)
-    waited = (context.now - request.published_at).total_seconds() / 86400
+    details = [r.details for r in block]
+    days_left = _column([float((d.deadline - context.today).days) for d in details], np.float64)
+    stated = _column([scoring.URGENCY_LEVEL.get(d.urgency, 0.0) for d in details], np.float64)
+    waited = _column(
+        [(context.now - r.published_at).total_seconds() / 86400 for r in block], np.float64
+    )
+    asked_areas = _column([float(len(set(d.areas))) for d in details], np.float64)
+    focus = _per_request(
+        details, lambda d: table.focus(rows, d.regional_centre), lambda d: d.regional_centre
+    )
     criteria: dict[str, Any] = {
-        "thematic_fit": scoring.thematic_fit(shared.astype(float), float(len(set(d.areas)))),
-        "regional_focus": scoring.regional_focus(
-            table.focus(rows, d.regional_centre), table.worldwide[rows]
-        ),
-        "urgency": scoring.urgency(
-            days_left, scoring.URGENCY_LEVEL.get(d.urgency, 0.0), weights.urgency_horizon_days
-        ),
+        "thematic_fit": scoring.thematic_fit(shared.astype(float), asked_areas),
+        "regional_focus": scoring.regional_focus(focus, table.worldwide[rows][None, :]),
+        "urgency": scoring.urgency(days_left, stated, weights.urgency_horizon_days),
         "waiting": scoring.waiting(waited, weights.waiting_horizon_days),
-        "neglect": context.neglect.get(d.state, 1.0),
+        "neglect": _column([context.neglect.get(d.state, 1.0) for d in details], np.float64),
     }
-    combined: Array = np.broadcast_to(scoring.combine(criteria, weights), rows.shape)
+    combined: Array = np.broadcast_to(scoring.combine(criteria, weights), shared.shape)
     return combined.astype(np.float64)

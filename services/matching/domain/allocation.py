@@ -6,8 +6,8 @@ The problem is sparse: only eligible pairs of request and window are variables (
 1. **Fairness floor.** Each request's *reach* is the share of its remaining need its candidate
    windows could cover if it had them to itself. Find the largest `t` such that every request
    with any reach receives at least `t * reach * need`: the same share of what it could get for
-   everyone, so a small or neglected request is never starved by large ones. Solved by bisection
-   on `t`, one maximum flow per step (`flows.py`, scipy's maximum flow).
+   everyone, so a small or neglected request is never starved by large ones. Solved by Newton's
+   method on the minimum cuts, one maximum flow per step (`flows.py`, scipy's maximum flow).
 2. **Coverage.** Keeping every request at its floor, maximise the total need covered. Up to
    `LP_PAIRS` pairs a linear programme solved by HiGHS through `scipy.optimize.linprog`, where a
    tiny bonus for the pair's score (and for proposals already standing, so re-allocation does not

@@ -29,9 +29,9 @@ from bench.procfs import (
     cpu_seconds_by_pid,
     machine_busy_seconds,
     peak_rss_mib,
-    process_cpu_seconds,
     process_trees,
     reset_peak_rss,
+    with_children,
 )
 from bench.report import (
     Measurement,
@@ -115,9 +115,9 @@ class _Usage:
     machine: float
 
     @classmethod
-    def now(cls, server_pid: int, stack_pids: set[int]) -> _Usage:
+    def now(cls, server_pids: list[int], stack_pids: set[int]) -> _Usage:
         return cls(
-            process_cpu_seconds(server_pid),
+            sum(cpu_seconds_by_pid(server_pids).values()),
             cpu_seconds_by_pid(stack_pids),
             machine_busy_seconds(),
         )
@@ -133,11 +133,13 @@ def measure(server: Server, load: Load, plan: Plan, run: str) -> Measurement:
     with running_clients(server.endpoint, load, window, plan.clients) as clients:
         sleep_until(window.measure_start)
         stack_pids = process_trees(STACK_MARKER)
-        reset_peak_rss(server.pid)
-        before = _Usage.now(server.pid, stack_pids)
+        server_pids = with_children(server.pid)
+        for pid in server_pids:
+            reset_peak_rss(pid)
+        before = _Usage.now(server_pids, stack_pids)
         sleep_until(window.measure_end)
-        after = _Usage.now(server.pid, stack_pids)
-        peak_rss = peak_rss_mib(server.pid)
+        after = _Usage.now(server_pids, stack_pids)
+        peak_rss = max(peak_rss_mib(pid) for pid in server_pids)
         result = clients.collect()
     latencies = sorted(result.latencies)
     seconds = plan.duration
@@ -164,27 +166,41 @@ def measure(server: Server, load: Load, plan: Plan, run: str) -> Measurement:
 
 
 def measure_all(
-    plan: Plan, targets: list[Target], loop: EventLoop, run: str, results: list[Measurement]
+    plan: Plan,
+    targets: list[Target],
+    loop: EventLoop,
+    run: str,
+    results: list[Measurement],
+    copies: list[int],
 ) -> None:
     """Every load against every target, appending to `results` as it goes."""
     body = json.dumps(REQUEST).encode()
     with local_stack() as stack, fresh_database(stack.database_url) as database_url:
         env = environment(stack, database_url)
-        for target in targets:
-            with _start(target, env, body, loop) as server:
+        for target, processes in _servers(targets, copies):
+            with _start(target, env, body, loop, processes) as server:
                 for load in plan.loads:
                     progress(f"{server.name}: {load.mode} loop, {load.label} ...")
                     results.append(measure(server, load, plan, run))
                     time.sleep(PAUSE_SECONDS)
 
 
+def _servers(targets: list[Target], copies: list[int]) -> list[tuple[Target, int]]:
+    """The bare app once, the service once per number of processes asked for."""
+    return [
+        (target, processes)
+        for target in targets
+        for processes in ([1] if target is Target.BARE else copies)
+    ]
+
+
 def _start(
-    target: Target, env: dict[str, str], body: bytes, loop: EventLoop
+    target: Target, env: dict[str, str], body: bytes, loop: EventLoop, processes: int
 ) -> AbstractContextManager[Server]:
     progress(f"starting the {target} server ...")
     if target is Target.BARE:
         return bare_server(env, body, loop)
-    return requests_service(env, body)
+    return requests_service(env, body, processes)
 
 
 def report(
@@ -241,6 +257,9 @@ def main(
     clients: int = typer.Option(2, min=1, help="Load-generator processes."),
     targets: str = typer.Option("bare,service", help="What to measure: bare, service or both."),
     bare_loop: EventLoop = typer.Option(EventLoop.ASYNCIO, help="The bare app's event loop."),
+    processes: str = typer.Option(
+        "1", help="The service as this many processes sharing its port, e.g. 1,2: one run each."
+    ),
     compare: Path | None = typer.Option(None, exists=True, help="An earlier results file."),
 ) -> None:
     """Measure HTTP intake of the bare app and the requests service; print and save a table."""
@@ -252,7 +271,8 @@ def main(
     measurements: list[Measurement] = []
     failure = ""
     try:
-        measure_all(plan, _targets(targets), bare_loop, run, measurements)
+        copies = _numbers(processes, "--processes")
+        measure_all(plan, _targets(targets), bare_loop, run, measurements, copies)
     except BenchError as error:
         failure = str(error)
     except KeyboardInterrupt:

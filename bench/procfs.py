@@ -26,6 +26,15 @@ def process_cpu_seconds(pid: int) -> float:
     return (int(fields[_UTIME]) + int(fields[_STIME])) / TICKS_PER_SECOND
 
 
+def with_children(pid: int) -> list[int]:
+    """The process and its children: a service run as several copies (`serve --processes`)
+    is a parent watching them."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    with contextlib.suppress(OSError):
+        return [pid, *(int(child) for child in children.read_text().split())]
+    return [pid]
+
+
 def cpu_seconds_by_pid(pids: Iterable[int]) -> dict[int, float]:
     """`process_cpu_seconds` of each process that still exists."""
     seconds = {}

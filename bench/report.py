@@ -66,22 +66,24 @@ def read_results(path: Path) -> dict[Key, dict[str, Any]]:
 
 
 def throughput_table(measurements: Sequence[Measurement]) -> str:
+    """One row per load: the bare app, then each run of the service (one per number of
+    processes) beside it."""
+    services = list(dict.fromkeys(m.target for m in measurements if m.target != "bare"))
     rows = []
     for by_target in _levels(measurements).values():
-        bare, service = by_target.get("bare"), by_target.get("service")
-        rows.append(
-            [
-                _label(by_target),
-                _cell(bare, _rate),
-                _cell(service, _rate),
-                _ratio(bare, service),
-                _latencies(bare),
-                _latencies(service),
-                f"{_errors(bare)} / {_errors(service)}",
-            ]
-        )
-    headers = ["load", "bare req/s", "service req/s", "service/bare"]
-    headers += ["bare p50/p99 ms", "service p50/p99 ms", "errors bare/service"]
+        bare = by_target.get("bare")
+        row = [_label(by_target), _cell(bare, _rate)]
+        for name in services:
+            row += [_cell(by_target.get(name), _rate), _ratio(bare, by_target.get(name))]
+        row.append(_latencies(bare))
+        row += [_latencies(by_target.get(name)) for name in services]
+        row.append(" / ".join(_errors(by_target.get(name)) for name in ["bare", *services]))
+        rows.append(row)
+    headers = ["load", "bare req/s"]
+    for name in services:
+        headers += [f"{name} req/s", f"{name}/bare"]
+    headers += ["bare p50/p99 ms", *(f"{name} p50/p99 ms" for name in services)]
+    headers.append("errors " + "/".join(["bare", *services]))
     return _render(headers, rows)
 
 

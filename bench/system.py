@@ -121,10 +121,13 @@ def bare_server(env: dict[str, str], body: bytes, loop: EventLoop) -> Iterator[S
 
 
 @contextlib.contextmanager
-def requests_service(env: dict[str, str], body: bytes) -> Iterator[Server]:
-    """The requests service, API and workers, started as production starts it."""
+def requests_service(env: dict[str, str], body: bytes, processes: int = 1) -> Iterator[Server]:
+    """The requests service, API and workers, started as production starts it (as `processes`
+    copies sharing its port: the server is then named `service x<processes>`)."""
     migrate_all(env)
-    service = ServiceProcess("requests", env, free_port(), LOG_DIR / "requests.log")
+    service = ServiceProcess(
+        "requests", env, free_port(), LOG_DIR / "requests.log", processes=processes
+    )
     try:
         service.start()
         assert service.process is not None
@@ -132,7 +135,8 @@ def requests_service(env: dict[str, str], body: bytes) -> Iterator[Server]:
         headers = {"Authorization": f"Bearer {key}"}
         endpoint = _json_endpoint(f"{service.url}/v1/requests", body, headers)
         wait_until_authorised(endpoint)
-        yield Server("service", service.process.pid, endpoint)
+        name = "service" if processes == 1 else f"service x{processes}"
+        yield Server(name, service.process.pid, endpoint)
     finally:
         service.stop()
 

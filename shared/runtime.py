@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -381,14 +382,23 @@ class _Server(uvicorn.Server):
 
 
 async def serve(
-    definition: ServiceDefinition, settings: ServiceSettings, *, api: bool, workers: bool
+    definition: ServiceDefinition,
+    settings: ServiceSettings,
+    *,
+    api: bool,
+    workers: bool,
+    share_port: bool = False,
 ) -> None:
+    """Run the service until SIGINT or SIGTERM. With `share_port`, its socket lets other
+    copies of the service listen on the same port, and the kernel spreads connections among
+    them (SO_REUSEPORT)."""
     if api:
         app = create_app(definition, settings, workers=workers)
         config = uvicorn.Config(
             app, host=settings.host, port=settings.port, log_config=None, access_log=False
         )
-        await _Server(config).serve()
+        sockets = [_shared_socket(settings.host, settings.port)] if share_port else None
+        await _Server(config).serve(sockets=sockets)
         return
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -396,3 +406,14 @@ async def serve(
         loop.add_signal_handler(sig, stop.set)
     async with running_service(definition, settings, workers=workers):
         await stop.wait()
+
+
+def _shared_socket(host: str, port: int) -> socket.socket:
+    family, kind, protocol, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    listening = socket.socket(family, kind, protocol)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    listening.bind(address)
+    return listening

@@ -27,6 +27,8 @@ class ServiceProcess:
     log_path: Path
     api: bool = True
     workers: bool = True
+    processes: int = 1
+    """Copies of the service sharing its port (`serve --processes`)."""
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -42,6 +44,7 @@ class ServiceProcess:
         command = [sys.executable, "-m", f"services.{self.service}", "serve"]
         command += [] if self.api else ["--no-api"]
         command += [] if self.workers else ["--no-workers"]
+        command += [] if self.processes == 1 else ["--processes", str(self.processes)]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(

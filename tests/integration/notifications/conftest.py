@@ -6,7 +6,9 @@ import contextlib
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
+import httpx
 import pytest
+from lxml import html
 
 from services.notifications.service import SERVICE as NOTIFICATIONS
 from shared.events import Envelope
@@ -75,3 +77,22 @@ async def feed(api: Api, who: Principal, **filters: Any) -> list[dict[str, Any]]
     assert response.status_code == 200, response.text
     items: list[dict[str, Any]] = response.json()["items"]
     return items
+
+
+@contextlib.asynccontextmanager
+async def signed_in(api: Api, who: Principal) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the service's pages signed in to the portal as `who`, with its own cookie."""
+    key = api.headers_for(who)["Authorization"].removeprefix("Bearer ")
+    async with httpx.AsyncClient(base_url=api.url, timeout=30) as client:
+        answer = await client.post("/portal/sign-in", data={"key": key})
+        assert answer.status_code == 303, answer.text
+        yield client
+
+
+def figure(page: str, chart: str, key: str, series: str, currency: str | None = None) -> str:
+    """One number of a chart's table on a page, by the row's key and the series' name."""
+    money = f" and @data-currency='{currency}'" if currency else ""
+    path = f"//*[@id='{chart}']//tr[@data-key='{key}'{money}]/td[@data-series='{series}']"
+    cells = html.fromstring(page).xpath(path)
+    assert len(cells) == 1, f"{chart} {key} {series}: {len(cells)} cells"
+    return str(cells[0].text_content()).strip()

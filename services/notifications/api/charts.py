@@ -50,6 +50,7 @@ class Figure:
         return {
             "horizontal": self.horizontal,
             "unit": self.unit,
+            "whole": self.unit != "amount",  # counts and days: ticks on whole numbers
             "labels": [r.label for r in charted],
             "datasets": [
                 {"label": name, "data": [float(r.values[i] or 0) for r in charted]}

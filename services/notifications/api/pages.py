@@ -104,7 +104,7 @@ async def notifications(
             **context,
         )
     reader = FeedReader(uow.session)
-    newest = await reader.last_id()
+    newest = await _newest_seen(reader, scope)
     rows = await reader.newest(scope, where, PAGE_SIZE + 1, before)
     more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
     keep = {**given, "lang": names.lang}
@@ -121,6 +121,13 @@ async def notifications(
         stream_url=stream_url,
         **context,
     )
+
+
+async def _newest_seen(reader: FeedReader, scope: Scope) -> int:
+    """Where the page's stream starts: after the newest notification in the principal's scope
+    (a stream may only start after one of its own), or from the start when it has none."""
+    newest = await reader.newest(scope, FeedFilter(), 1, None)
+    return (newest[0].id or 0) if newest else 0
 
 
 def _cursor(cursor: str) -> int | None:

@@ -11,6 +11,7 @@
     scales[spec.horizontal ? "x" : "y"] = {
       beginAtZero: true,
       title: { display: true, text: spec.unit },
+      ticks: spec.whole ? { precision: 0 } : {},
     };
     var old = Chart.getChart(canvas);
     if (old) {

@@ -5,15 +5,14 @@ them."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import pytest
 from lxml import html
 
 from shared.events import EventPayload
-from shared.events import inventory as inv
 from shared.events import matching as mat
 from shared.events import requests as req
 from shared.principal import Principal
@@ -30,6 +29,8 @@ from tests.integration.notifications.conftest import (
     SOUTH_EAST_ASIA,
     deliver,
     figure,
+    later,
+    ledger_entry,
     signed_in,
 )
 from tests.matching_factories import source
@@ -42,20 +43,6 @@ EUROS = Money(Decimal("250000.00"), "EUR")
 async def _tell(api: Api, stream: Stream, payload: EventPayload, days_ago: float) -> None:
     at = NOW - timedelta(days=days_ago)
     await deliver(api, stream, envelope(payload, str(uuid4()), f"/clearinghouse/{stream}", at))
-
-
-def _entry(request_id: UUID, source_id: UUID, kind: str, amount: str) -> inv.LedgerEntryRecorded:
-    return inv.LedgerEntryRecorded(
-        entry_id=uuid4(),
-        source_id=source_id,
-        window_id=uuid4(),
-        request_id=request_id,
-        kind=kind,
-        amount=Decimal(amount),
-        currency="USD",
-        date=date(2026, 11, 23),
-        actor="donor:norway",
-    )
 
 
 async def _charts(api: Api) -> str:
@@ -87,13 +74,7 @@ async def test_the_charts_follow_what_the_events_tell(service: Api) -> None:
     assert figure(before, "chart-waiting-longest", "LAO", "days") == "30"
     assert figure(before, "chart-time-to-proposal", "median", "to first proposal") == "n/a"
 
-    published = request_event(
-        req.RequestPublished,
-        status="published",
-        from_status="endorsed",
-        version=4,
-        request_id=lao_id,
-    )
+    published = later(req.RequestPublished, lao_id)
     await _tell(service, Stream.REQUESTS, published, days_ago=10)
     norway = source(donor="norway")
     proposal = match(lao_id).model_copy(update={"source_id": norway.source_id})
@@ -102,19 +83,10 @@ async def test_the_charts_follow_what_the_events_tell(service: Api) -> None:
     )
     await _tell(service, Stream.MATCHES, mat.MatchAccepted(match=proposal, accepted_by="x"), 6)
     for kind, amount in (("pledged", "600000"), ("committed", "500000"), ("disbursed", "200000")):
-        await _tell(service, Stream.FUNDS, _entry(lao_id, norway.source_id, kind, amount), 5)
-    funded = request_event(
-        req.RequestFunded, status="funded", from_status="matched", version=6, request_id=lao_id
-    )
+        await _tell(service, Stream.FUNDS, ledger_entry(lao_id, norway.source_id, kind, amount), 5)
+    funded = later(req.RequestFunded, lao_id)
     await _tell(service, Stream.REQUESTS, funded, days_ago=1)
-    khm_published = request_event(
-        req.RequestPublished,
-        "KHM",
-        status="published",
-        version=4,
-        request_id=khm.request.request_id,
-        amount=EUROS,
-    )
+    khm_published = later(req.RequestPublished, khm.request.request_id, "KHM", amount=EUROS)
     await _tell(service, Stream.REQUESTS, khm_published, days_ago=9)
     refused = match(khm.request.request_id, state="KHM")
     await _tell(

@@ -4,8 +4,6 @@ both pages pass the accessibility check."""
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -14,13 +12,19 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from shared.events import EventPayload
-from shared.events import inventory as inv
 from shared.events import matching as mat
 from shared.events import requests as req
 from shared.topics import Stream
 from tests.browser import chromium, new_page, screenshots, serious_violations, sign_in
 from tests.factories import envelope, match, request_event
-from tests.integration.notifications.conftest import LAO, OPERATOR, deliver, notifications
+from tests.integration.notifications.conftest import (
+    LAO,
+    OPERATOR,
+    deliver,
+    later,
+    ledger_entry,
+    notifications,
+)
 from tests.matching_factories import source
 from tests.service_api import Api
 from tests.system import Environment
@@ -74,28 +78,11 @@ async def test_the_operators_charts_change_as_events_arrive(
         await page.screenshot(path=str(folder / "dashboard-request-submitted.png"), full_page=True)
         assert await serious_violations(page) == []
 
-        published = request_event(
-            req.RequestPublished,
-            status="published",
-            from_status="endorsed",
-            version=4,
-            request_id=request_id,
-            title=TITLE,
-        )
+        published = later(req.RequestPublished, request_id, title=TITLE)
         await _tell(api, Stream.REQUESTS, published)
         norway = source(donor="norway")
         proposal = match(request_id).model_copy(update={"source_id": norway.source_id})
-        committed = inv.LedgerEntryRecorded(
-            entry_id=uuid4(),
-            source_id=norway.source_id,
-            window_id=uuid4(),
-            request_id=request_id,
-            kind="committed",
-            amount=Decimal("500000.00"),
-            currency="USD",
-            date=date.today(),
-            actor="donor:norway",
-        )
+        committed = ledger_entry(request_id, norway.source_id)
         await _tell(
             api, Stream.MATCHES, mat.MatchProposed(match=proposal, score=0.9, explanation={})
         )
@@ -133,14 +120,7 @@ async def _focal_points_notifications(
     await page.select_option("#f-type", "request.funded")
     await page.click("form.filters button[type=submit]")
     await expect(page.locator("#no-notifications")).to_be_visible()
-    funded = request_event(
-        req.RequestFunded,
-        status="funded",
-        from_status="matched",
-        version=6,
-        request_id=request_id,
-        title=TITLE,
-    )
+    funded = later(req.RequestFunded, request_id, title=TITLE)
     await _tell(api, Stream.REQUESTS, funded)
     await expect(page.locator("#feed li[data-type='request.funded']")).to_contain_text(
         TITLE, timeout=30_000

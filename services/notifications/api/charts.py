@@ -8,7 +8,7 @@ The figures are computed in `domain.charts`; this module only names and formats 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -40,9 +40,9 @@ class Figure:
     series: tuple[str, ...]
     rows: list[Row]
     unit: str
+    format: Callable[[Number | None], str]
     horizontal: bool = False
     note: str = ""
-    format: Callable[[Number | None], str] = field(default=lambda v: "" if v is None else str(v))
 
     def spec(self) -> dict[str, Any]:
         """What the browser draws: the charted rows, one dataset per series."""

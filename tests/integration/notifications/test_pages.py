@@ -29,6 +29,7 @@ from tests.integration.notifications.conftest import (
     deliver,
     signed_in,
 )
+from tests.integration.notifications.sse import read_events
 from tests.service_api import Api
 
 TITLES = {state: f"Clearance in {state}, phase one" for state in ("LAO", "KHM", "MNE", "PER")}
@@ -178,3 +179,23 @@ async def test_the_page_asks_for_a_sign_in(service: Api) -> None:
         answer.headers["location"]
         == "/portal/sign-in?next=/portal/notifications%3Ftype%3Dmatch.proposed"
     )
+
+
+async def test_the_pages_stream_sends_the_principals_own_notifications_alone(
+    service: Api,
+) -> None:
+    others = [request_event(req.RequestSubmitted, s, CENTRES[s]) for s in ("KHM", "MNE")]
+    await deliver(service, Stream.REQUESTS, *(_envelope(e, Stream.REQUESTS) for e in others))
+    lao = request_event(req.RequestSubmitted, "LAO", title=TITLES["LAO"])
+    await deliver(service, Stream.REQUESTS, _envelope(lao, Stream.REQUESTS))
+    stream = "/portal/notifications/stream"
+    async with signed_in(service, LAO) as client:
+        [(lao_id, item)] = await read_events(
+            client, 1, headers={}, path=stream, decode=str, after=0
+        )
+    async with signed_in(service, KHM) as client:
+        refused = await client.get(stream, params={"after": lao_id})
+
+    assert TITLES["LAO"] in item
+    assert 'data-type="request.submitted"' in item
+    assert refused.status_code == 404  # Cambodia's stream may not start at Lao PDR's line

@@ -125,5 +125,6 @@ async def _focal_points_notifications(
     await expect(page.locator("#feed li[data-type='request.funded']")).to_contain_text(
         TITLE, timeout=30_000
     )
+    await expect(page.locator("#no-notifications")).to_be_hidden()
     await page.screenshot(path=str(folder / "notifications-funded-live.png"), full_page=True)
     assert await serious_violations(page) == []

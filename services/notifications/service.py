@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from services.notifications.adapters import tables
-from services.notifications.api import dashboard, indicators, routes, subscriptions
+from services.notifications.api import dashboard, indicators, pages, routes, subscriptions
 from services.notifications.app import handlers, workers
 from services.notifications.settings import NotificationsSettings
 from shared.runtime import ServiceDefinition
@@ -25,6 +25,7 @@ SERVICE = ServiceDefinition(
         indicators.router,
         indicators.pages,
         dashboard.router,
+        pages.router,
     ],
     events=None,
     subscriptions=handlers.SUBSCRIPTIONS,

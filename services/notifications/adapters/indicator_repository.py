@@ -91,6 +91,13 @@ class IndicatorRepository:
             reports=[state_report(row) for row in reports],
         )
 
+    async def ledger_for_requests(self) -> list[LedgerRecord]:
+        """Every ledger entry that names a request."""
+        rows = await self.session.scalars(
+            select(LedgerFactRow).where(col(LedgerFactRow.request_id).is_not(None))
+        )
+        return [_entry(row) for row in rows]
+
     async def add_report(self, row: StateReportRow) -> None:
         self.session.add(row)
         await self.session.flush()

@@ -39,6 +39,7 @@ from services.notifications.adapters.tables import (
     SubscriptionRow,
 )
 from services.notifications.domain.alerts import Alert
+from services.notifications.domain.charts import History
 from services.notifications.domain.model import (
     AlertKind,
     Notice,
@@ -240,6 +241,20 @@ class EventRepository:
             )
             .on_conflict_do_nothing()
         )
+
+    async def histories(self, types: Sequence[str]) -> dict[UUID, History]:
+        """For each request, when events of `types` first and last happened to it."""
+        e = EventRow
+        query = (
+            select(col(e.request_id), col(e.type), func.min(e.occurred_at), func.max(e.occurred_at))
+            .where(col(e.type).in_(types), col(e.request_id).is_not(None))
+            .group_by(col(e.request_id), col(e.type))
+        )
+        times: dict[UUID | None, tuple[dict[str, datetime], dict[str, datetime]]] = {}
+        for request_id, kind, first, last in (await self.session.execute(query)).all():
+            firsts, lasts = times.setdefault(request_id, ({}, {}))
+            firsts[kind], lasts[kind] = first, last
+        return {request_id: History(*both) for request_id, both in times.items() if request_id}
 
     async def journey(self, request_id: UUID) -> list[EventRow]:
         query = (

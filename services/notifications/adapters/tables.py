@@ -76,6 +76,10 @@ class EventRow(Table, table=True):
     """Every event the service took in, as it came: a request's journey and webhook bodies."""
 
     __tablename__ = "events"
+    __table_args__ = (
+        # the charts' milestones: when each request was first proposed, funded, declined...
+        Index("ix_events_type_request_id", "type", "request_id", "occurred_at"),
+    )
 
     event_id: UUID = Field(primary_key=True)
     type: str = Field(max_length=200)

@@ -28,12 +28,14 @@ from services.notifications.adapters.repository import (
     ViewRepository,
 )
 from services.notifications.adapters.tables import NotificationRow
+from services.notifications.api.charts import figures
 from services.notifications.api.routes import (
     FeedQuery,
     FeedQueryDep,
     event_stream,
     starting_point,
 )
+from services.notifications.app import reports
 from services.notifications.domain.model import OPERATOR, overview
 from services.notifications.domain.policy import scope_of
 from services.notifications.settings import NotificationsSettings
@@ -48,7 +50,12 @@ from shared.unit_of_work import UnitOfWork
 
 HERE = Path(__file__).parent.parent  # the service's templates/ and static/
 SIGNED_IN_ROLES = frozenset({Role.OPERATOR, Role.SECRETARIAT})
-STATIC = {"dashboard.css": "dashboard.css", "report.css": "report.css"}
+STATIC = {
+    "dashboard.css": "dashboard.css",
+    "report.css": "report.css",
+    "chart.min.js": "chart-4.6.1.umd.min.js",
+    "charts.js": "charts.js",
+}
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 pages = Pages(HERE / "templates")
@@ -92,6 +99,7 @@ async def dashboard(
         stream_url=f"/dashboard/stream?{stream_query}",
         filters=_given(query),
         **await _panels(uow, resources),
+        **await _charts(uow, names, resources),
     )
 
 
@@ -125,6 +133,19 @@ async def panels(
     return html_page(request, "panels.html", names=names, **await _panels(uow, resources))
 
 
+async def _charts(uow: UnitOfWork, names: Names, resources: Resources) -> dict[str, Any]:
+    found = await reports.dashboard_charts(uow, datetime.now(UTC))
+    return {"figures": figures(found, names, resources.network)}
+
+
+@router.get("/charts")
+async def charts(
+    request: Request, uow: UnitOfWorkDep, resources: ResourcesDep, names: NamesDep, _: OperatorDep
+) -> HTMLResponse:
+    """The charts, drawn again by the page whenever the feed moves."""
+    return html_page(request, "charts.html", names=names, **await _charts(uow, names, resources))
+
+
 @router.get("/stream")
 async def stream(
     request: Request,
@@ -143,11 +164,11 @@ async def stream(
     )
     item = pages.templates.get_template("notification.html")
     return event_stream(
-        resources, scope, where, start, lambda row: _one_line(item.render(n=row, names=names))
+        resources, scope, where, start, lambda row: one_line(item.render(n=row, names=names))
     )
 
 
-def _one_line(html: str) -> str:
+def one_line(html: str) -> str:
     """SSE data lines cannot hold newlines as such; HTML does not need them."""
     return " ".join(html.split())
 

@@ -25,6 +25,7 @@ from services.notifications.domain.indicators import (
     Period,
     RegionNeeds,
 )
+from services.notifications.domain.model import region_name
 from shared.auth import PrincipalDep
 from shared.deps import Answer, Call, CallDep, UnitOfWorkDep
 from shared.geography import RegionalNetwork, countries
@@ -111,13 +112,6 @@ class IndicatorLine(BaseModel):
         )
 
 
-def _region_name(region: str | None, network: RegionalNetwork) -> str:
-    if region is None:
-        return "Global tier (no regional centre)"
-    centre = network.centres.get(region)
-    return centre.name if centre else region
-
-
 class PendingLine(BaseModel):
     """A pending request of the secretariat's database, with what is committed to it."""
 
@@ -146,7 +140,7 @@ class PendingLine(BaseModel):
             state=r.state,
             state_name=names.state(r.state) or r.state,
             region=r.region,
-            region_name=_region_name(r.region, network),
+            region_name=region_name(r.region, network),
             status=r.status,
             title=r.title,
             areas=list(r.areas),
@@ -176,7 +170,7 @@ class NeedsLine(BaseModel):
     def of(cls, n: RegionNeeds, network: RegionalNetwork, names: Names) -> NeedsLine:
         return cls(
             region=n.region,
-            region_name=_region_name(n.region, network),
+            region_name=region_name(n.region, network),
             currency=n.currency,
             requests=n.requests,
             states=list(n.states),

@@ -10,7 +10,9 @@ from datetime import date, datetime
 from uuid import uuid4
 
 from services.notifications.adapters.indicator_repository import IndicatorRepository
+from services.notifications.adapters.repository import EventRepository, ViewRepository
 from services.notifications.adapters.tables import StateReportRow
+from services.notifications.domain.charts import MILESTONES, Charts, charts
 from services.notifications.domain.indicators import (
     Fact,
     Indicator,
@@ -40,6 +42,16 @@ async def pending_report(
     records = await IndicatorRepository(uow).records(known_convention(convention), period)
     pending = pending_requests(convention, period, records)
     return pending, needs_by_region(pending)
+
+
+async def dashboard_charts(uow: UnitOfWork, now: datetime) -> Charts:
+    """The figures of the operators' charts, from every request the service knows."""
+    return charts(
+        await ViewRepository(uow).requests(),
+        await IndicatorRepository(uow).ledger_for_requests(),
+        await EventRepository(uow).histories(MILESTONES),
+        now,
+    )
 
 
 async def record_state_report(

@@ -15,12 +15,14 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
 from shared.errors import Invalid, NotFound
 from shared.events import ALL_PAYLOADS
 from shared.events.access import PAYLOADS as ACCESS_PAYLOADS
+from shared.geography import RegionalNetwork
 
 
 class Severity(StrEnum):
@@ -121,6 +123,8 @@ class RequestView:
     deadline: date
     submitted_at: datetime | None = None
     published_at: datetime | None = None
+    amount: Decimal | None = None
+    currency: str | None = None
     proposals: int = 0
     """Its standing proposals: proposed to a donor and not answered, withdrawn or expired."""
 
@@ -159,6 +163,14 @@ class Overview:
 
 
 GLOBAL_TIER = "(global tier)"
+
+
+def region_name(region: str | None, network: RegionalNetwork) -> str:
+    """A regional centre's name; requests no centre reviews are the global tier's."""
+    if region is None or region == GLOBAL_TIER:
+        return "Global tier (no regional centre)"
+    centre = network.centres.get(region)
+    return centre.name if centre else region
 
 
 def overview(requests: Iterable[RequestView], today: date, deadline_days: int) -> Overview:

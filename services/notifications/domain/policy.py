@@ -70,6 +70,17 @@ def scope_of(principal: Principal, network: RegionalNetwork) -> Scope:
     return Scope(frozenset({audience_of(principal)}), frozenset())
 
 
+def own_scope(principal: Principal, network: RegionalNetwork) -> Scope:
+    """The principal's own notifications, as its notifications page lists them: its scope
+    narrowed to its own audiences, so a centre reads its own line of each event and not also its
+    states' copies of it, and the secretariat and operators their own line, not every
+    audience's. A focal point's own are its state's and its state's party's."""
+    scope = scope_of(principal, network)
+    if principal.role is Role.NATIONAL:
+        return scope
+    return Scope(frozenset({audience_of(principal)}), scope.states)
+
+
 def may_report_for(principal: Principal, state: str) -> bool:
     """A state's own facts are recorded by its focal point, or by the secretariat on its word;
     operators change nothing, and centres and donors speak for no state here."""

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Iterable
+from datetime import date
+from decimal import Decimal
 from typing import Any
+from uuid import UUID, uuid4
 
+import httpx
 import pytest
+from lxml import html
 
 from services.notifications.service import SERVICE as NOTIFICATIONS
 from shared.events import Envelope
+from shared.events import inventory as inv
+from shared.events import requests as req
 from shared.principal import Principal
 from shared.topics import Stream
 from tests.database import fetch
+from tests.factories import request_event
 from tests.kafka import publish
 from tests.polling import eventually
 from tests.service_api import Api, over_http
@@ -75,3 +83,62 @@ async def feed(api: Api, who: Principal, **filters: Any) -> list[dict[str, Any]]
     assert response.status_code == 200, response.text
     items: list[dict[str, Any]] = response.json()["items"]
     return items
+
+
+@contextlib.asynccontextmanager
+async def signed_in(api: Api, who: Principal) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the service's pages signed in to the portal as `who`, with its own cookie."""
+    key = api.headers_for(who)["Authorization"].removeprefix("Bearer ")
+    async with httpx.AsyncClient(base_url=api.url, timeout=30) as client:
+        answer = await client.post("/portal/sign-in", data={"key": key})
+        assert answer.status_code == 303, answer.text
+        yield client
+
+
+def figure(page: str, chart: str, key: str, series: str, currency: str | None = None) -> str:
+    """One number of a chart's table on a page, by the row's key and the series' name."""
+    money = f" and @data-currency='{currency}'" if currency else ""
+    path = f"//*[@id='{chart}']//tr[@data-key='{key}'{money}]/td[@data-series='{series}']"
+    cells = html.fromstring(page).xpath(path)
+    assert len(cells) == 1, f"{chart} {key} {series}: {len(cells)} cells"
+    return str(cells[0].text_content()).strip()
+
+
+STEPS: dict[type[req.RequestEvent], tuple[str, str, int]] = {
+    req.RequestPublished: ("published", "endorsed", 4),
+    req.RequestFunded: ("funded", "matched", 6),
+}
+
+
+def later(
+    event_type: type[req.RequestEvent], request_id: UUID, state: str = "LAO", **need: Any
+) -> req.RequestEvent:
+    """A later step (`STEPS`) of a request already told: its status, the one before, a newer
+    version."""
+    status, before, version = STEPS[event_type]
+    return request_event(
+        event_type,
+        state,
+        status=status,
+        from_status=before,
+        version=version,
+        request_id=request_id,
+        **need,
+    )
+
+
+def ledger_entry(
+    request_id: UUID, source_id: UUID, kind: str = "committed", amount: str = "500000.00"
+) -> inv.LedgerEntryRecorded:
+    """A ledger entry in dollars for a request, as the inventory announces it."""
+    return inv.LedgerEntryRecorded(
+        entry_id=uuid4(),
+        source_id=source_id,
+        window_id=uuid4(),
+        request_id=request_id,
+        kind=kind,
+        amount=Decimal(amount),
+        currency="USD",
+        date=date(2026, 11, 23),
+        actor="donor:norway",
+    )

@@ -247,9 +247,10 @@ async def request_page(
 ) -> HTMLResponse:
     """The request, its history and the changes the principal may make to it now."""
     try:
-        return await _request_page(request, uow, principal, names, UUID(request_id))
+        known = UUID(request_id)
     except ValueError:
         return _not_found(request, principal, names)
+    return await _request_page(request, uow, principal, names, known)
 
 
 def _not_found(request: Request, principal: Principal, names: Names) -> HTMLResponse:

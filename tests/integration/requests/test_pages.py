@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 import pytest
 from lxml import html
 
+from shared.geography import countries
 from shared.principal import Principal
 from tests.database import fetch
 from tests.integration.requests.conftest import (
@@ -456,3 +457,37 @@ async def test_the_queue_holds_the_submitted_requests_of_the_office_oldest_first
     assert draft["id"] not in str(queues)
     assert paged.status_code == 422
     assert refused == [403, 403]
+
+
+async def test_states_are_named_in_the_language_asked_for(api: Api) -> None:
+    request_id = (await create(api, LAO))["id"]
+    await sign_in(api, SOUTH_EAST_ASIA)
+    french = countries()["LAO"].name_in("fr")
+
+    listing = await api.client.get("/portal/requests?lang=fr")
+    shown = await api.client.get(f"/portal/requests/{request_id}?lang=fr")
+
+    assert french != countries()["LAO"].name
+    assert page(listing).xpath("//td[@data-state='LAO']/text()") == [french]
+    assert page(listing).xpath("//form[@class='filters']//input[@name='lang']/@value") == ["fr"]
+    assert french in shown.text
+    assert shown.headers["content-language"] == "fr"
+
+
+async def test_the_state_withdraws_its_request_saying_why(
+    api: Api, environment: Environment
+) -> None:
+    request_id = (await create(api, LAO))["id"]
+    shown = await opened(api, LAO, request_id)
+    action = f"/portal/requests/{request_id}/withdraw"
+
+    withdrawn = await post(
+        api, action, {"idempotency_key": hidden_key(shown, action), "reason": "Funded at home"}
+    )
+    after = page(await api.client.get(f"/portal/requests/{request_id}"))
+
+    assert withdrawn.status_code == 303
+    assert after.xpath("//*[@id='status']/text()") == ["withdrawn"]
+    assert after.xpath("//tr[@data-action='withdraw']/td[last()]/text()") == ["Funded at home"]
+    assert after.xpath("//main//form") == []
+    assert await status_of(environment, request_id) == "withdrawn"

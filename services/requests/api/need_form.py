@@ -22,6 +22,11 @@ TEXTS = ("convention", "title", "description", "deadline", "deadline_reason", "u
 CONTACT = ("name", "email", "phone", "organisation")
 CHOICES = ("areas", "assistance_types")
 """Fields of several values: a refusal of any of their items is shown beside the whole field."""
+PATTERNS = {
+    "contact.email": "not an e-mail address: write it as name@example.org",
+    "amount.currency": "an ISO 4217 code of three capital letters, e.g. USD",
+}
+"""What a field's pattern asks, for people: the API names the pattern itself."""
 LABELS = {
     "convention": "Convention",
     "areas": "Thematic areas",
@@ -141,7 +146,7 @@ def need_fields(request: AssistanceRequest) -> Form:
 def placed(refusal: Refusal, moved: Mapping[str, str]) -> Refusal:
     """The refusal of a body `need_body` made, each message beside the form's field it concerns,
     and the fields named as the form labels them."""
-    fields = {_field(name, moved): message for name, message in refusal.fields.items()}
+    fields = {_field(name, moved): _readable(name, m) for name, m in refusal.fields.items()}
     if not fields:
         return refusal
     detail = ", ".join(dict.fromkeys(label_of(name) for name in fields))
@@ -154,6 +159,12 @@ def label_of(name: str) -> str:
         row, _, cell = rest.partition(".")
         return f"{LABELS[rows]}, row {int(row) + 1}" + (f": {cell}" if cell else "")
     return LABELS.get(name, name)
+
+
+def _readable(name: str, message: str) -> str:
+    if name in PATTERNS and message.startswith("String should match pattern"):
+        return PATTERNS[name]
+    return message
 
 
 def _field(name: str, moved: Mapping[str, str]) -> str:

@@ -69,17 +69,18 @@ VIEWS: dict[str, tuple[str, frozenset[Status] | None]] = {
     "all": ("All", None),
     "open": ("Open for matching", frozenset({Status.PUBLISHED, Status.PARTLY_MATCHED})),
     "unmatched": ("Unmatched", frozenset({Status.PUBLISHED})),
+    "returned": ("Returned for amendment", frozenset({Status.RETURNED})),
     "at-risk": ("At risk", UNDER_WAY),
 }
 """The views of a list: open for matching (published, not yet fully matched or funded);
-unmatched (published, nothing proposed covers any of it); at risk (under way, not yet funded,
-deadline within the `at_risk_days` setting)."""
+unmatched (published, nothing proposed covers any of it); returned to its state with the
+centre's reason; at risk (under way, not yet funded, deadline within `at_risk_days`)."""
 
 
 class Filters(Strict):
     """What a list of requests is narrowed to, as its page's query gives it."""
 
-    view: Literal["all", "open", "unmatched", "at-risk"] = "all"
+    view: Literal["all", "open", "unmatched", "returned", "at-risk"] = "all"
     status: Status | None = None
     convention: ConventionCode | None = None
     area: str | None = None

@@ -77,7 +77,14 @@ unmatched (published, nothing proposed covers any of it); returned to its state 
 centre's reason; at risk (under way, not yet funded, deadline within `at_risk_days`)."""
 
 
-class Filters(Strict):
+class Paging(Strict):
+    """Which page of a list its query asks for: so many rows after the cursor."""
+
+    cursor: str | None = None
+    limit: int = Field(PAGE_SIZE, ge=1, le=200)
+
+
+class Filters(Paging):
     """What a list of requests is narrowed to, as its page's query gives it."""
 
     view: Literal["all", "open", "unmatched", "returned", "at-risk"] = "all"
@@ -86,8 +93,6 @@ class Filters(Strict):
     area: str | None = None
     state: StateCode | None = None
     deadline_before: date | None = None
-    cursor: str | None = None
-    limit: int = Field(PAGE_SIZE, ge=1, le=200)
 
     def asked(self, today: date, at_risk_days: int) -> RequestFilter:
         statuses = VIEWS[self.view][1]
@@ -145,7 +150,7 @@ async def requests_list(
     principal: ReaderDep,
 ) -> HTMLResponse:
     """The requests the principal may see, narrowed by the query's filters, newest first."""
-    given = {k: v for k, v in request.query_params.items() if v and k in Filters.model_fields}
+    given = _given(request, Filters)
     at_risk_days = service_settings(resources, RequestsSettings).at_risk_days
     found: list[AssistanceRequest] = []
     next_cursor, refusal = None, None
@@ -158,7 +163,7 @@ async def requests_list(
             )
     except REFUSED as error:
         refusal = Refusal.of(error)
-    kept = {k: v for k, v in given.items() if k != "cursor"}
+    kept = _without_cursor(given)
     if "lang" in request.query_params:
         kept["lang"] = names.lang
     return pages.render(
@@ -175,12 +180,26 @@ async def requests_list(
             (code, label, urlencode({**kept, "view": code})) for code, (label, _) in VIEWS.items()
         ],
         view=given.get("view", "all"),
-        next_url=f"?{urlencode({**kept, 'cursor': next_cursor})}" if next_cursor else None,
+        next_url=_next_page(kept, next_cursor),
         states=_states_of(principal, uow, names),
         statuses=[(s.value, s.value.replace("_", " ")) for s in Status],
         options=options(),
         at_risk_days=at_risk_days,
     )
+
+
+def _given(request: Request, query: type[Paging]) -> dict[str, str]:
+    """The fields of `query` the page's query gives (blank ones are not given)."""
+    return {k: v for k, v in request.query_params.items() if v and k in query.model_fields}
+
+
+def _without_cursor(given: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in given.items() if k != "cursor"}
+
+
+def _next_page(given: dict[str, str], cursor: str | None) -> str | None:
+    """The link to the page after `cursor`, with the same query otherwise."""
+    return f"?{urlencode({**_without_cursor(given), 'cursor': cursor})}" if cursor else None
 
 
 def _states_of(principal: Principal, uow: UnitOfWork, names: Names) -> list[tuple[str, str]]:
@@ -390,7 +409,7 @@ async def _changed(
         )
     refused = Refused(request_id, change, placed(outcome, moved or {}), form)
     if back == QUEUE:
-        return await _queue_page(request, call.uow, call.principal, names, None, refused)
+        return await _queue_page(request, call.uow, call.principal, names, {}, refused)
     return await _request_page(request, call.uow, call.principal, names, request_id, refused)
 
 
@@ -400,11 +419,10 @@ async def queue(
     uow: UnitOfWorkDep,
     names: NamesDep,
     principal: ReviewerDep,
-    cursor: str | None = None,
 ) -> HTMLResponse:
     """Submitted requests waiting on review, the longest waiting first: a centre's from its
     states, the secretariat's and operators' from every state."""
-    return await _queue_page(request, uow, principal, names, cursor)
+    return await _queue_page(request, uow, principal, names, _given(request, Paging))
 
 
 async def _queue_page(
@@ -412,7 +430,7 @@ async def _queue_page(
     uow: UnitOfWork,
     principal: Principal,
     names: Names,
-    cursor: str | None,
+    given: dict[str, str],
     refused: Refused | None = None,
 ) -> HTMLResponse:
     submitted = RequestFilter(statuses=frozenset({Status.SUBMITTED.value}))
@@ -420,9 +438,10 @@ async def _queue_page(
     waiting: list[tuple[AssistanceRequest, datetime]] = []
     next_cursor, refusal = None, refused.refusal if refused else None
     try:
+        paging = Paging.model_validate(given)
         if where is not None:
             waiting, next_cursor = await RequestRepository(uow).longest_waiting(
-                where, PAGE_SIZE, cursor
+                where, paging.limit, paging.cursor
             )
     except REFUSED as error:
         refusal = Refusal.of(error)
@@ -435,7 +454,7 @@ async def _queue_page(
         waiting=[(r, at, _reviews(principal, r)) for r, at in waiting],
         refusal=refusal,
         **_forms(refused),
-        next_url=f"?{urlencode({'cursor': next_cursor})}" if next_cursor else None,
+        next_url=_next_page(given, next_cursor),
     )
 
 

@@ -447,7 +447,10 @@ async def test_the_queue_holds_the_submitted_requests_of_the_office_oldest_first
         assert answer.status_code == 200, answer.text
         rows = page(answer).xpath("//table[@id='queue']//tr[@data-request]")
         queues[who.label] = [(row.get("data-request"), len(row.xpath(".//button"))) for row in rows]
-    await sign_in(api, SOUTH_EAST_ASIA)
+    await sign_in(api, SECRETARIAT)
+    first_page = await api.client.get("/portal/queue?limit=2")
+    [next_page] = page(first_page).xpath("//a[@rel='next']/@href")
+    second_page = await api.client.get(f"/portal/queue{next_page}")
     paged = await api.client.get("/portal/queue?cursor=not-a-cursor")
     refused = []
     for who in (LAO, DONOR):
@@ -459,6 +462,8 @@ async def test_the_queue_holds_the_submitted_requests_of_the_office_oldest_first
     assert queues["secretariat"] == [(first["id"], 2), (second["id"], 2), (peru["id"], 2)]
     assert queues["operator"] == [(first["id"], 0), (second["id"], 0), (peru["id"], 0)]
     assert draft["id"] not in str(queues)
+    assert page(first_page).xpath("//tr/@data-request") == [first["id"], second["id"]]
+    assert page(second_page).xpath("//tr/@data-request") == [peru["id"]]
     assert paged.status_code == 422
     assert refused == [403, 403]
 

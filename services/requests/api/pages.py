@@ -25,7 +25,7 @@ from services.requests.adapters.repository import RequestRepository
 from services.requests.api.need_form import need_body, need_fields, options, placed
 from services.requests.api.schemas import NeedIn, NewRequest, ReasonIn, RequestOut, ReturnIn
 from services.requests.app import commands
-from services.requests.app.commands import Change, visible_request
+from services.requests.app.commands import Change, ReasonedChange, visible_request
 from services.requests.domain.model import AssistanceRequest, Status
 from services.requests.domain.policy import (
     CHANGES,
@@ -61,6 +61,15 @@ pages = Pages(HERE / "templates")
 ReaderDep = Annotated[Principal, only(*READERS)]
 ReviewerDep = Annotated[Principal, only(*REVIEWERS)]
 FocalPointDep = Annotated[Principal, only(Role.NATIONAL)]
+
+PLAIN: dict[str, Change] = {
+    "submit": AssistanceRequest.submit,
+    "publish": AssistanceRequest.publish,
+}
+REASONED: dict[str, ReasonedChange] = {
+    "withdraw": AssistanceRequest.withdraw,
+    "endorse": AssistanceRequest.endorse,
+}
 
 UNDER_WAY = frozenset(
     {Status.SUBMITTED, Status.ENDORSED, Status.PUBLISHED, Status.PARTLY_MATCHED, Status.MATCHED}
@@ -121,8 +130,9 @@ class Refused:
 
 
 def _forms(refused: Refused | None) -> dict[str, Any]:
-    """What a page's change forms need: the refusal beside the form refused, and each form's
-    key (the refused form's own again, so that sending it corrected changes things once)."""
+    """What a page's change forms need: the refusal beside the form refused, what was typed in
+    it, and each form's key (the refused form's own again, so that sending it corrected
+    changes things once)."""
 
     def refusal_of(request_id: UUID, change: str) -> Refusal | None:
         if refused and (request_id, change) == (refused.request_id, refused.change):
@@ -134,7 +144,10 @@ def _forms(refused: Refused | None) -> dict[str, Any]:
             return refused.form.get(FORM_KEY)
         return new_form_key()
 
-    return {"refusal_for": refusal_of, "key_for": key_of}
+    def typed(request_id: UUID, change: str, name: str) -> str:
+        return refused.form.get(name) if refused and refusal_of(request_id, change) else ""
+
+    return {"refusal_for": refusal_of, "key_for": key_of, "typed": typed}
 
 
 def _now() -> datetime:
@@ -371,16 +384,11 @@ def _lifecycle(change: str, form: Form) -> Change:
     if change == "return":
         reason = ReturnIn.model_validate({"reason": form.get("reason")}).reason
         return lambda r, who, now: r.return_for_amendment(who, now, reason)
-    given = ReasonIn.model_validate({"reason": form.given("reason")}).reason
-    reasoned = {"withdraw": AssistanceRequest.withdraw, "endorse": AssistanceRequest.endorse}
-    if change in reasoned:
-        method = reasoned[change]
+    if change in REASONED:
+        given = ReasonIn.model_validate({"reason": form.given("reason")}).reason
+        method = REASONED[change]
         return lambda r, who, now: method(r, who, now, given)
-    plain: dict[str, Change] = {
-        "submit": AssistanceRequest.submit,
-        "publish": AssistanceRequest.publish,
-    }
-    return plain[change]
+    return PLAIN[change]
 
 
 def _version(form: Form) -> str | None:

@@ -372,6 +372,11 @@ async def test_a_request_goes_through_review_on_the_pages_of_each_office(
     no_reason = await post(
         api, action, {"idempotency_key": key, "back": "/portal/queue", "reason": " "}
     )
+    stale = await post(
+        api,
+        action,
+        {"idempotency_key": key, "back": "/portal/queue", "reason": "Add it", "version": "1"},
+    )
     returned = await post(
         api, action, {"idempotency_key": key, "back": "/portal/queue", "reason": "Add the survey"}
     )
@@ -394,6 +399,11 @@ async def test_a_request_goes_through_review_on_the_pages_of_each_office(
     assert page(no_reason).xpath(
         f"//tr[@data-request='{request_id}']//input[@name='reason']/@aria-invalid"
     ) == ["true"]
+    assert stale.status_code == 422
+    assert "Changed since read" in stale.text
+    assert page(stale).xpath(f"//form[@action='{action}']//input[@name='reason']/@value") == [
+        "Add it"
+    ]
     assert (returned.status_code, returned.headers["location"]) == (303, "/portal/queue")
     assert page(seen_returned).xpath("//*[@id='returned']//p[@class='reason']/text()") == [
         "Add the survey"

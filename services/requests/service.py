@@ -6,7 +6,7 @@ from pathlib import Path
 
 from services.requests.adapters.events import RequestEvents
 from services.requests.adapters.tables import TABLES, metadata
-from services.requests.api import bulk, reports, routes
+from services.requests.api import bulk, pages, reports, routes
 from services.requests.app.handlers import SUBSCRIPTIONS
 from services.requests.app.workers import workers
 from services.requests.settings import RequestsSettings
@@ -20,7 +20,12 @@ SERVICE = ServiceDefinition(
     metadata=metadata,
     tables=TABLES,
     migrations=Path(__file__).parent / "migrations",
-    routers=lambda: [bulk.router, routes.router, reports.router],  # /template before /{id}
+    routers=lambda: [
+        bulk.router,
+        routes.router,
+        reports.router,
+        pages.router,
+    ],  # /template before /{id}
     events=RequestEvents,
     publishes={Stream.REQUESTS: request_events.PAYLOADS},
     subscriptions=SUBSCRIPTIONS,

@@ -18,3 +18,9 @@ class RequestsSettings(BulkSettings):
         description="A submitted request its centre has not reviewed in this many days "
         "is escalated to the secretariat.",
     )
+    at_risk_days: int = Field(
+        60,
+        ge=1,
+        description="The portal counts a request under way and not yet funded as at risk when "
+        "its deadline is this many days away or fewer.",
+    )

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Table, func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
@@ -26,7 +26,7 @@ from services.requests.domain.model import (
 from services.requests.domain.policy import RequestFilter
 from services.requests.metrics import TRANSITIONS
 from shared.db import ordered_insert
-from shared.pagination import newest_first
+from shared.pagination import decode_cursor, encode_cursor, newest_first
 from shared.unit_of_work import UnitOfWork
 from shared.values import Contact, Money
 
@@ -105,6 +105,28 @@ class RequestRepository:
             query = query.where(condition)
         rows, cursor = await newest_first(self.session, query, RequestRow, limit, after)
         return [_from_row(row) for row in rows], cursor
+
+    async def longest_waiting(
+        self, where: RequestFilter, limit: int, after: str | None
+    ) -> tuple[list[tuple[AssistanceRequest, datetime]], str | None]:
+        """Requests of `where` with when each was last submitted, the earliest submission first
+        (a review queue); `after` is the cursor the previous page returned."""
+        r, h = RequestRow, HistoryRow
+        submitted_at = (
+            select(func.max(col(h.at)))
+            .where(col(h.request_id) == col(r.id), col(h.action) == "submit")
+            .correlate(r)
+            .scalar_subquery()
+        )
+        query = select(r, submitted_at).where(submitted_at.is_not(None), *_conditions(where))
+        if after:
+            at, last_id = decode_cursor(after)
+            query = query.where(tuple_(submitted_at, col(r.id)) > tuple_(at, last_id))
+        query = query.order_by(submitted_at, col(r.id)).limit(limit + 1)
+        rows = (await self.session.execute(query)).all()
+        page = [(_from_row(row), at) for row, at in rows[:limit]]
+        more = len(rows) > limit
+        return page, encode_cursor(page[-1][1], page[-1][0].id) if more else None
 
     async def all_matching(self, where: RequestFilter) -> list[AssistanceRequest]:
         query = select(RequestRow)

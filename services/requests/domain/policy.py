@@ -16,7 +16,13 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from services.requests.domain.model import AssistanceRequest, Status
+from services.requests.domain.model import (
+    CLOSED,
+    EDITABLE,
+    REVIEWABLE,
+    AssistanceRequest,
+    Status,
+)
 from shared.principal import Principal, Role
 
 PUBLIC = frozenset(
@@ -66,6 +72,30 @@ def may(principal: Principal, action: Action, state: str, centre: str | None) ->
     if action is Action.REVIEW:
         return principal.role is Role.REGIONAL and centre is not None and principal.centre == centre
     return False
+
+
+CHANGES: dict[str, tuple[Action, frozenset[Status]]] = {
+    "amend": (Action.AMEND, EDITABLE),
+    "submit": (Action.SUBMIT, EDITABLE),
+    "withdraw": (Action.WITHDRAW, frozenset(Status) - CLOSED - {Status.FUNDED}),
+    "endorse": (Action.REVIEW, REVIEWABLE),
+    "return": (Action.REVIEW, REVIEWABLE | {Status.ENDORSED}),
+    "publish": (Action.PUBLISH, frozenset({Status.ENDORSED})),
+    "complete": (Action.COMPLETE, frozenset({Status.FUNDED})),
+}
+"""Each change of a request by name: the action it needs leave for, and the statuses the
+lifecycle allows it from."""
+
+
+def changes_open_to(principal: Principal, request: AssistanceRequest) -> list[str]:
+    """The changes `principal` may make to `request` now: allowed from its status, and by the
+    principal's office."""
+    return [
+        name
+        for name, (action, statuses) in CHANGES.items()
+        if request.status in statuses
+        and may(principal, action, request.state, request.regional_centre)
+    ]
 
 
 def visible(principal: Principal) -> RequestFilter:

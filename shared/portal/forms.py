@@ -56,11 +56,13 @@ FormDep = Annotated[Form, Depends(read_form)]
 
 @dataclass(frozen=True)
 class Refusal:
-    """Why a write was refused, as a page shows it: a message, and one beside each field named."""
+    """Why a write was refused, as a page shows it: a message, one beside each field named, and
+    the status the page answers with (the problem's: 422, or 403, 409, 412...)."""
 
     title: str
     detail: str = ""
     fields: dict[str, str] = field(default_factory=dict)
+    status: int = 422
 
     @classmethod
     def of(cls, error: Exception) -> Refusal:
@@ -69,11 +71,12 @@ class Refusal:
             fields = {_name(e["loc"]): e["msg"] for e in error.errors()}
             return cls("Some fields need correcting", "; ".join(fields), fields)
         if isinstance(error, Problem):
-            named = error.extensions.get("field")
             detail = error.detail or ""
-            return cls(error.title, detail, _one(named, detail))
+            return cls(
+                error.title, detail, _one(error.extensions.get("field"), detail), error.status
+            )
         if isinstance(error, DomainError):
-            return cls(error.title, str(error), _one(error.field, str(error)))
+            return cls(error.title, str(error), _one(error.field, str(error)), error.status)
         raise error
 
 

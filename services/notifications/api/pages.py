@@ -8,7 +8,7 @@ notifications, a centre its own, which tell of its states, a donor its own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -69,7 +69,7 @@ def _refusal(error: Exception) -> Refusal:
     """The refusal with each message beside the filter it concerns (`query.type` is `type`)."""
     refusal = Refusal.of(error)
     fields = {name.removeprefix("query."): text for name, text in refusal.fields.items()}
-    return Refusal(refusal.title, refusal.detail, fields)
+    return replace(refusal, fields=fields)
 
 
 @router.get("")
@@ -93,13 +93,14 @@ async def notifications(
         scope, where = _own_feed(given, principal, resources)
         before = _cursor(cursor)
     except REFUSED as error:
+        refusal = _refusal(error)
         return html_page(
             request,
             "notifications.html",
-            status=422,
+            status=refusal.status,
             names=names,
             principal=principal,
-            refusal=_refusal(error),
+            refusal=refusal,
             notifications=[],
             **context,
         )

@@ -342,7 +342,7 @@ async def test_the_state_amends_against_the_version_it_read_and_a_stale_form_is_
 
     assert shown_title == "Survey and clearance of cluster munition remnants"
     assert amended.status_code == 303
-    assert stale.status_code == 422
+    assert stale.status_code == 412  # the problem's status: changed since read
     assert "Changed since read" in stale.text
     assert page(stale).xpath("//*[@id='stale']")
     assert page(stale).xpath(f"//form[@action='{action}']//input[@name='title']/@value") == [
@@ -404,7 +404,7 @@ async def test_a_request_goes_through_review_on_the_pages_of_each_office(
     assert page(no_reason).xpath(
         f"//tr[@data-request='{request_id}']//input[@name='reason']/@aria-invalid"
     ) == ["true"]
-    assert stale.status_code == 422
+    assert stale.status_code == 412
     assert "Changed since read" in stale.text
     assert page(stale).xpath(f"//form[@action='{action}']//input[@name='reason']/@value") == [
         "Add it"
@@ -439,7 +439,7 @@ async def test_a_change_sent_twice_is_made_once_and_one_not_for_the_office_is_re
 
     assert [t.status_code for t in twice] == [303, 303]
     assert count[0] == 1
-    assert publish.status_code == 422
+    assert publish.status_code == 403
     assert "may not publish" in publish.text
     assert await status_of(environment, request_id) == "submitted"
 

@@ -15,7 +15,6 @@ from services.matching.api import pages
 from shared.events.inventory import Support
 from shared.events.requests import Amount, RequestDetails
 from shared.portal.forms import FORM_KEY
-from shared.principal import Principal
 from tests.database import fetch
 from tests.integration.matching.conftest import (
     KHM,
@@ -29,10 +28,10 @@ from tests.integration.matching.conftest import (
 )
 from tests.integration.matching.test_api import outbox_count, proposals, reallocate
 from tests.matching_factories import request_details, source, window
+from tests.portal_pages import FORM, next_page, page_as, sign_in
 from tests.service_api import Api
 from tests.system import Environment
 
-FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 LAO_TITLE = "Clearance of cluster munition remnants in Xieng Khouang"
 ALB_TITLE = "Assistance to the victims of cluster munitions in Albania"
 
@@ -80,17 +79,6 @@ async def scene(api: Api) -> Scene:
     by = {(p["donor"], p["state"]): p for p in found}
     assert len(found) == 3, found
     return Scene(lao, alb, by[("norway", "LAO")], by[("sweden", "LAO")], by[("sweden", "ALB")])
-
-
-async def sign_in(api: Api, principal: Principal) -> None:
-    key = api.headers_for(principal)["Authorization"].removeprefix("Bearer ")
-    answer = await api.client.post("/portal/sign-in", content=f"key={key}", headers=FORM)
-    assert answer.status_code == 303, answer.text
-
-
-async def page_as(api: Api, principal: Principal, path: str, **params: str) -> Any:
-    await sign_in(api, principal)
-    return await api.client.get(path, params=params)
 
 
 def shown(html: str, attribute: str) -> set[str]:
@@ -173,9 +161,7 @@ async def test_proposals_are_filtered_and_paged(api: Api, monkeypatch: pytest.Mo
     bad = await api.client.get("/portal/proposals", params={"status": "funded"})
     monkeypatch.setattr(pages, "PAGE_SIZE", 1)
     first = await api.client.get("/portal/proposals")
-    next_url = re.search(r'href="\?([^"]+)" rel="next"', first.text)
-    assert next_url
-    second = await api.client.get(f"/portal/proposals?{next_url.group(1).replace('&amp;', '&')}")
+    second = await next_page(api, "/portal/proposals", first)
 
     assert accepted.status_code == 303
     assert shown(by_request.text, "proposal") == {s.balkans["id"]}

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, urlencode
 from uuid import UUID
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from services.matching.adapters.repository import MatchRepository, ReadModel
 from services.matching.api.routes import Write, answering, coalition_of, declining
@@ -31,6 +31,7 @@ from shared.errors import Invalid
 from shared.languages import Names, NamesDep
 from shared.portal.forms import FORM_KEY, REFUSED, Form, FormDep, Refusal, new_form_key
 from shared.portal.pages import Pages
+from shared.portal.routes import asset
 from shared.portal.session import PagePrincipalDep
 from shared.principal import Principal, Role
 from shared.schemas import StateCode, Strict
@@ -38,7 +39,8 @@ from shared.unit_of_work import UnitOfWork
 
 PAGE_SIZE = 25
 PROPOSALS = "/portal/proposals"
-HERE = Path(__file__).parent.parent  # the service's templates/
+HERE = Path(__file__).parent.parent  # the service's templates/ and static/
+STATIC = {"matching.css": "matching.css"}
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
 pages = Pages(HERE / "templates")
@@ -276,3 +278,8 @@ async def _states_of(principal: Principal, uow: UnitOfWork, names: Names) -> lis
         return []
     codes = await MatchRepository(uow).states_with_live(policy.scope(principal))
     return sorted(((c, names.state(c) or c) for c in codes), key=lambda pair: pair[1])
+
+
+@router.get("/matching/static/{name}")
+async def static(name: str) -> FileResponse:
+    return asset(HERE / "static", STATIC, name)

@@ -10,11 +10,10 @@ again with the refusal beside the form.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 from urllib.parse import parse_qsl, urlencode
 from uuid import UUID
 
@@ -23,7 +22,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 from services.matching.adapters.repository import MatchRepository, ReadModel
 from services.matching.api.routes import Write, answering, coalition_of, declining
-from services.matching.api.schemas import DeclineIn
+from services.matching.api.schemas import CoalitionOut, DeclineIn
 from services.matching.domain import policy
 from services.matching.domain.model import Match, MatchStatus
 from shared.deps import Answer, Call, PageCallDep, UnitOfWorkDep, attempt
@@ -70,11 +69,7 @@ class Refused:
     form: Form
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _given(query: Any, fields: Any) -> dict[str, str]:
+def _given(query: Mapping[str, str], fields: Container[str]) -> dict[str, str]:
     """The query's fields a filter knows, blank ones left out."""
     return {k: v for k, v in query.items() if v and k in fields}
 
@@ -237,7 +232,7 @@ async def coalitions(
     """The coalitions around the requests the principal oversees or helps: a state's own, a
     centre's region's, a donor's where it proposes or commits, everyone's for the offices."""
     given = _given(request.query_params, CoalitionFilters.model_fields)
-    shown: list[Any] = []
+    shown: list[CoalitionOut] = []
     next_cursor, refusal = None, None
     try:
         filters = CoalitionFilters.model_validate(given)
@@ -253,7 +248,9 @@ async def coalitions(
         ]
     except REFUSED as error:
         refusal = Refusal.of(error)
-    members = {m.source_id for c in shown for m in [*c.members, *c.dropped]}
+    members = {m.source_id for c in shown for m in c.members} | {
+        d.source_id for c in shown for d in c.dropped
+    }
     kept = _kept(given, names, request)
     return pages.render(
         request,

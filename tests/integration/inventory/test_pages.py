@@ -11,6 +11,7 @@ from uuid import uuid4
 import pytest
 
 from services.inventory.api import pages
+from shared.languages import Names
 from tests.integration.inventory.conftest import (
     BALKANS,
     CAMBODIA,
@@ -168,3 +169,17 @@ async def test_a_source_page_shows_its_windows_and_ledger_to_those_who_look_afte
     assert centre.status_code == operator.status_code == 200
     assert signed_out.status_code == 303
     assert signed_out.headers["location"].startswith("/portal/sign-in")
+
+
+async def test_names_are_given_in_the_language_asked_for(api: Api) -> None:
+    s = await scene(api)
+    french = Names("fr")
+
+    listed_page = await page_as(api, NORWAY, "/portal/sources", lang="fr")
+    source_page = await api.client.get(f"/portal/sources/{s.norway['id']}", params={"lang": "fr"})
+
+    assert listed_page.headers["content-language"] == "fr"
+    assert french.state("NOR") in listed_page.text
+    assert french.state("NOR") != Names().state("NOR")
+    assert f'href="/portal/sources/{s.norway["id"]}?lang=fr"' in listed_page.text
+    assert french.state("NOR") in source_page.text

@@ -14,6 +14,7 @@ import pytest
 from services.matching.api import pages
 from shared.events.inventory import Support
 from shared.events.requests import Amount, RequestDetails
+from shared.languages import Names
 from shared.portal.forms import FORM_KEY
 from tests.database import fetch
 from tests.integration.matching.conftest import (
@@ -304,3 +305,36 @@ async def test_each_office_sees_the_coalitions_it_takes_part_in_or_oversees(api:
     assert shown(by_state.text, "coalition") == {alb}
     assert bad.status_code == 422
     assert 'id="f-state-error"' in bad.text
+
+
+async def test_the_secretariat_answers_a_source_that_names_no_donor(api: Api) -> None:
+    request = request_details(title=LAO_TITLE)
+    fund = source(window("400000.00"), donor="none", name="Global Environment Facility")
+    await seed(api, [request], [fund.model_copy(update={"donor": None})])
+    await reallocate(api)
+    proposal = (await proposals(api, "/v1/proposals"))[0]
+    accept = f'action="/portal/proposals/{proposal["id"]}/accept"'
+
+    secretariat = await page_as(api, SECRETARIAT, "/portal/proposals")
+    operator = await page_as(api, OPERATOR, "/portal/proposals")
+    state = await page_as(api, LAO, "/portal/proposals")
+
+    assert proposal["donor"] is None
+    assert accept in secretariat.text
+    assert accept not in operator.text
+    assert accept not in state.text
+    assert "answered by the secretariat" in state.text
+
+
+async def test_names_are_given_in_the_language_asked_for(api: Api) -> None:
+    await scene(api)
+    french = Names("fr")
+
+    page = await page_as(api, SOUTH_EAST_ASIA, "/portal/proposals", lang="fr")
+    coalitions = await api.client.get("/portal/coalitions", params={"lang": "fr"})
+
+    assert page.headers["content-language"] == "fr"
+    assert french.state("LAO") in page.text
+    assert french.state("LAO") != Names().state("LAO")
+    assert "lang=fr&amp;request=" in page.text  # its links keep the language
+    assert french.state("LAO") in coalitions.text

@@ -338,3 +338,23 @@ async def test_names_are_given_in_the_language_asked_for(api: Api) -> None:
     assert french.state("LAO") != Names().state("LAO")
     assert "lang=fr&amp;request=" in page.text  # its links keep the language
     assert french.state("LAO") in coalitions.text
+
+
+async def test_a_focal_point_answers_its_own_states_offer_on_the_page(api: Api) -> None:
+    request = request_details(title=LAO_TITLE)
+    offer = source(window("300000.00"), donor="cambodia", name="Cambodia: mine action fund")
+    await seed(api, [request], [offer.model_copy(update={"home_country": "KHM"})])
+    await reallocate(api)
+    proposal = (await proposals(api, "/v1/proposals"))[0]
+    accept = f"/portal/proposals/{proposal['id']}/accept"
+
+    cambodia = await page_as(api, KHM, "/portal/proposals")
+    key = form_key(cambodia.text, proposal["id"], "accept")
+    accepted = await post(api, accept, idempotency_key=key)
+    lao = await page_as(api, LAO, "/portal/proposals")
+
+    assert shown(cambodia.text, "proposal") == {proposal["id"]}
+    assert accepted.status_code == 303
+    assert await status_of(api, proposal) == "accepted"
+    assert "by national:KHM" in row_of(lao.text, proposal["id"])
+    assert f'action="{accept}"' not in lao.text

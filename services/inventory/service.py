@@ -6,7 +6,7 @@ from pathlib import Path
 
 from services.inventory.adapters.events import InventoryEvents
 from services.inventory.adapters.tables import TABLES, metadata
-from services.inventory.api import bulk, iati, ledger, reports, routes
+from services.inventory.api import bulk, iati, ledger, pages, reports, routes
 from services.inventory.app.handlers import SUBSCRIPTIONS
 from services.inventory.settings import InventorySettings
 from shared.events import inventory as inventory_events
@@ -25,6 +25,7 @@ SERVICE = ServiceDefinition(
         ledger.router,
         reports.router,
         iati.router,
+        pages.router,
     ],  # /template first
     events=InventoryEvents,
     publishes={

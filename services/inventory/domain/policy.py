@@ -43,6 +43,23 @@ def may_manage(principal: Principal, profile: Profile) -> bool:
     return False
 
 
+def looks_after(principal: Principal, profile: Profile) -> bool:
+    """A source the principal's portal pages show: a donor's own, a focal point's state's
+    offers, those focused on a centre's region, every source for the secretariat and operators.
+    The API reads every source to everyone; the pages show each office the sources it keeps or
+    oversees, and no other donor's."""
+    match principal.role:
+        case Role.SECRETARIAT | Role.OPERATOR:
+            return True
+        case Role.DONOR:
+            return profile.donor is not None and profile.donor == principal.donor
+        case Role.REGIONAL:
+            return principal.centre in profile.regional_focus
+        case Role.NATIONAL:
+            return is_own_state_offer(principal, profile)
+    return False
+
+
 def is_own_state_offer(principal: Principal, profile: Profile) -> bool:
     """A source of the principal's own state: of kind `donor-state`, naming its party."""
     return (

@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVarTuple
 from uuid import UUID
 
-from sqlalchemy import and_, delete, false, func, or_, select, true
+from sqlalchemy import Select, and_, delete, false, func, or_, select, true
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, update
@@ -34,8 +34,10 @@ from services.matching.domain.model import (
 )
 from shared.events.inventory import SourceDetails, SourceStatus
 from shared.events.requests import RequestDetails
+from shared.pagination import decode_cursor, encode_cursor, newest_first
 from shared.unit_of_work import UnitOfWork
 
+Columns = TypeVarTuple("Columns")
 LIVE = frozenset({MatchStatus.PROPOSED, *COMMITTED})
 ENDED = frozenset({MatchStatus.WITHDRAWN, MatchStatus.EXPIRED, *REFUSED})
 """Proposals that no longer stand: withdrawn, expired, declined or failed."""
@@ -121,6 +123,16 @@ class ReadModel:
         row = await self.session.get(SourceView, source_id)
         return None if row is None else SourceDetails.model_validate(row.details)
 
+    async def requests(self, request_ids: Iterable[UUID]) -> dict[UUID, RequestDetails]:
+        v = RequestView
+        rows = await self.session.scalars(select(v).where(col(v.request_id).in_(list(request_ids))))
+        return {r.request_id: RequestDetails.model_validate(r.details) for r in rows}
+
+    async def sources(self, source_ids: Iterable[UUID]) -> dict[UUID, SourceDetails]:
+        v = SourceView
+        rows = await self.session.scalars(select(v).where(col(v.source_id).in_(list(source_ids))))
+        return {r.source_id: SourceDetails.model_validate(r.details) for r in rows}
+
     async def dump(self) -> dict[str, list[dict[str, Any]]]:
         """Every row of the read model, in key order: what a rebuild must reproduce."""
         tables: dict[str, list[dict[str, Any]]] = {}
@@ -194,17 +206,49 @@ class MatchRepository:
     ) -> list[Match]:
         """Newest first, narrowed by column values (request_id, source_id, state, donor...),
         and to the rows matching any one of the `any_of` sets of column values (none: no row)."""
-        query = select(MatchRow).order_by(col(MatchRow.created_at).desc()).limit(limit)
-        for name, value in where.items():
-            query = query.where(getattr(MatchRow, name) == value)
-        alternatives = [
-            and_(true(), *(getattr(MatchRow, name) == value for name, value in values.items()))
-            for values in any_of
-        ]
-        query = query.where(or_(false(), *alternatives))
-        if status is not None:
-            query = query.where(col(MatchRow.status) == status.value)
+        query = _narrowed(select(MatchRow), status, any_of, where)
+        query = query.order_by(col(MatchRow.created_at).desc()).limit(limit)
         return [self._loaded(row) for row in await self.session.scalars(query)]
+
+    async def page(
+        self,
+        *,
+        status: MatchStatus | None,
+        limit: int,
+        after: str | None,
+        any_of: Sequence[Mapping[str, Any]],
+        **where: Any,
+    ) -> tuple[list[Match], str | None]:
+        """What `listed` lists, one page after the cursor `after`, and the next page's cursor."""
+        query = _narrowed(select(MatchRow), status, any_of, where)
+        rows, cursor = await newest_first(self.session, query, MatchRow, limit, after)
+        return [self._loaded(row) for row in rows], cursor
+
+    async def coalition_requests(
+        self, *, limit: int, after: str | None, any_of: Sequence[Mapping[str, Any]], **where: Any
+    ) -> tuple[list[UUID], str | None]:
+        """The requests with standing proposals or commitments among the matches narrowed as in
+        `listed`, those proposed for most recently first, one page after the cursor `after`."""
+        m = MatchRow
+        newest = func.max(col(m.created_at))
+        query = _narrowed(select(col(m.request_id), newest), None, any_of, where)
+        query = query.where(col(m.status).in_([s.value for s in LIVE])).group_by(col(m.request_id))
+        if after:
+            at, last = decode_cursor(after)
+            query = query.having(or_(newest < at, and_(newest == at, col(m.request_id) < last)))
+        query = query.order_by(newest.desc(), col(m.request_id).desc()).limit(limit + 1)
+        rows = list((await self.session.execute(query)).all())
+        cursor = (
+            encode_cursor(rows[limit - 1][1], rows[limit - 1][0]) if len(rows) > limit else None
+        )
+        return [request_id for request_id, _ in rows[:limit]], cursor
+
+    async def states_with_live(self, any_of: Sequence[Mapping[str, Any]]) -> list[str]:
+        """The states of the standing proposals and commitments narrowed as in `listed`."""
+        m = MatchRow
+        query = _narrowed(select(col(m.state)).distinct(), None, any_of, {})
+        query = query.where(col(m.status).in_([s.value for s in LIVE]))
+        return list((await self.session.scalars(query)).all())
 
     async def due_to_expire(self, now: datetime) -> list[UUID]:
         query = select(col(MatchRow.id)).where(
@@ -272,6 +316,26 @@ class AllocationQueue:
         for aggregate_id, kind in rows.all():
             taken.setdefault(kind, set()).add(aggregate_id)
         return taken
+
+
+def _narrowed(
+    query: Select[*Columns],
+    status: MatchStatus | None,
+    any_of: Sequence[Mapping[str, Any]],
+    where: Mapping[str, Any],
+) -> Select[*Columns]:
+    """`query` on the matches narrowed by column values, and to the rows matching any one of
+    the `any_of` sets of column values (none: no row)."""
+    for name, value in where.items():
+        query = query.where(getattr(MatchRow, name) == value)
+    alternatives = [
+        and_(true(), *(getattr(MatchRow, name) == value for name, value in values.items()))
+        for values in any_of
+    ]
+    query = query.where(or_(false(), *alternatives))
+    if status is not None:
+        query = query.where(col(MatchRow.status) == status.value)
+    return query
 
 
 def _to_row(match: Match) -> MatchRow:

@@ -3,7 +3,7 @@ re-allocation and the unmatched requests. Parse, call a use case, answer."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -40,6 +40,7 @@ from services.matching.settings import MatchingSettings
 from shared.auth import PrincipalDep
 from shared.deps import Answer, Call, CallDep, ResourcesDep, UnitOfWorkDep
 from shared.errors import Forbidden, NotFound
+from shared.events.requests import RequestDetails
 from shared.http import PROBLEMS
 from shared.principal import Principal
 from shared.runtime import service_settings
@@ -51,6 +52,7 @@ PROPOSED = frozenset({MatchStatus.PROPOSED})
 router = APIRouter(prefix="/v1", tags=["matching"])
 StatusFilter = Annotated[MatchStatus | None, Query(alias="status")]
 Limit = Annotated[int, Query(ge=1, le=500)]
+Write = Callable[[], Awaitable[Answer]]
 
 
 def _now() -> datetime:
@@ -138,14 +140,19 @@ def _decision(path: str, summary: str) -> Callable[[DecoratedCallable], Decorate
     return router.post(path, response_model=ProposalOut, responses=PROBLEMS, summary=summary)
 
 
-async def _decide(call: Call, match_id: UUID, decide: commands.Decision) -> Any:
-    """A party's decision on a proposal, once per idempotency key."""
+def answering(call: Call, match_id: UUID, decide: commands.Decision) -> Write:
+    """The write of a party's decision on a proposal, answered with the proposal."""
 
     async def apply() -> Answer:
         match = await commands.answer_proposal(call.uow, call.principal, match_id, decide, _now())
         return Answer(ProposalOut.of(match))
 
-    return await call.once(200, apply)
+    return apply
+
+
+async def _decide(call: Call, match_id: UUID, decide: commands.Decision) -> Any:
+    """A party's decision on a proposal, once per idempotency key."""
+    return await call.once(200, answering(call, match_id, decide))
 
 
 @_decision(
@@ -161,10 +168,16 @@ async def accept_proposal(match_id: UUID, call: CallDep) -> Any:
     "Decline a proposal; the request is re-allocated without this window",
 )
 async def decline_proposal(match_id: UUID, body: DeclineIn, call: CallDep) -> Any:
-    def decline(match: Match, who: str, now: datetime) -> None:
-        match.decline(who, now, body.reason)
+    return await _decide(call, match_id, declining(body.reason))
 
-    return await _decide(call, match_id, decline)
+
+def declining(reason: str | None) -> commands.Decision:
+    """A decline, with the party's reason."""
+
+    def decline(match: Match, who: str, now: datetime) -> None:
+        match.decline(who, now, reason)
+
+    return decline
 
 
 @router.get(
@@ -177,6 +190,12 @@ async def coalition(request_id: UUID, uow: UnitOfWorkDep, principal: PrincipalDe
     request = await ReadModel(uow.session).request(request_id)
     if request is None or not policy.can_see_coalition(principal, request.state, uow.network):
         raise NotFound(f"No request {request_id}.")
+    return await coalition_of(uow, request)
+
+
+async def coalition_of(uow: UnitOfWork, request: RequestDetails) -> CoalitionOut:
+    """Who covers what of the request: its commitments, standing proposals and dropped members."""
+    request_id = request.request_id
     repository = MatchRepository(uow)
     matches = await repository.of_requests([request_id], LIVE)
     matches.sort(key=lambda m: (m.status not in COMMITTED, m.unit is not None, -m.amount))

@@ -128,12 +128,13 @@ async def _proposals_page(
     if refused and not answers.get(refused.match_id):
         refusal, refused = refusal or refused.refusal, None  # no form to show it beside
     kept = _kept(given, names, request)
+    shown_refusal = refusal or (refused.refusal if refused else None)
     return pages.render(
         request,
         "proposals.html",
         principal=principal,
         names=names,
-        status=422 if refusal or refused else 200,
+        status=shown_refusal.status if shown_refusal else 200,
         proposals=shown,
         requests=requests,
         sources=sources,
@@ -257,7 +258,7 @@ async def coalitions(
         "coalitions.html",
         principal=principal,
         names=names,
-        status=422 if refusal else 200,
+        status=refusal.status if refusal else 200,
         coalitions=shown,
         sources=await ReadModel(uow.session).sources(members),
         filters=kept,

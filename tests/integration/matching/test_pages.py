@@ -263,10 +263,12 @@ async def test_answers_the_principal_may_not_give_are_refused_and_change_nothing
     api.client.cookies.clear()
     signed_out = await post(api, f"/portal/proposals/{s.norway['id']}/accept", idempotency_key="x")
 
-    assert someone_elses.status_code == 422
+    assert (
+        someone_elses.status_code == 404
+    )  # as an unknown proposal: nothing of another donor shown
     assert "Not found" in someone_elses.text
     assert s.sweden["id"] not in shown(someone_elses.text, "proposal")
-    assert operator.status_code == state.status_code == 422
+    assert operator.status_code == state.status_code == 403
     assert "does not answer for this source" in operator.text
     assert "does not answer for this source" in state.text
     assert signed_out.status_code == 303

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -65,6 +66,14 @@ def navigation(principal: Principal, urls: Mapping[str, str], here: str) -> list
         for p in SITE
         if principal.role in p.roles
     ]
+
+
+def next_page(query: Mapping[str, str], cursor: str | None) -> str | None:
+    """The link to the page after `cursor`: the same query, its cursor replaced; None when
+    there is no next page."""
+    if cursor is None:
+        return None
+    return f"?{urlencode({**{k: v for k, v in query.items() if k != 'cursor'}, 'cursor': cursor})}"
 
 
 class Pages:

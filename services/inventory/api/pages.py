@@ -32,7 +32,7 @@ from shared.deps import UnitOfWorkDep
 from shared.events.inventory import SourceKind, SourceStatus
 from shared.languages import Names, NamesDep
 from shared.portal.forms import REFUSED, Refusal
-from shared.portal.pages import Pages
+from shared.portal.pages import Pages, next_page
 from shared.portal.session import PagePrincipalDep
 from shared.principal import Principal, Role
 from shared.schemas import ConventionCode, Strict
@@ -150,7 +150,7 @@ async def sources(
         offices=principal.role in (Role.SECRETARIAT, Role.OPERATOR, Role.REGIONAL),
         choices=_choices(),
         centres=uow.network.centres,
-        next_url=f"?{urlencode({**kept, 'cursor': next_cursor})}" if next_cursor else None,
+        next_url=next_page(kept, next_cursor),
     )
 
 

@@ -29,7 +29,7 @@ from shared.deps import Answer, Call, PageCallDep, UnitOfWorkDep, attempt
 from shared.errors import Invalid
 from shared.languages import Names, NamesDep
 from shared.portal.forms import FORM_KEY, REFUSED, Form, FormDep, Refusal, new_form_key
-from shared.portal.pages import Pages
+from shared.portal.pages import Pages, next_page
 from shared.portal.routes import asset
 from shared.portal.session import PagePrincipalDep
 from shared.principal import Principal, Role
@@ -150,7 +150,7 @@ async def _proposals_page(
         key_for=lambda match_id, answer: _key_for(refused, match_id, answer),
         statuses=[(s.value, s.value) for s in MatchStatus],
         narrowed=_narrowing(kept),
-        next_url=f"?{urlencode({**kept, 'cursor': next_cursor})}" if next_cursor else None,
+        next_url=next_page(kept, next_cursor),
     )
 
 
@@ -265,7 +265,7 @@ async def coalitions(
         refusal=refusal,
         states=await _states_of(principal, uow, names),
         narrowed=_narrowing(kept),
-        next_url=f"?{urlencode({**kept, 'cursor': next_cursor})}" if next_cursor else None,
+        next_url=next_page(kept, next_cursor),
     )
 
 

@@ -30,7 +30,7 @@ from services.notifications.domain.policy import Scope, own_scope
 from shared.deps import ResourcesDep, UnitOfWorkDep
 from shared.languages import NamesDep
 from shared.portal.forms import REFUSED, Refusal
-from shared.portal.pages import OFFICES
+from shared.portal.pages import OFFICES, next_page
 from shared.portal.session import PagePrincipalDep
 from shared.principal import Principal
 from shared.runtime import Resources
@@ -109,7 +109,7 @@ async def notifications(
     rows = await reader.newest(scope, where, PAGE_SIZE + 1, before)
     more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
     keep = {**given, "lang": names.lang}
-    next_url = f"?{urlencode({**keep, 'cursor': encode_cursor(rows[-1].id or 0)})}" if more else ""
+    next_url = next_page(keep, encode_cursor(rows[-1].id or 0) if more else None) or ""
     stream_url = "" if cursor else f"/portal/notifications/stream?{urlencode(keep)}&after={newest}"
     return html_page(
         request,

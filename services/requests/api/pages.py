@@ -40,7 +40,7 @@ from shared.errors import NotFound, Stale
 from shared.geography import countries
 from shared.languages import Names, NamesDep
 from shared.portal.forms import FORM_KEY, REFUSED, Form, FormDep, Refusal, new_form_key
-from shared.portal.pages import Pages
+from shared.portal.pages import Pages, next_page
 from shared.portal.routes import asset
 from shared.portal.session import only
 from shared.principal import Principal, Role
@@ -193,7 +193,7 @@ async def requests_list(
             (code, label, urlencode({**kept, "view": code})) for code, (label, _) in VIEWS.items()
         ],
         view=given.get("view", "all"),
-        next_url=_next_page(kept, next_cursor),
+        next_url=next_page(kept, next_cursor),
         states=_states_of(principal, uow, names),
         statuses=[(s.value, s.value.replace("_", " ")) for s in Status],
         options=options(),
@@ -208,11 +208,6 @@ def _given(request: Request, query: type[Paging]) -> dict[str, str]:
 
 def _without_cursor(given: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in given.items() if k != "cursor"}
-
-
-def _next_page(given: dict[str, str], cursor: str | None) -> str | None:
-    """The link to the page after `cursor`, with the same query otherwise."""
-    return f"?{urlencode({**_without_cursor(given), 'cursor': cursor})}" if cursor else None
 
 
 def _states_of(principal: Principal, uow: UnitOfWork, names: Names) -> list[tuple[str, str]]:
@@ -462,7 +457,7 @@ async def _queue_page(
         waiting=[(r, at, _reviews(principal, r)) for r, at in waiting],
         refusal=refusal,
         **_forms(refused),
-        next_url=_next_page(given, next_cursor),
+        next_url=next_page(given, next_cursor),
     )
 
 

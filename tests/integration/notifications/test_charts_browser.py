@@ -35,6 +35,11 @@ DRAWN = """id => {
   const chart = Chart.getChart(document.querySelector(`#${id} canvas`));
   return chart ? chart.data.datasets.map(d => d.data) : null;
 }"""
+DRAWN_AS = """([id, want]) => {
+  const chart = Chart.getChart(document.querySelector(`#${id} canvas`));
+  const drawn = chart ? chart.data.datasets.map(d => d.data) : null;
+  return JSON.stringify(drawn) === JSON.stringify(want);
+}"""
 
 
 async def _tell(api: Api, stream: Stream, *payloads: EventPayload) -> None:
@@ -93,8 +98,10 @@ async def test_the_operators_charts_change_as_events_arrive(
         quick = "tr[data-key='a-day-or-less'] td[data-series='to first proposal']"
         proposals = page.locator(f"#chart-time-to-proposal {quick}")
         await expect(proposals).to_have_text("1")
-        drawn = await page.evaluate(DRAWN, "chart-need-by-region")
-        assert drawn == [[1500000.0], [0.0], [500000.0], [0.0]]  # need, pledged, committed, ...
+        # The table is swapped in before its chart is drawn again: wait for the drawing.
+        drawn = [[1500000.0], [0.0], [500000.0], [0.0]]  # need, pledged, committed, ...
+        await page.wait_for_function(DRAWN_AS, arg=["chart-need-by-region", drawn])
+        assert await page.evaluate(DRAWN, "chart-need-by-region") == drawn
         assert await page.evaluate("window.notReloaded") is True
         await page.locator("#chart-need-by-region details summary").click()
         await page.screenshot(path=str(folder / "dashboard-committed.png"), full_page=True)

@@ -25,10 +25,10 @@ from tests.integration.requests.conftest import (
     SOUTH_EAST_ASIA,
 )
 from tests.integration.requests.flows import act, create
+from tests.portal_pages import FORM, sign_in
 from tests.service_api import Api
 from tests.system import Environment
 
-FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 NEXT_YEAR = (date.today() + timedelta(days=365)).isoformat()
 TITLE = "Clearance of cluster munition remnants in Xieng Khouang"
 
@@ -50,12 +50,6 @@ def filled(**changes: str) -> dict[str, str]:
         "contact.email": "focal.point@example.org",
     }
     return {**fields, **changes}
-
-
-async def sign_in(api: Api, who: Principal) -> None:
-    key = api.headers_for(who)["Authorization"].removeprefix("Bearer ")
-    answer = await api.client.post("/portal/sign-in", content=f"key={key}", headers=FORM)
-    assert answer.status_code == 303, answer.text
 
 
 async def post(api: Api, path: str, fields: dict[str, str] | list[tuple[str, str]]) -> Any:

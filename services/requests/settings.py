@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from datetime import timedelta
+
+from pydantic import Field, PositiveInt
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import BulkSettings, Port
@@ -18,9 +20,26 @@ class RequestsSettings(BulkSettings):
         description="A submitted request its centre has not reviewed in this many days "
         "is escalated to the secretariat.",
     )
+    first_proposal_escalation_days: int = Field(
+        30,
+        ge=1,
+        description="A published request nothing has been proposed for in this many days is "
+        "escalated to its state's coalition or the donors of its convention and areas.",
+    )
+    first_proposal_escalation_days_by_convention: dict[str, PositiveInt] = Field(
+        default_factory=dict,
+        description='The same, for the conventions named (JSON, e.g. {"CCM": 21}); the others '
+        "wait the default.",
+    )
     at_risk_days: int = Field(
         60,
         ge=1,
         description="The portal counts a request under way and not yet funded as at risk when "
         "its deadline is this many days away or fewer.",
     )
+
+    def waiting_for_first_proposal(self, convention: str) -> timedelta:
+        days = self.first_proposal_escalation_days_by_convention.get(
+            convention, self.first_proposal_escalation_days
+        )
+        return timedelta(days=days)

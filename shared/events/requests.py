@@ -102,6 +102,13 @@ class RequestEscalated(RequestEvent):
     event_type: ClassVar[str] = "request.escalated"
 
 
+class RequestEscalatedToDonors(RequestEvent):
+    """Published and nothing proposed for it in time: its state's coalition, or else the donors
+    whose sources support its convention and areas, are asked to look at it."""
+
+    event_type: ClassVar[str] = "request.escalated-to-donors"
+
+
 class RequestEndorsed(RequestEvent):
     event_type: ClassVar[str] = "request.endorsed"
 
@@ -143,6 +150,7 @@ class RequestExpired(RequestEvent):
 PAYLOADS: tuple[type[EventPayload], ...] = (
     RequestSubmitted,
     RequestEscalated,
+    RequestEscalatedToDonors,
     RequestEndorsed,
     RequestReturned,
     RequestPublished,

@@ -47,7 +47,7 @@ from services.notifications.domain.model import (
     RequestView,
     Severity,
 )
-from services.notifications.domain.notices import RequestFacts
+from services.notifications.domain.notices import RequestFacts, supports
 from services.notifications.domain.policy import Scope
 from shared.events import Envelope
 from shared.events import inventory as inv
@@ -360,6 +360,18 @@ class ViewRepository:
 
     async def source(self, source_id: UUID) -> SourceViewRow | None:
         return await self.session.get(SourceViewRow, source_id)
+
+    async def donors_supporting(self, convention: str, areas: list[str]) -> frozenset[str]:
+        """The donors with an active source that supports the convention and one of the areas."""
+        s = SourceViewRow
+        rows = await self.session.execute(
+            select(col(s.donor), col(s.supports)).where(
+                col(s.donor).is_not(None),
+                col(s.status) == "active",
+                col(s.supports).contains([{"convention": convention}]),
+            )
+        )
+        return frozenset(d for d, found in rows if supports(found, convention, areas))
 
     async def requests(self, states: frozenset[str] | None = None) -> list[RequestView]:
         """The requests (of `states`), each with how many proposals stand for it."""

@@ -68,10 +68,14 @@ async def _known(views: ViewRepository, payload: EventPayload) -> Known:
     request = await views.request_facts(request_id) if request_id else None
     source_id = getattr(payload, "source_id", None)
     source = await views.source(source_id) if isinstance(source_id, UUID) else None
+    escalated = payload.request if isinstance(payload, req.RequestEscalatedToDonors) else None
     return Known(
         request=request,
         source_donor=source.donor if source else None,
         source_name=source.name if source else None,
+        donors_to_ask=await views.donors_supporting(escalated.convention, escalated.areas)
+        if escalated
+        else frozenset(),
     )
 
 

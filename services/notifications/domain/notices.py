@@ -4,7 +4,8 @@ Who hears of an event follows the tiers the events travel on:
 
 - request events: the requesting state always, its regional centre when it has one, and the
   secretariat once the request is on the global tier (endorsed or later, or when no centre
-  reviews it);
+  reviews it); a published request escalated because nothing was proposed for it also reaches
+  the donors whose active sources support its convention and areas, who are asked to act;
 - match events: the donor who answers for the source, the requesting state and its centre, and
   the secretariat;
 - funds events: the same, with the request and donor taken from this service's read models;
@@ -66,6 +67,8 @@ class Known:
     request: RequestFacts | None = None
     source_donor: str | None = None
     source_name: str | None = None
+    donors_to_ask: frozenset[str] = frozenset()
+    """The donors an escalated request is brought to: those whose sources support it."""
 
 
 def name_of(state: str) -> str:
@@ -85,6 +88,7 @@ def _amount(amount: Decimal, currency: str | None, unit: str | None = None) -> s
 REQUEST_SUMMARIES: dict[type[req.RequestEvent], Callable[[req.RequestEvent], str]] = {
     req.RequestSubmitted: lambda e: "submitted for review",
     req.RequestEscalated: lambda e: f"escalated to the secretariat: {e.reason or 'not reviewed'}",
+    req.RequestEscalatedToDonors: lambda e: f"brought to donors: {e.reason or 'nothing proposed'}",
     req.RequestEndorsed: lambda e: f"endorsed by {e.actor}",
     req.RequestReturned: lambda e: f"returned for amendment: {e.reason or 'no reason given'}",
     req.RequestPublished: lambda e: "published for matching",
@@ -96,9 +100,20 @@ REQUEST_SUMMARIES: dict[type[req.RequestEvent], Callable[[req.RequestEvent], str
 }
 
 
-def _request_actors(event: req.RequestEvent) -> set[str]:
+def supports(source_supports: list[dict[str, Any]], convention: str, areas: list[str]) -> bool:
+    """Whether a source's supports (as `inventory.Support` tells them) cover the convention and
+    at least one of the areas; a support naming no areas covers them all."""
+    return any(
+        s["convention"] == convention and (not s["areas"] or set(s["areas"]) & set(areas))
+        for s in source_supports
+    )
+
+
+def _request_actors(event: req.RequestEvent, known: Known) -> set[str]:
     """The audiences that have to act on this request event."""
     r = event.request
+    if isinstance(event, req.RequestEscalatedToDonors):
+        return {donor(d) for d in known.donors_to_ask}
     if isinstance(event, req.RequestSubmitted):
         return {regional(r.regional_centre) if r.regional_centre else SECRETARIAT}
     if isinstance(event, req.RequestReturned):
@@ -112,7 +127,7 @@ def _request_actors(event: req.RequestEvent) -> set[str]:
     return set()
 
 
-def request_notices(event: req.RequestEvent) -> list[Notice]:
+def request_notices(event: req.RequestEvent, known: Known) -> list[Notice]:
     r = event.request
     summary = f"{name_of(r.state)}: “{r.title}” {REQUEST_SUMMARIES[type(event)](event)}"
     draft = Draft(
@@ -129,7 +144,9 @@ def request_notices(event: req.RequestEvent) -> list[Notice]:
     )
     if on_global_tier:
         audiences.append(SECRETARIAT)
-    actors = _request_actors(event)
+    actors = _request_actors(event, known)
+    if isinstance(event, req.RequestEscalatedToDonors):
+        audiences.extend(actors)
     return [
         draft.to(a, Severity.WARNING if a in actors else Severity.INFO) for a in sorted(audiences)
     ]
@@ -283,7 +300,7 @@ def notices_for(payload: EventPayload, known: Known) -> list[Notice]:
     notices: list[Notice]
     match payload:
         case req.RequestEvent():
-            notices = request_notices(payload)
+            notices = request_notices(payload, known)
         case mat.MatchProposed() | mat.MatchWithdrawn() | mat.MatchAccepted() | mat.MatchDeclined():
             notices = match_notices(payload, known)
         case mat.RequestCoverageChanged():

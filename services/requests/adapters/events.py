@@ -20,6 +20,7 @@ from shared.unit_of_work import Message
 EVENT_OF_ACTION: dict[str, type[contract.RequestEvent]] = {
     "submit": contract.RequestSubmitted,
     "escalate": contract.RequestEscalated,
+    "escalate-to-donors": contract.RequestEscalatedToDonors,
     "endorse": contract.RequestEndorsed,
     "return": contract.RequestReturned,
     "publish": contract.RequestPublished,

@@ -139,16 +139,10 @@ class RequestRepository:
     ) -> list[UUID]:
         """Requests submitted before `before`, still waiting on their centre's review, and not
         escalated since (their latest transition is the submission)."""
-        r, h, earlier = RequestRow, HistoryRow, aliased(HistoryRow)
-        latest = (
-            select(func.max(col(earlier.id)))
-            .where(col(earlier.request_id) == col(r.id))
-            .correlate(r)
-            .scalar_subquery()
-        )
+        r, h = RequestRow, HistoryRow
         query = (
             select(col(r.id))
-            .join(h, col(h.id) == latest)
+            .join(h, col(h.id) == _latest_transition())
             .where(col(r.status) == Status.SUBMITTED.value, col(r.regional_centre).is_not(None))
             .where(col(h.action) == "submit", col(h.at) < before)
         )
@@ -156,12 +150,49 @@ class RequestRepository:
             query = query.where(col(r.id) == request_id)
         return list((await self.session.scalars(query)).all())
 
+    async def awaiting_first_proposal(
+        self, request_id: UUID | None = None
+    ) -> list[tuple[UUID, str, datetime]]:
+        """Published requests nothing has been proposed for yet and not escalated since their
+        publication (their latest transition is the publication): id, convention, published at."""
+        r, h = RequestRow, HistoryRow
+        query = (
+            select(col(r.id), col(r.convention), col(h.at))
+            .join(h, col(h.id) == _latest_transition())
+            .where(col(r.status) == Status.PUBLISHED.value, col(r.first_proposed_at).is_(None))
+            .where(col(h.action) == "publish")
+        )
+        if request_id is not None:
+            query = query.where(col(r.id) == request_id)
+        return [(id_, convention, at) for id_, convention, at in await self.session.execute(query)]
+
+    async def note_first_proposal(self, request_id: UUID, at: datetime) -> None:
+        """Remember when something was first proposed for the request; later proposals, or a
+        proposal for a request this service does not have, change nothing."""
+        r = RequestRow
+        await self.session.execute(
+            update(r)
+            .where(col(r.id) == request_id, col(r.first_proposed_at).is_(None))
+            .values(first_proposed_at=at)
+        )
+
     async def ids_due_to_expire(self, today: date, open_statuses: frozenset[str]) -> list[UUID]:
         r = RequestRow
         rows = await self.session.scalars(
             select(col(r.id)).where(col(r.deadline) < today, col(r.status).in_(open_statuses))
         )
         return list(rows.all())
+
+
+def _latest_transition() -> Any:
+    """The id of each request's latest history line, correlated with the request row."""
+    latest = aliased(HistoryRow)
+    return (
+        select(func.max(col(latest.id)))
+        .where(col(latest.request_id) == col(RequestRow.id))
+        .correlate(RequestRow)
+        .scalar_subquery()
+    )
 
 
 def _conditions(where: RequestFilter) -> list[Any]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
@@ -194,5 +194,41 @@ async def escalate_if_due(
         return False
     days = (now - before).days
     request.escalate(now, f"not reviewed by {request.regional_centre} within {days} days")
+    await repository.save(request)
+    return True
+
+
+Waiting = Callable[[str], timedelta]
+"""How long a request of a convention may wait for something."""
+
+
+async def note_proposal(uow: UnitOfWork, request_id: UUID, at: datetime) -> None:
+    await RequestRepository(uow).note_first_proposal(request_id, at)
+
+
+async def requests_awaiting_first_proposal(
+    uow: UnitOfWork, waiting: Waiting, now: datetime
+) -> list[UUID]:
+    waiting_since = await RequestRepository(uow).awaiting_first_proposal()
+    return [id_ for id_, convention, at in waiting_since if at < now - waiting(convention)]
+
+
+async def escalate_to_donors_if_due(
+    uow: UnitOfWork, request_id: UUID, waiting: Waiting, now: datetime
+) -> bool:
+    """Escalate the request to those who could help if nothing has been proposed for it since
+    it was published longer ago than its convention allows; True when it did."""
+    repository = RequestRepository(uow)
+    request = await repository.get(request_id, for_update=True)
+    if request is None:
+        return False
+    allowed = waiting(request.need.convention)
+    if not [
+        at for *_, at in await repository.awaiting_first_proposal(request_id) if at < now - allowed
+    ]:
+        return False
+    request.escalate_to_donors(
+        now, f"nothing proposed within {allowed.days} days of its publication"
+    )
     await repository.save(request)
     return True

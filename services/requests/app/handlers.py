@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from services.requests.app.commands import record_coverage, record_reservation
+from services.requests.app.commands import note_proposal, record_coverage, record_reservation
 from shared.events import Envelope
 from shared.events.inventory import FundsReserved
-from shared.events.matching import RequestCoverageChanged
+from shared.events.matching import MatchProposed, RequestCoverageChanged
 from shared.runtime import Subscription
 from shared.topics import Stream
 from shared.unit_of_work import UnitOfWork
@@ -26,10 +26,18 @@ async def funds_reserved(uow: UnitOfWork, envelope: Envelope[FundsReserved]) -> 
     )
 
 
+async def match_proposed(uow: UnitOfWork, envelope: Envelope[MatchProposed]) -> None:
+    await note_proposal(uow, envelope.payload.match.request_id, envelope.time)
+
+
 SUBSCRIPTIONS = [
     Subscription(
         name="progress",
-        handlers={RequestCoverageChanged: coverage_changed, FundsReserved: funds_reserved},
+        handlers={
+            MatchProposed: match_proposed,
+            RequestCoverageChanged: coverage_changed,
+            FundsReserved: funds_reserved,
+        },
         topics=lambda topics: [topics.global_(Stream.MATCHES), topics.global_(Stream.FUNDS)],
     )
 ]

@@ -14,7 +14,9 @@ from uuid import UUID
 
 from services.requests.app.commands import (
     escalate_if_due,
+    escalate_to_donors_if_due,
     expire_if_due,
+    requests_awaiting_first_proposal,
     requests_awaiting_review,
     requests_due_to_expire,
 )
@@ -76,5 +78,25 @@ class EscalationSweep(Sweep):
         return await escalate_if_due(uow, request_id, now - self.waiting, now)
 
 
+class FirstProposalEscalationSweep(Sweep):
+    """Escalates to its state's coalition, or the donors of its convention and areas, a
+    published request nothing has been proposed for within
+    `REQUESTS_FIRST_PROPOSAL_ESCALATION_DAYS` (or its convention's own number of days)."""
+
+    def __init__(self, resources: Resources, interval_seconds: float = 60.0) -> None:
+        super().__init__(resources, interval_seconds)
+        self.waiting = service_settings(resources, RequestsSettings).waiting_for_first_proposal
+
+    async def due(self, uow: UnitOfWork, now: datetime) -> list[UUID]:
+        return await requests_awaiting_first_proposal(uow, self.waiting, now)
+
+    async def change(self, uow: UnitOfWork, request_id: UUID, now: datetime) -> bool:
+        return await escalate_to_donors_if_due(uow, request_id, self.waiting, now)
+
+
 def workers(resources: Resources) -> list[Sweep]:
-    return [ExpirySweep(resources), EscalationSweep(resources)]
+    return [
+        ExpirySweep(resources),
+        EscalationSweep(resources),
+        FirstProposalEscalationSweep(resources),
+    ]

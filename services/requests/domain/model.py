@@ -8,6 +8,9 @@ record domain events; the unit of work stores the request and publishes the even
                                                                                       │
     any open status ──withdraw──▶ withdrawn                               completed ◀─┘
     any open status past its deadline ──expire──▶ expired
+
+    submitted, unreviewed in time ──escalate──▶ submitted (the secretariat is told)
+    published, nothing proposed in time ──escalate-to-donors──▶ published (donors are told)
 """
 
 from __future__ import annotations
@@ -225,6 +228,17 @@ class AssistanceRequest:
             f"a {self.status} request waits on no centre's review",
         )
         self._record("escalate", self.status, self.status, "system", now, reason)
+
+    def escalate_to_donors(self, now: datetime, reason: str) -> None:
+        """Bring a published request nothing has been proposed for in time to the attention of
+        those who could help (its state's coalition, or the donors of its convention and areas);
+        it stays published."""
+        self._require(
+            self.status == Status.PUBLISHED,
+            "not-escalatable",
+            f"a {self.status} request is not waiting for a first proposal",
+        )
+        self._record("escalate-to-donors", self.status, self.status, "system", now, reason)
 
     def endorse(self, actor: str, now: datetime, reason: str | None = None) -> None:
         self._require(

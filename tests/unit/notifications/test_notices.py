@@ -7,7 +7,7 @@ from decimal import Decimal
 from uuid import UUID, uuid4
 
 from services.notifications.domain.model import Notice, Severity
-from services.notifications.domain.notices import Known, RequestFacts, notices_for
+from services.notifications.domain.notices import Known, RequestFacts, notices_for, supports
 from shared.eligibility import Eligibility
 from shared.events import inventory as inv
 from shared.events import matching as mat
@@ -58,6 +58,35 @@ def test_an_escalation_asks_the_secretariat_and_reminds_the_centre() -> None:
         "operator": Severity.INFO,
     }
     assert "escalated to the secretariat: not reviewed" in notices[0].summary
+
+
+def test_a_request_nothing_is_proposed_for_asks_the_donors_who_support_it() -> None:
+    event = request_event(
+        req.RequestEscalatedToDonors,
+        status="published",
+        from_status="published",
+        reason="nothing proposed within 30 days of its publication",
+    )
+    known = Known(donors_to_ask=frozenset({"norway", "japan"}))
+    notices = notices_for(event, known)
+    assert _audiences(notices) == {
+        "donor:japan": Severity.WARNING,
+        "donor:norway": Severity.WARNING,
+        "national:LAO": Severity.INFO,
+        "regional:south-eastern-asia": Severity.INFO,
+        "secretariat": Severity.INFO,
+        "operator": Severity.INFO,
+    }
+    assert "brought to donors: nothing proposed within 30 days" in notices[0].summary
+
+
+def test_a_source_supports_a_request_by_convention_and_one_shared_area() -> None:
+    every_area = [{"convention": "CCM", "areas": []}]
+    clearance = [{"convention": "CCM", "areas": ["survey-and-clearance"]}]
+    assert supports(every_area, "CCM", ["victim-assistance"])
+    assert supports(clearance, "CCM", ["victim-assistance", "survey-and-clearance"])
+    assert not supports(clearance, "CCM", ["victim-assistance"])
+    assert not supports(clearance, "APMBC", ["survey-and-clearance"])
 
 
 def test_a_declined_match_informs_and_never_reaches_other_donors() -> None:

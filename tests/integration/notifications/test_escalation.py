@@ -1,0 +1,56 @@
+"""A published request nothing is proposed for is brought to the donors who could help: those
+whose active sources support its convention and one of its areas, and nobody else."""
+
+from __future__ import annotations
+
+from shared.events import inventory as inv
+from shared.events import requests as req
+from shared.events.inventory import SourceStatus, Support
+from shared.topics import Stream
+from tests.database import fetch
+from tests.factories import envelope, request_event
+from tests.integration.notifications.conftest import NORWAY, deliver, feed
+from tests.matching_factories import source
+from tests.service_api import Api
+
+
+async def test_only_the_donors_whose_active_sources_support_the_request_are_asked(
+    service: Api,
+) -> None:
+    sources = [
+        source(donor="norway"),  # CCM survey and clearance
+        source(donor="sweden", supports=[Support(convention="APMBC")]),
+        source(donor="japan", status=SourceStatus.PAUSED),
+        source(donor="canada", supports=[Support(convention="CCM", areas=["victim-assistance"])]),
+    ]
+    for details in sources:
+        changed = inv.SourceChanged(source=details, change="registered", actor="secretariat")
+        await deliver(service, Stream.SOURCES, envelope(changed, str(details.source_id), "/s"))
+    escalated = request_event(
+        req.RequestEscalatedToDonors,
+        status="published",
+        from_status="published",
+        reason="nothing proposed within 30 days of its publication",
+    )
+    escalation = envelope(escalated, str(escalated.request.request_id), "/clearinghouse/requests")
+
+    await deliver(service, Stream.REQUESTS, escalation)
+
+    told = {
+        item["audience"]: item["severity"]
+        for item in await feed(service, NORWAY)
+        if item["type"] == "request.escalated-to-donors"
+    }
+    rows = await fetch(
+        service.resources.settings.database_url,
+        "SELECT audience FROM notifications.notifications WHERE event_id = $1",
+        escalation.id,
+    )
+    assert told == {"donor:norway": "warning"}
+    assert sorted(r["audience"] for r in rows) == [
+        "donor:norway",
+        "national:LAO",
+        "operator",
+        "regional:south-eastern-asia",
+        "secretariat",
+    ]

@@ -1,6 +1,7 @@
-"""Benchmark of allocation: time, covered need and peak memory, next to a greedy baseline and
-the exact optimum (a MILP) where it finishes, and the planner's whole full run (candidates, the
-problem with its grant limits, the allocation and the proposals with their explanations).
+"""Benchmark of allocation: time, covered need and peak memory, next to a greedy baseline, the
+exact optimum (a MILP) where it finishes, a proven upper bound on coverage (the MILP's linear
+relaxation, which HiGHS solves fast) and the planner's whole full run (candidates, the problem
+with its grant limits, the allocation and the proposals with their explanations).
 
     .venv/bin/python -m bench.allocation                      # the full grid
     .venv/bin/python -m bench.allocation --sizes 1000x1000 --sizes 10000x5000
@@ -69,6 +70,10 @@ class Result:
     exact_seconds: float | None = None
     exact_covered: float | None = None
     exact_optimal: bool | None = None
+    bound_seconds: float | None = None
+    bound_covered: float | None = None
+    """The most any allocation of the same candidate pairs could cover: the linear relaxation
+    of the exact problem, proven by HiGHS (`allocation.coverage_bound`)."""
     peak_rss_mib: float = 0.0
     error: str | None = None
 
@@ -244,15 +249,26 @@ def run_exact(requests: int, windows: int, seed: int, limit: float) -> Result:
     return result
 
 
-def _child(size: str, exact_limit: float, seed: int, queue: Any) -> None:
-    """The exact MILP when `exact_limit` is positive, the planner's run when it is negative,
-    else the fair allocation and greedy."""
+def run_bound(requests: int, windows: int, seed: int) -> Result:
+    """The linear relaxation's proven bound on coverage, in a process of its own."""
+    problem, _ = build(requests, windows, seed)
+    result = Result(requests, windows)
+    started = time.perf_counter()
+    result.bound_covered = allocation.coverage_bound(problem, time_limit=600)
+    result.bound_seconds = time.perf_counter() - started
+    return result
+
+
+def _child(size: str, phase: str, exact_limit: float, seed: int, queue: Any) -> None:
+    """One phase of a case: "fair" (with greedy), "planner", "exact" or "bound"."""
     requests, windows = (int(n) for n in size.split("x"))
     try:
-        if exact_limit > 0:
+        if phase == "exact":
             result = run_exact(requests, windows, seed, exact_limit)
-        elif exact_limit < 0:
+        elif phase == "planner":
             result = run_planner(requests, windows, seed)
+        elif phase == "bound":
+            result = run_bound(requests, windows, seed)
         else:
             result = run_fair(requests, windows, seed)
     except Exception as error:
@@ -261,11 +277,13 @@ def _child(size: str, exact_limit: float, seed: int, queue: Any) -> None:
     queue.put(asdict(result))
 
 
-def _in_child(size: str, exact_limit: float, seed: int, limit: float) -> dict[str, Any] | None:
+def _in_child(
+    size: str, phase: str, exact_limit: float, seed: int, limit: float
+) -> dict[str, Any] | None:
     """One phase of a case in a process of its own; None when it overran `limit`."""
     context = multiprocessing.get_context("fork")
     queue: Any = context.Queue()
-    child = context.Process(target=_child, args=(size, exact_limit, seed, queue))
+    child = context.Process(target=_child, args=(size, phase, exact_limit, seed, queue))
     child.start()
     child.join(limit)
     if child.is_alive():
@@ -278,14 +296,18 @@ def _in_child(size: str, exact_limit: float, seed: int, limit: float) -> dict[st
 
 def measure(size: str, exact_limit: float, case_limit: float, seed: int) -> dict[str, Any]:
     requests, windows = (int(n) for n in size.split("x"))
-    fair = _in_child(size, 0, seed, case_limit)
+    fair = _in_child(size, "fair", exact_limit, seed, case_limit)
     if fair is None:
         return asdict(Result(requests, windows, error=f"over the {case_limit:.0f} s limit"))
-    run = _in_child(size, -1, seed, case_limit)
-    for name in ("planner_seconds", "planner_cpu_seconds"):
-        fair[name] = run[name] if run and not run["error"] else None
+    for phase, names in (
+        ("planner", ("planner_seconds", "planner_cpu_seconds")),
+        ("bound", ("bound_seconds", "bound_covered")),
+    ):
+        run = _in_child(size, phase, exact_limit, seed, case_limit)
+        for name in names:
+            fair[name] = run[name] if run and not run["error"] else None
     if exact_limit > 0:
-        exact = _in_child(size, exact_limit, seed, exact_limit * 2 + 120)
+        exact = _in_child(size, "exact", exact_limit, seed, exact_limit * 2 + 120)
         fair["exact_optimal"] = False
         if exact is not None:
             fair.update({k: exact[k] for k in ("exact_seconds", "exact_covered", "exact_optimal")})
@@ -307,8 +329,19 @@ def _row(r: dict[str, Any]) -> str:
         f"{r['fair_seconds']:7.1f}s {r['fair_covered'] / need:6.1%} {r['fair_floor']:6.3f} "
         f"{r['greedy_seconds']:6.2f}s {r['greedy_covered'] / need:6.1%} {exact} "
         f"{r['peak_rss_mib']:7.0f} {_seconds(r.get('planner_seconds'))}   "
-        f"{_seconds(r.get('fair_cpu_seconds'))} {_seconds(r.get('planner_cpu_seconds'))}"
+        f"{_seconds(r.get('fair_cpu_seconds'))} {_seconds(r.get('planner_cpu_seconds'))}   "
+        f"{_of_bound(r)}"
     )
+
+
+def _of_bound(r: dict[str, Any]) -> str:
+    """The proven bound's share of the need, the fair allocation's share of the bound, and
+    the seconds the bound took; '-' where it was not measured."""
+    bound = r.get("bound_covered")
+    if not bound:
+        return "     -       -       -"
+    need = r["total_need"] or 1.0
+    return f"{bound / need:6.1%}  {r['fair_covered'] / bound:6.1%} {r['bound_seconds']:6.1f}s"
 
 
 def _seconds(value: float | None) -> str:
@@ -318,7 +351,7 @@ def _seconds(value: float | None) -> str:
 
 HEADER = (
     "requests windows    pairs  candid.    fair  cover  floor  greedy  cover  exact    time"
-    "      MiB  planner   processor: fair planner"
+    "      MiB  planner   processor: fair planner   bound  fair/bound  time"
 )
 
 

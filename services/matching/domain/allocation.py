@@ -139,11 +139,8 @@ def allocate_fairly(
     return Allocation(amounts, allocation.floor, allocation.reach)
 
 
-def allocate_exact(problem: Problem, time_limit: float = 60.0) -> Allocation:
-    """The most coverage possible, minimum grants exact (a MILP); no fairness floor."""
-    if problem.pairs == 0:
-        return Allocation(np.zeros(0), 0.0, problem.reach())
-    scale = _scale(problem)
+def _limits(problem: Problem, scale: float) -> optimize.LinearConstraint:
+    """Every window within its capacity and every request within its need, in `scale` units."""
     n, p = len(problem.need), problem.pairs
     a = sparse.vstack(
         [
@@ -152,13 +149,22 @@ def allocate_exact(problem: Problem, time_limit: float = 60.0) -> Allocation:
         ],
         format="csr",
     )
-    b = np.concatenate([problem.capacity, problem.need]) / scale
+    return optimize.LinearConstraint(
+        a, -np.inf, np.concatenate([problem.capacity, problem.need]) / scale
+    )
+
+
+def allocate_exact(problem: Problem, time_limit: float = 60.0) -> Allocation:
+    """The most coverage possible, minimum grants exact (a MILP); no fairness floor."""
+    if problem.pairs == 0:
+        return Allocation(np.zeros(0), 0.0, problem.reach())
+    scale = _scale(problem)
     upper = problem.upper_bounds() / scale
     lower = np.minimum(problem.pair_lower / scale, upper)
     has_minimum = (problem.pair_lower > 0) & (lower < upper)
     result = optimize.milp(
-        -np.ones(p),
-        constraints=optimize.LinearConstraint(a, -np.inf, b),
+        -np.ones(problem.pairs),
+        constraints=_limits(problem, scale),
         bounds=optimize.Bounds(np.where(has_minimum, lower, 0.0), upper),
         integrality=np.where(has_minimum, 2, 0),
         options={"time_limit": time_limit},
@@ -167,6 +173,24 @@ def allocate_exact(problem: Problem, time_limit: float = 60.0) -> Allocation:
         raise AllocationFailed(f"HiGHS: {result.message}")
     amounts = _in_cents(problem, result.x * scale)
     return Allocation(amounts, 0.0, problem.reach(), optimal=result.status == 0)
+
+
+def coverage_bound(problem: Problem, time_limit: float = 60.0) -> float:
+    """The most need any allocation of these pairs could cover: the linear relaxation of
+    `allocate_exact` (minimum grants relaxed to nothing, no floor), whose optimum HiGHS proves.
+    No allocation covers more, so coverage against it says how much an allocation gives up."""
+    if problem.pairs == 0:
+        return 0.0
+    scale = _scale(problem)
+    result = optimize.milp(
+        -np.ones(problem.pairs),
+        constraints=_limits(problem, scale),
+        bounds=optimize.Bounds(0.0, problem.upper_bounds() / scale),
+        options={"time_limit": time_limit},
+    )
+    if result.status != 0:
+        raise AllocationFailed(f"HiGHS: {result.message}")
+    return float(-result.fun * scale)
 
 
 def _in_cents(problem: Problem, amounts: Vector) -> Vector:

@@ -11,7 +11,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from services.matching.domain import flows
-from services.matching.domain.allocation import allocate_exact, allocate_fairly
+from services.matching.domain.allocation import allocate_exact, allocate_fairly, coverage_bound
 from services.matching.domain.problem import Problem
 
 CENT = 0.01
@@ -101,10 +101,19 @@ def test_fairness_never_covers_more_than_the_exact_optimum(lp_pairs: int, proble
     fair, exact = allocate_fairly(problem, lp_pairs=lp_pairs), allocate_exact(problem)
 
     assert fair.covered <= exact.covered + CENT * problem.pairs + 1e-6
+    assert exact.covered <= coverage_bound(problem) + 1e-6
     assert (
         totals(problem.pair_window, exact.amounts, len(problem.capacity)) <= problem.capacity + 1e-9
     ).all()
     assert ((exact.amounts == 0) | (exact.amounts >= problem.pair_lower - 1e-6)).all()
+
+
+@settings(max_examples=100, deadline=None)
+@given(problems(with_grant_limits=False))
+def test_without_minimum_grants_the_exact_optimum_reaches_the_bound(problem: Problem) -> None:
+    assert allocate_exact(problem).covered == pytest.approx(
+        coverage_bound(problem), abs=CENT * problem.pairs + 1e-6
+    )
 
 
 @settings(max_examples=200, deadline=None)

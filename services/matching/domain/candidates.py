@@ -107,8 +107,11 @@ class WindowTable:
         self._rule_of = np.array([position[r] for r in rules], dtype=np.int64)
         self._rule_model = {_rule_key(w.source.eligibility): w.source.eligibility for w in windows}
         self._eligible: dict[str, Array] = {}
-        self.donor = np.array([w.source.donor or "" for w in windows], dtype=object)
-        """Each window's source's donor party ("": none), so that no state funds itself."""
+        donors = [w.source.donor or "" for w in windows]
+        self._donor_number = {d: i for i, d in enumerate(dict.fromkeys(donors))}
+        self.donor = np.array([self._donor_number[d] for d in donors], dtype=np.int64)
+        """Each window's source's donor party, as its number in `_donor_number` (of "" when it
+        has none), so that no state funds itself."""
         self._focus: dict[str | None, Array] = {}
 
     def area_masks(self, convention: str, rows: Array) -> Array:
@@ -128,9 +131,8 @@ class WindowTable:
                 [is_eligible(self._rule_model[r], state, self.network) for r in self._rules],
                 dtype=bool,
             )
-        verdicts: Array = self._eligible[state][self._rule_of[rows]] & (
-            self.donor[rows] != (party_of_state(state) or "")
-        )
+        own = self._donor_number.get(party_of_state(state) or "", -1)
+        verdicts: Array = self._eligible[state][self._rule_of[rows]] & (self.donor[rows] != own)
         return verdicts
 
     def focus(self, rows: Array, centre: str | None) -> Array:
@@ -253,15 +255,28 @@ def _best(
     the same first few of them for every request would crowd the requests onto a few windows
     and leave others idle; so ties go by `spread`, a fixed pseudo-random rank of each pair."""
     ranked = np.where(ok, scores, -np.inf)
-    if ranked.shape[1] > per_request:
-        top = np.lexsort((spread, -ranked), axis=1)[:, :per_request]
-        columns = np.sort(top, axis=1)
-    else:
-        columns = np.broadcast_to(np.arange(ranked.shape[1]), ranked.shape)
-    keep = np.take_along_axis(ok, columns, axis=1)
-    request_of = np.broadcast_to(np.arange(len(ranked))[:, None], columns.shape)
-    chosen = (request_of[keep], columns[keep])
-    return chosen, columns[keep]
+    chosen = ok if ranked.shape[1] <= per_request else ok & top_of_rows(ranked, per_request, spread)
+    request_of, columns = np.nonzero(chosen)
+    return (request_of, columns), columns
+
+
+def top_of_rows(ranked: Array, count: int, spread: Array) -> Array:
+    """Each row's `count` best: every score above the row's `count`-th best, then of those
+    equal to it the ones of the lowest `spread`. Partitions rather than sorts, so it is linear
+    in the row's length."""
+    threshold = -np.partition(-ranked, count - 1, axis=1)[:, count - 1 : count]
+    above, tied = ranked > threshold, ranked == threshold
+    wanted = count - above.sum(axis=1, keepdims=True)
+    tie_rank = np.where(tied, spread, np.iinfo(np.uint64).max)
+    most = int(wanted.max())
+    nearest = np.argpartition(tie_rank, most - 1, axis=1)[:, :most]
+    nearest = np.take_along_axis(
+        nearest, np.argsort(np.take_along_axis(tie_rank, nearest, axis=1), axis=1), axis=1
+    )
+    taken = np.zeros_like(tied)
+    np.put_along_axis(taken, nearest, np.arange(most)[None, :] < wanted, axis=1)
+    best: Array = above | (taken & tied)
+    return best
 
 
 def _spread(block: list[OpenRequest], rows: Array) -> Array:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from services.requests.app.commands import record_coverage, record_reservation
+from services.requests.app.commands import (
+    complete_after_projects,
+    record_coverage,
+    record_reservation,
+)
 from shared.events import Envelope
-from shared.events.inventory import FundsReserved
+from shared.events.inventory import FundsReserved, ProjectCompleted
 from shared.events.matching import RequestCoverageChanged
 from shared.runtime import Subscription
 from shared.topics import Stream
@@ -26,10 +30,20 @@ async def funds_reserved(uow: UnitOfWork, envelope: Envelope[FundsReserved]) -> 
     )
 
 
+async def project_completed(uow: UnitOfWork, envelope: Envelope[ProjectCompleted]) -> None:
+    """The last project of a request completed: the request completes."""
+    if envelope.payload.request_complete:
+        await complete_after_projects(uow, envelope.payload.request_id, envelope.time)
+
+
 SUBSCRIPTIONS = [
     Subscription(
         name="progress",
-        handlers={RequestCoverageChanged: coverage_changed, FundsReserved: funds_reserved},
+        handlers={
+            RequestCoverageChanged: coverage_changed,
+            FundsReserved: funds_reserved,
+            ProjectCompleted: project_completed,
+        },
         topics=lambda topics: [topics.global_(Stream.MATCHES), topics.global_(Stream.FUNDS)],
     )
 ]

@@ -2,6 +2,11 @@
 
 `SourceChanged` carries the whole source as it is after the change, with what each funding window
 still has available, so matching keeps its read model of capacity from these events alone.
+
+The project events (`ProjectEvent` and its kinds) follow a funded request carried out as a
+project: started, a progress report filed, a report overdue, a disbursement late against its
+schedule, completed; `ProjectCompleted.request_complete` tells the requests service that the
+request is done.
 """
 
 from __future__ import annotations

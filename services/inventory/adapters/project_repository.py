@@ -130,7 +130,9 @@ class ProjectRepository:
 
     async def for_request(self, request_id: UUID) -> list[Project]:
         query = select(ProjectRow).where(col(ProjectRow.request_id) == request_id)
-        return await self._load((await self.session.scalars(query.order_by("id"))).all())
+        return await self._load(
+            (await self.session.scalars(query.order_by(col(ProjectRow.id)))).all()
+        )
 
     async def visible(
         self, scope: ProjectScope, *, request_id: UUID | None = None, status: str | None = None

@@ -22,6 +22,7 @@ from services.inventory.api.project_schemas import ProjectOut, ReportIn, ReportO
 from services.inventory.api.routes import now
 from services.inventory.app import projects
 from services.inventory.domain.policy import may_report
+from services.inventory.domain.projects import Project
 from shared.deps import Answer, PageCallDep, UnitOfWorkDep, attempt
 from shared.errors import NotFound
 from shared.languages import Names, NamesDep
@@ -124,7 +125,8 @@ async def _render(
     )
 
 
-async def _readable(uow: UnitOfWork, principal: Principal, project_id: str) -> Any:
+async def _readable(uow: UnitOfWork, principal: Principal, project_id: str) -> Project | None:
+    """The project, if the principal reads it; None for any other id, or one that is not one."""
     try:
         return await projects.visible_project(uow, principal, UUID(project_id))
     except (ValueError, NotFound):

@@ -223,7 +223,7 @@ async def test_the_state_and_the_partner_report_and_the_final_report_completes_t
         "project",
     ]
     [completed] = await global_payloads(environment, "project.completed")
-    assert completed.request_complete is True  # type: ignore[attr-defined]
+    assert completed.request_complete is True
 
 
 async def test_the_last_of_two_projects_completes_the_request(

@@ -61,3 +61,35 @@ def taxonomy(path: Path = TAXONOMY_FILE) -> Taxonomy:
         assistance_types=dict(data["assistance_types"]),
         in_kind_units=dict(data["in_kind_units"]),
     )
+
+
+INDICATORS_FILE = Path(__file__).parent / "data" / "indicators.json"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A result a project may track under a convention, counted in one unit: one of the
+    indicators' own units or an in-kind unit of the taxonomy (a place trained is the same
+    `training-places` whether it is asked for in kind or reported as a result)."""
+
+    code: str
+    name: str
+    unit: str
+
+
+@cache
+def indicator_units(path: Path = INDICATORS_FILE) -> dict[str, str]:
+    """Every unit a result is counted in: the indicators' own and the in-kind units."""
+    return {**json.loads(path.read_text())["units"], **taxonomy().in_kind_units}
+
+
+@cache
+def indicators(convention: str, path: Path = INDICATORS_FILE) -> dict[str, Indicator]:
+    """The results indicators of a convention (none for an unknown one), by code; data in
+    `shared/data/indicators.json`. A unit the file names must be known, or loading fails."""
+    entries = json.loads(path.read_text())["conventions"].get(convention, {})
+    found = {code: Indicator(code, name, unit) for code, (name, unit) in entries.items()}
+    unknown = sorted({i.unit for i in found.values()} - indicator_units(path).keys())
+    if unknown:
+        raise ValueError(f"indicators of {convention} counted in unknown units {unknown}")
+    return found

@@ -21,6 +21,14 @@ of several donors: that is illustrative. The UNDP and the World Bank
 answer their proposals with keys of their own; the sources naming no donor (the GEF, the regional
 banks, the IOMC, the Biosafety Clearing-House project) are answered by the secretariat.
 
+After matching's demo has funded a request, the follow-up records its commitments and a first
+disbursement, and carries the request out as a project (seed 004: projects followed to their
+results): a capacity-building project of the Lao PDR's victim assistance request, funded by the
+donors whose proposals were accepted, implemented by the first of them, with a disbursement
+schedule whose first instalment the ledger covers, indicators of the CCM's taxonomy (survivors
+assisted, officials trained) and a progress report filed by the Lao PDR's focal point, with its
+challenges and lessons learned. Its figures are illustrative.
+
 Everything else is illustrative, not data: the capacities (in US dollars, so that they compare;
 the South-South sources offer expert-days in kind instead),
 the funding windows (fixed dates, so that loading again on another day changes nothing), grant
@@ -304,13 +312,16 @@ DISBURSED_ON = "2026-10-01"
 async def follow_up(client: httpx.AsyncClient, keys: Mapping[Principal, str]) -> int:
     """Once matching's demo has accepted its proposals: each money reservation held for them
     becomes a commitment and a fifth of it is disbursed, so that the ledger and its IATI export
-    show a funded request's money. Reservations come from the accepted matches over Kafka: waits
-    for them up to `FOLLOW_UP_SECONDS`. Returns how many entries were recorded or found."""
-    reservations = await _reservations(client)
+    show a funded request's money; then the request becomes a project with a progress report.
+    Reservations come from the accepted matches over Kafka: waits for them up to
+    `FOLLOW_UP_SECONDS`. Returns how many entries, projects and reports were recorded or found."""
+    reservations = [
+        r
+        for r in await _reservations(client)
+        if r["currency"] is not None and r["status"] in ("held", "converted")
+    ]
     recorded = 0
     for reservation in reservations:
-        if reservation["currency"] is None or reservation["status"] not in ("held", "converted"):
-            continue
         await _once(
             client,
             f"/v1/reservations/{reservation['id']}/commitment",
@@ -331,7 +342,101 @@ async def follow_up(client: httpx.AsyncClient, keys: Mapping[Principal, str]) ->
             f"demo-disbursement-{reservation['id']}",
         )
         recorded += 2
-    return recorded
+    return recorded + await carry_out(client, keys, reservations)
+
+
+PROJECT_STARTS, PROJECT_ENDS = DISBURSED_ON, "2027-09-30"
+SECOND_INSTALMENT_ON = "2027-04-01"
+LAO = Principal.national("LAO")
+
+
+async def carry_out(
+    client: httpx.AsyncClient, keys: Mapping[Principal, str], reservations: list[dict[str, Any]]
+) -> int:
+    """The first funded request's project, started by the secretariat, with the state's progress
+    report (when the Lao PDR's key is given); returns how many of the two were made or found."""
+    if not reservations:
+        return 0
+    request_id = reservations[0]["request_id"]
+    budget: dict[tuple[str, str], Decimal] = {}
+    for r in (r for r in reservations if r["request_id"] == request_id):
+        source = (await client.get(f"/v1/sources/{r['source_id']}")).raise_for_status().json()
+        if source["donor"]:
+            key = (source["donor"], r["currency"])
+            budget[key] = budget.get(key, Decimal(0)) + Decimal(r["amount"])
+    if not budget:
+        return 0
+    project = await _started(client, project_plan(request_id, budget))
+    if LAO not in keys:
+        return 1
+    await _once(
+        client,
+        f"/v1/projects/{project['id']}/reports",
+        PROGRESS_REPORT,
+        f"demo-project-report-{request_id}",
+        {"Authorization": f"Bearer {keys[LAO]}"},
+    )
+    return 2
+
+
+def project_plan(request_id: str, budget: Mapping[tuple[str, str], Decimal]) -> dict[str, Any]:
+    """The project of the funded request: its funders' budget, a fifth of each disbursed at the
+    start (as the follow-up's first instalment) and the rest planned for April."""
+    schedule = []
+    for (funder, currency), amount in sorted(budget.items()):
+        first = amount / 5
+        for on, part in ((PROJECT_STARTS, first), (SECOND_INSTALMENT_ON, amount - first)):
+            schedule.append(
+                {"funder": funder, "on": on, "amount": f"{part:.2f}", "currency": currency}
+            )
+    return {
+        "request_id": request_id,
+        "title": "Victim assistance capacity: rehabilitation staff and officials trained",
+        "implementing_partner": sorted(budget)[0][0],
+        "starts": PROJECT_STARTS,
+        "ends": PROJECT_ENDS,
+        "budget": [
+            {"funder": funder, "amount": f"{amount:.2f}", "currency": currency}
+            for (funder, currency), amount in sorted(budget.items())
+        ],
+        "milestones": [
+            {"title": "Provincial rehabilitation staff trained", "due": "2026-12-15"},
+            {"title": "National victim assistance plan reviewed", "due": "2027-06-30"},
+        ],
+        "schedule": schedule,
+        "targets": [
+            {"indicator": "survivors-assisted", "baseline": "0", "target": "600"},
+            {"indicator": "officials-trained", "baseline": "4", "target": "60"},
+        ],
+    }
+
+
+PROGRESS_REPORT = {
+    "period_start": PROJECT_STARTS,
+    "period_end": "2026-11-30",
+    "values": {"survivors-assisted": "140", "officials-trained": "18"},
+    "challenges": "Rainy-season floods cut the roads to two provinces for three weeks.",
+    "lessons": "Training provincial staff first, then district staff, kept the referrals going "
+    "when the national trainers could not travel; the trainers stay after the project ends.",
+}
+
+
+async def _started(client: httpx.AsyncClient, plan: dict[str, Any]) -> dict[str, Any]:
+    """Start the project, waiting (up to `FOLLOW_UP_SECONDS`) for the inventory to hear over
+    Kafka that its request is funded."""
+    deadline = asyncio.get_running_loop().time() + FOLLOW_UP_SECONDS
+    headers = {"Idempotency-Key": f"demo-project-{plan['request_id']}"}
+    while True:
+        response = await client.post("/v1/projects", json=plan, headers=headers)
+        waiting = response.status_code in (409, 422) and response.json().get("rule") in (
+            "request-not-funded",
+            "unknown-request",
+        )
+        if not waiting or asyncio.get_running_loop().time() > deadline:
+            response.raise_for_status()
+            started: dict[str, Any] = response.json()
+            return started
+        await asyncio.sleep(1)
 
 
 async def _reservations(client: httpx.AsyncClient) -> list[dict[str, Any]]:
@@ -345,6 +450,14 @@ async def _reservations(client: httpx.AsyncClient) -> list[dict[str, Any]]:
         await asyncio.sleep(1)
 
 
-async def _once(client: httpx.AsyncClient, path: str, body: dict[str, Any], key: str) -> None:
-    response = await client.post(path, json=body, headers={"Idempotency-Key": key})
+async def _once(
+    client: httpx.AsyncClient,
+    path: str,
+    body: dict[str, Any],
+    key: str,
+    headers: Mapping[str, str] | None = None,
+) -> None:
+    response = await client.post(
+        path, json=body, headers={**(headers or {}), "Idempotency-Key": key}
+    )
     response.raise_for_status()

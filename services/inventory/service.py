@@ -6,8 +6,18 @@ from pathlib import Path
 
 from services.inventory.adapters.events import InventoryEvents
 from services.inventory.adapters.tables import TABLES, metadata
-from services.inventory.api import bulk, iati, ledger, pages, reports, routes
+from services.inventory.api import (
+    bulk,
+    iati,
+    ledger,
+    pages,
+    project_pages,
+    projects,
+    reports,
+    routes,
+)
 from services.inventory.app.handlers import SUBSCRIPTIONS
+from services.inventory.app.workers import workers
 from services.inventory.settings import InventorySettings
 from shared.events import inventory as inventory_events
 from shared.runtime import ServiceDefinition
@@ -25,7 +35,9 @@ SERVICE = ServiceDefinition(
         ledger.router,
         reports.router,
         iati.router,
+        projects.router,
         pages.router,
+        project_pages.router,
     ],  # /template first
     events=InventoryEvents,
     publishes={
@@ -35,5 +47,7 @@ SERVICE = ServiceDefinition(
         ),
     },
     subscriptions=SUBSCRIPTIONS,
-    description="Sources of assistance and the ledger of what they pledge, commit and disburse.",
+    workers=workers,
+    description="Sources of assistance, the ledger of what they pledge, commit and disburse, "
+    "and the projects that carry out funded requests.",
 )

@@ -21,3 +21,15 @@ class InventorySettings(BulkSettings):
     iati_organisation_refs: dict[str, str] = Field(default_factory=dict)
     """The IATI organisation identifier of each donor party that has one, e.g.
     `{"norway": "XM-DAC-8"}`; the others get `<reporting ref>-<party>`."""
+    project_report_interval_days: int = Field(
+        90,
+        ge=1,
+        description="A project's next progress report is due this many days after the last "
+        "reported period ends (or after the project starts); later, it is overdue.",
+    )
+    project_disbursement_grace_days: int = Field(
+        30,
+        ge=0,
+        description="A scheduled disbursement the ledger does not cover this many days after "
+        "its planned date is late.",
+    )

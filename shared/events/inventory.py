@@ -2,6 +2,11 @@
 
 `SourceChanged` carries the whole source as it is after the change, with what each funding window
 still has available, so matching keeps its read model of capacity from these events alone.
+
+The project events (`ProjectEvent` and its kinds) follow a funded request carried out as a
+project: started, a progress report filed, a report overdue, a disbursement late against its
+schedule, completed; `ProjectCompleted.request_complete` tells the requests service that the
+request is done.
 """
 
 from __future__ import annotations
@@ -174,9 +179,111 @@ class LedgerEntryRecorded(EventPayload):
     reservation_id: UUID | None = Field(None, description="The reservation it converts.")
 
 
+class BudgetShare(BaseModel):
+    """What one funder puts into a project, in one currency."""
+
+    model_config = ConfigDict(frozen=True)
+
+    funder: str = Field(description="The funder's party (the donor of its sources).")
+    amount: Decimal = Field(gt=0)
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+
+
+class IndicatorValue(BaseModel):
+    """A value reported for one results indicator, in the indicator's unit."""
+
+    model_config = ConfigDict(frozen=True)
+
+    indicator: str
+    value: Decimal
+    unit: str
+
+
+class ProjectEvent(EventPayload):
+    """What every project event says of its project: the request it carries out, whose it is,
+    who funds and who implements it."""
+
+    project_id: UUID
+    request_id: UUID
+    state: str
+    regional_centre: str | None
+    convention: str
+    title: str
+    implementing_partner: str
+    funders: list[str]
+
+
+class ProjectStarted(ProjectEvent):
+    """A funded (or partly funded) request became a project."""
+
+    event_type: ClassVar[str] = "project.started"
+
+    starts: date
+    ends: date
+    budget: list[BudgetShare]
+    indicators: list[str]
+    actor: str
+
+
+class ProjectReportFiled(ProjectEvent):
+    """The state or the implementing partner reported progress; a final report completes the
+    project (`project.completed` follows)."""
+
+    event_type: ClassVar[str] = "project.report-filed"
+
+    report_id: UUID
+    period_start: date
+    period_end: date
+    final: bool
+    values: list[IndicatorValue]
+    filed_by: str
+
+
+class ProjectReportOverdue(ProjectEvent):
+    """No progress report came within the reporting interval: one event per missed due date."""
+
+    event_type: ClassVar[str] = "project.report-overdue"
+
+    due: date
+    interval_days: int
+
+
+class ProjectDisbursementLate(ProjectEvent):
+    """A scheduled disbursement has no ledger disbursement covering it by its date and the grace
+    days: what the funder planned to have disbursed by then, and what it had."""
+
+    event_type: ClassVar[str] = "project.disbursement-late"
+
+    funder: str
+    planned_on: date
+    planned: Decimal = Field(description="Planned by this date, this instalment included.")
+    disbursed: Decimal = Field(description="What the ledger shows disbursed by the grace date.")
+    currency: str
+    grace_days: int
+
+
+class ProjectCompleted(ProjectEvent):
+    """The final report was filed. `request_complete`: every project of the request is complete
+    now, so the request is done (the requests service completes it)."""
+
+    event_type: ClassVar[str] = "project.completed"
+
+    completed_by: str
+    request_complete: bool
+
+
+PROJECT_PAYLOADS: tuple[type[ProjectEvent], ...] = (
+    ProjectStarted,
+    ProjectReportFiled,
+    ProjectReportOverdue,
+    ProjectDisbursementLate,
+    ProjectCompleted,
+)
+
 PAYLOADS: tuple[type[EventPayload], ...] = (
     SourceChanged,
     FundsReserved,
     FundsReservationFailed,
     LedgerEntryRecorded,
+    *PROJECT_PAYLOADS,
 )

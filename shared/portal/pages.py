@@ -47,6 +47,7 @@ SITE: tuple[Place, ...] = (
     Place("Proposals", "matching", "/portal/proposals", EVERYONE),
     Place("Coalitions", "matching", "/portal/coalitions", EVERYONE),
     Place("Sources", "inventory", "/portal/sources", EVERYONE),
+    Place("Projects", "inventory", "/portal/projects", EVERYONE),
     Place("Notifications", "notifications", "/portal/notifications", EVERYONE),
     Place("Dashboard", "notifications", "/dashboard", OFFICES),
 )

@@ -70,6 +70,9 @@ def test_make_run_serves_the_demo_and_stops_cleanly(
         iati = httpx.get(
             f"http://127.0.0.1:{ports['inventory']}/v1/iati/activities", headers=secretariat
         )
+        projects = httpx.get(
+            f"http://127.0.0.1:{ports['inventory']}/v1/projects", headers=secretariat
+        ).json()
         shown = dashboard(
             ports["notifications"], keys["operator"], story, OUTPUT / request.node.name
         )
@@ -95,6 +98,7 @@ def test_make_run_serves_the_demo_and_stops_cleanly(
     assert iati_file.schema().validate(exported), iati_file.schema().error_log
     assert {code.get("code") for code in exported.iterfind(".//transaction-type")} == {"2", "3"}
     assert story.funded["id"] in exported.findtext(".//iati-identifier", "")
+    assert [(p["request_id"], p["reports"]) for p in projects] == [(story.funded["id"], 1)]
     assert (story.in_kind["state"], story.in_kind["unit"], story.in_kind["currency"]) == (
         "LKA",
         "expert-days",

@@ -112,6 +112,15 @@ _ACT = act_body("{window_id}", "100.00")
 LAO_OFFER = source_body(
     name="Lao PDR: survey expertise", donor="lao-people-s-democratic-republic", home_country="LAO"
 )
+PROJECT = {
+    "request_id": str(IATI_REQUEST),
+    "title": "Clearance of two districts",
+    "implementing_partner": "norway",
+    "starts": window_body()["opens"],
+    "ends": window_body()["closes"],
+    "budget": [{"funder": "norway", "amount": "500.00", "currency": "USD"}],
+    "targets": [{"indicator": "area-released", "baseline": "0", "target": "10000"}],
+}
 INVENTORY = {
     "GET /healthz": PUBLIC,
     "GET /readyz": PUBLIC,
@@ -170,6 +179,13 @@ INVENTORY = {
             f"{IATI_PUBLISHER}-{IATI_REQUEST}", [("t-1", "12", "100.00")], receiver_activity=None
         ),
         headers={"Content-Type": "application/xml"},
+    ),
+    # Norway's project for the request it commits to, implemented by Norway itself.
+    "POST /v1/projects": refused(403, body=PROJECT),
+    "GET /v1/projects": owners_only(),
+    "GET /v1/projects/{project_id}": owners_only(),
+    "POST /v1/projects/{project_id}/reports": refused(
+        403, body={"period_start": PROJECT["starts"], "period_end": PROJECT["starts"]}
     ),
 }
 

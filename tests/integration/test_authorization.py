@@ -34,6 +34,7 @@ from tests.integration.authorization_matrix import (
     KINDS,
     LAO_OFFER,
     MATRIX,
+    PROJECT,
     SEES,
     Entry,
 )
@@ -100,9 +101,9 @@ async def _own_requests(api: Api) -> Owned:
 
 
 async def _own_sources(api: Api) -> Owned:
-    """Norway's source, a pledge on its window for a request the inventory knows, a reservation
-    answering a match of it, another it uploaded in a file, and Lao PDR's own offer (paused, so
-    that resuming it is a change)."""
+    """Norway's source, a pledge and a commitment on its window for a request the inventory
+    knows and Norway's project for it, a reservation answering a match of it, another it uploaded
+    in a file, and Lao PDR's own offer (paused, so that resuming it is a change)."""
     funded = request_event(RequestFunded, status="funded", request_id=IATI_REQUEST)
     async with api.resources.unit_of_work() as uow:
         await request_changed(uow, Envelope(funded, str(IATI_REQUEST), "/tests/requests"))
@@ -118,6 +119,9 @@ async def _own_sources(api: Api) -> Owned:
     window_id = source_["windows"][0]["id"]
     path = f"/v1/sources/{source_['id']}/pledges"
     entry = await _post(api, NORWAY, path, act_body(window_id, "1000.00", IATI_REQUEST))
+    commitments = f"/v1/sources/{source_['id']}/commitments"
+    await _post(api, NORWAY, commitments, act_body(window_id, "10000.00", IATI_REQUEST))
+    project = await _post(api, NORWAY, "/v1/projects", PROJECT)
     ids = {"source_id": UUID(source_["id"]), "window_id": UUID(window_id)}
     accepted = acceptance(registered(), "500.00", **ids)  # of the source registered above
     async with api.resources.unit_of_work() as uow:
@@ -135,6 +139,7 @@ async def _own_sources(api: Api) -> Owned:
         state_offer=offer["id"],
         key="N's",
         uploaded=uploaded.json()["created"][0]["id"],
+        project_id=project["id"],
     )
     return owned
 

@@ -8,6 +8,10 @@ requesting state, which follows the request up.
 
 Every source event is keyed by the source's id; answers to matches by the request's id, which is
 how the requests service and matching keep a request's funding in order.
+
+A project's events go on the funds stream too: to the global tier and to the funds topic of the
+centre that covers the project's state; they are keyed by the request's id, so that a request's
+funding and its projects stay in one order.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from services.inventory.domain import projects as project_events
 from services.inventory.domain.ledger import EntryKind, Reservation, ReservationStatus
 from services.inventory.domain.model import (
     DomainEvent,
@@ -25,6 +30,7 @@ from services.inventory.domain.model import (
     Source,
     UnknownSourceAnswer,
 )
+from services.inventory.domain.projects import Project
 from shared.events import inventory as contract
 from shared.geography import RegionalNetwork
 from shared.topics import Stream, Topics
@@ -91,8 +97,11 @@ class InventoryEvents:
         self.network = network
 
     def messages(
-        self, aggregate: Source | UnknownSourceAnswer, events: Sequence[DomainEvent]
+        self, aggregate: Source | UnknownSourceAnswer | Project, events: Sequence[Any]
     ) -> Iterator[Message]:
+        if isinstance(aggregate, Project):
+            yield from self._project_messages(aggregate, events)
+            return
         if isinstance(aggregate, Source):
             yield from self._source_messages(aggregate, events)
             return
@@ -152,10 +161,71 @@ class InventoryEvents:
         topics = tier_topics(self.topics, Stream.FUNDS, [centre.id] if centre else [])
         return Message(answer, str(r.request_id), topics, r.updated_at)
 
+    def _project_messages(
+        self, project: Project, events: Sequence[project_events.ProjectEvent]
+    ) -> Iterator[Message]:
+        centre = self.network.centre_of(project.state)
+        topics = tier_topics(self.topics, Stream.FUNDS, [centre.id] if centre else [])
+        for event in events:
+            yield Message(project_payload(project, event), str(project.request_id), topics)
+
     def _about(
         self, source: Source, payload: Any, centres: Sequence[str], stream: Stream
     ) -> Message:
         return Message(payload, str(source.id), tier_topics(self.topics, stream, centres))
+
+
+def project_payload(project: Project, event: project_events.ProjectEvent) -> contract.ProjectEvent:
+    """The integration event of one domain event of a project."""
+    about: dict[str, Any] = {
+        "project_id": project.id,
+        "request_id": project.request_id,
+        "state": project.state,
+        "regional_centre": project.regional_centre,
+        "convention": project.convention,
+        "title": project.title,
+        "implementing_partner": project.implementing_partner,
+        "funders": project.funders,
+    }
+    match event:
+        case project_events.Started(actor=actor):
+            return contract.ProjectStarted(
+                **about,
+                starts=project.starts,
+                ends=project.ends,
+                budget=[contract.BudgetShare(**vars(line)) for line in project.budget],
+                indicators=[t.indicator for t in project.tracked],
+                actor=actor,
+            )
+        case project_events.ReportFiled(report=report):
+            units = {t.indicator: t.unit for t in project.tracked}
+            return contract.ProjectReportFiled(
+                **about,
+                report_id=report.id,
+                period_start=report.period_start,
+                period_end=report.period_end,
+                final=report.final,
+                values=[
+                    contract.IndicatorValue(indicator=code, value=value, unit=units[code])
+                    for code, value in sorted(report.values.items())
+                ],
+                filed_by=report.filed_by,
+            )
+        case project_events.ReportOverdue(due=due, interval_days=days):
+            return contract.ProjectReportOverdue(**about, due=due, interval_days=days)
+        case project_events.DisbursementLate(line=line, grace_days=grace):
+            i = line.instalment
+            return contract.ProjectDisbursementLate(
+                **about,
+                funder=i.funder,
+                planned_on=i.on,
+                planned=line.planned,
+                disbursed=line.disbursed,
+                currency=i.currency,
+                grace_days=grace,
+            )
+        case project_events.Completed(actor=actor, request_complete=done):
+            return contract.ProjectCompleted(**about, completed_by=actor, request_complete=done)
 
 
 def _actor(event: DomainEvent) -> str:

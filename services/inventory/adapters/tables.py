@@ -251,6 +251,70 @@ class VersionRow(Table, table=True):
     document: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
 
 
+class ProjectRow(Table, table=True):
+    """A project carrying out a funded request; its plan (budget, milestones, schedule,
+    indicators) as JSON, read and written whole with the project."""
+
+    __tablename__ = "projects"
+    __table_args__ = (
+        CheckConstraint("ends >= starts", name="dates"),
+        Index("ix_projects_funders", "funders", postgresql_using="gin"),
+        Index("ix_projects_created_at_id", "created_at", "id"),
+    )
+
+    id: UUID = Field(primary_key=True)
+    version: int
+    request_id: UUID = Field(index=True)
+    state: str = Field(max_length=3, index=True)
+    regional_centre: str | None = Field(default=None, max_length=63)
+    convention: str = Field(max_length=40)
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    implementing_partner: str = Field(max_length=100, index=True)
+    funders: list[str] = _strings(100)
+    starts: date = Field(sa_column=Column(Date, nullable=False))
+    ends: date = Field(sa_column=Column(Date, nullable=False))
+    status: str = Field(max_length=20, index=True)
+    budget: list[dict[str, Any]] = Field(sa_column=Column(JSONB, nullable=False))
+    milestones: list[dict[str, Any]] = Field(sa_column=Column(JSONB, nullable=False))
+    schedule: list[dict[str, Any]] = Field(sa_column=Column(JSONB, nullable=False))
+    indicators: list[dict[str, Any]] = Field(sa_column=Column(JSONB, nullable=False))
+    created_by: str = Field(max_length=120)
+    created_at: datetime = _moment()
+    updated_at: datetime = _moment()
+
+
+class ProjectReportRow(Table, table=True):
+    """A progress report of a project; `final` completes it."""
+
+    __tablename__ = "project_reports"
+    __table_args__ = (CheckConstraint("period_end >= period_start", name="period"),)
+
+    id: UUID = Field(primary_key=True)
+    project_id: UUID = Field(
+        sa_column=Column(ForeignKey(f"{SCHEMA}.projects.id"), nullable=False, index=True)
+    )
+    period_start: date = Field(sa_column=Column(Date, nullable=False))
+    period_end: date = Field(sa_column=Column(Date, nullable=False))
+    values: dict[str, str] = Field(sa_column=Column(JSONB, nullable=False))
+    challenges: str = Field(sa_column=Column(Text, nullable=False))
+    lessons: str = Field(sa_column=Column(Text, nullable=False))
+    final: bool
+    filed_by: str = Field(max_length=120)
+    filed_at: datetime = _moment()
+
+
+class ProjectAlertRow(Table, table=True):
+    """An alert raised about a project; the primary key makes it once per overdue item."""
+
+    __tablename__ = "project_alerts"
+    __table_args__ = (PrimaryKeyConstraint("project_id", "kind", "item", name="pk_project_alerts"),)
+
+    project_id: UUID = Field(sa_column=Column(ForeignKey(f"{SCHEMA}.projects.id"), nullable=False))
+    kind: str = Field(sa_column=Column(String(40), nullable=False))
+    item: str = Field(sa_column=Column(String(200), nullable=False))
+    raised_at: datetime = _moment()
+
+
 UPLOADS = bulk_uploads_table(metadata)
 """How far each bulk upload of a file of sources has got (`shared.bulk`)."""
 

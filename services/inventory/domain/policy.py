@@ -17,11 +17,24 @@
 Managing a source means editing, pausing, resuming and closing it, recording pledges,
 commitments, disbursements and corrections on it, and converting its reservations into
 commitments. No source is hidden, so a caller who may not manage one gets 403, never 404.
+
+Projects (`domain.projects`):
+
+- The secretariat, the requesting state's focal point, or a funder (a donor whose sources commit
+  money to the request) starts a project for a funded request: the state knows the work, the
+  funder signs the grant, the secretariat coordinates. Centres and operators do not.
+- The state's focal point and the implementing partner (a key answering for the partner's party,
+  `Principal.party`) file its progress reports; nobody else does (403).
+- A state reads its own projects, a centre its region's, a donor those it funds or implements,
+  the secretariat and operators every one; another's project is answered as unknown (404).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from services.inventory.domain.model import Profile
+from services.inventory.domain.projects import Project
 from shared.events.inventory import SourceKind
 from shared.principal import Principal, Role
 
@@ -99,3 +112,33 @@ def donor_on_update(principal: Principal, stated: str | None, current: str | Non
     if principal.role is not Role.SECRETARIAT and stated is None:
         return current
     return stated
+
+
+def may_start_project(principal: Principal, state: str, funders: Collection[str]) -> bool:
+    """May `principal` start a project for a request of `state` that `funders` commit to?"""
+    match principal.role:
+        case Role.SECRETARIAT:
+            return True
+        case Role.NATIONAL:
+            return principal.state == state
+        case Role.DONOR:
+            return principal.donor in funders
+    return False
+
+
+def may_report(principal: Principal, project: Project) -> bool:
+    """The project's state (its focal point) or its implementing partner."""
+    if principal.role is Role.NATIONAL and principal.state == project.state:
+        return True
+    return principal.party is not None and principal.party == project.implementing_partner
+
+
+def may_read_project(principal: Principal, project: Project) -> bool:
+    if principal.oversees(project.state, project.regional_centre):
+        return True
+    party = principal.party
+    return (
+        principal.role is Role.DONOR
+        and party is not None
+        and (party in project.funders or party == project.implementing_partner)
+    )

@@ -13,6 +13,9 @@ Who hears of an event follows the tiers the events travel on:
   for a request, and the source's donor and the operators always;
 - source events: the donor who manages the source and the secretariat; the centres a source
   focuses on when it opens, pauses, resumes or closes;
+- project events: the project's state, its centre, the secretariat, its funders and its
+  implementing partner; an overdue report warns the state and its centre, a late disbursement
+  the funder that owes it;
 - operators: every event, once.
 
 The audience that has to act gets a warning (a centre asked to review, a state whose request came
@@ -295,6 +298,53 @@ def source_notices(event: inv.SourceChanged) -> list[Notice]:
     return notices
 
 
+# --- projects ---------------------------------------------------------------------------------
+
+
+def _project_summary(event: inv.ProjectEvent) -> str:
+    match event:
+        case inv.ProjectStarted():
+            return f"started by {event.actor}, {event.starts} to {event.ends}"
+        case inv.ProjectReportFiled():
+            final = "final report" if event.final else "progress report"
+            return (
+                f"{final} for {event.period_start} to {event.period_end} filed by {event.filed_by}"
+            )
+        case inv.ProjectReportOverdue():
+            return f"progress report overdue since {event.due}"
+        case inv.ProjectDisbursementLate():
+            planned = _amount(event.planned, event.currency)
+            paid = _amount(event.disbursed, event.currency)
+            return f"{event.funder} late: {planned} planned by {event.planned_on}, {paid} disbursed"
+        case inv.ProjectCompleted():
+            return "completed" + (", and with it the request" if event.request_complete else "")
+    return event.event_type
+
+
+def project_notices(event: inv.ProjectEvent) -> list[Notice]:
+    """Everyone who takes part hears of a project's news; who must act on it is warned."""
+    draft = Draft(
+        event.event_type,
+        f"Project “{event.title}” of {name_of(event.state)}: {_project_summary(event)}",
+        str(event.project_id),
+        event.state,
+        event.regional_centre,
+        event.request_id,
+    )
+    centre = [regional(event.regional_centre)] if event.regional_centre else []
+    parties = {*event.funders, event.implementing_partner}
+    audiences = {national(event.state), *centre, SECRETARIAT, OPERATOR}
+    audiences |= {donor(party) for party in parties}
+    actors: set[str] = set()
+    if isinstance(event, inv.ProjectReportOverdue):
+        actors = {national(event.state), *centre}
+    if isinstance(event, inv.ProjectDisbursementLate):
+        actors = {donor(event.funder)}
+    return [
+        draft.to(a, Severity.WARNING if a in actors else Severity.INFO) for a in sorted(audiences)
+    ]
+
+
 def notices_for(payload: EventPayload, known: Known) -> list[Notice]:
     """Every notification one event yields, one per audience."""
     notices: list[Notice]
@@ -311,6 +361,8 @@ def notices_for(payload: EventPayload, known: Known) -> list[Notice]:
             notices = ledger_notices(payload, known)
         case inv.SourceChanged():
             notices = source_notices(payload)
+        case inv.ProjectEvent():
+            notices = project_notices(payload)
         case _:
             notices = []
     return notices

@@ -232,3 +232,21 @@ async def escalate_to_donors_if_due(
     )
     await repository.save(request)
     return True
+
+
+async def complete_after_projects(uow: UnitOfWork, request_id: UUID, now: datetime) -> None:
+    """Every project of the request is complete (the inventory says so): the funded request is
+    done. A request that is not funded (partly funded, or completed already) stays as it is."""
+    repository = RequestRepository(uow)
+    request = await _known_request(repository, request_id, "projects completed for")
+    if request is None:
+        return
+    if request.status is not Status.FUNDED:
+        log.info(
+            "request %s is %s: its projects' completion completes nothing",
+            request_id,
+            request.status,
+        )
+        return
+    request.complete("inventory", now, "every project carrying it out is complete")
+    await repository.save(request)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from services.requests.app.commands import note_proposal, record_coverage, record_reservation
+from services.requests.app.commands import (
+    complete_after_projects,
+    note_proposal,
+    record_coverage,
+    record_reservation,
+)
 from shared.events import Envelope
-from shared.events.inventory import FundsReserved
+from shared.events.inventory import FundsReserved, ProjectCompleted
 from shared.events.matching import MatchProposed, RequestCoverageChanged
 from shared.runtime import Subscription
 from shared.topics import Stream
@@ -30,6 +35,12 @@ async def match_proposed(uow: UnitOfWork, envelope: Envelope[MatchProposed]) -> 
     await note_proposal(uow, envelope.payload.match.request_id, envelope.time)
 
 
+async def project_completed(uow: UnitOfWork, envelope: Envelope[ProjectCompleted]) -> None:
+    """The last project of a request completed: the request completes."""
+    if envelope.payload.request_complete:
+        await complete_after_projects(uow, envelope.payload.request_id, envelope.time)
+
+
 SUBSCRIPTIONS = [
     Subscription(
         name="progress",
@@ -37,6 +48,7 @@ SUBSCRIPTIONS = [
             MatchProposed: match_proposed,
             RequestCoverageChanged: coverage_changed,
             FundsReserved: funds_reserved,
+            ProjectCompleted: project_completed,
         },
         topics=lambda topics: [topics.global_(Stream.MATCHES), topics.global_(Stream.FUNDS)],
     )

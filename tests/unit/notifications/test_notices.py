@@ -208,3 +208,55 @@ def test_access_events_yield_nothing() -> None:
     from shared.events.access import ApiKeyRevoked
 
     assert notices_for(ApiKeyRevoked(key_id="abc"), Known()) == []
+
+
+def _project(kind: type[inv.ProjectEvent], **fields: object) -> inv.ProjectEvent:
+    about = {
+        "project_id": uuid4(),
+        "request_id": uuid4(),
+        "state": "LAO",
+        "regional_centre": "south-eastern-asia",
+        "convention": "CCM",
+        "title": "Victim assistance capacity",
+        "implementing_partner": "japan",
+        "funders": ["norway"],
+    }
+    return kind(**about, **fields)
+
+
+PROJECT_AUDIENCES = {
+    "national:LAO",
+    "regional:south-eastern-asia",
+    "secretariat",
+    "donor:norway",
+    "donor:japan",
+    "operator",
+}
+
+
+def test_an_overdue_project_report_warns_the_state_and_its_centre() -> None:
+    event = _project(inv.ProjectReportOverdue, due=date(2027, 4, 1), interval_days=90)
+    notices = notices_for(event, Known())
+    assert _audiences(notices) == {
+        a: Severity.WARNING
+        if a in ("national:LAO", "regional:south-eastern-asia")
+        else Severity.INFO
+        for a in PROJECT_AUDIENCES
+    }
+    assert "overdue since 2027-04-01" in notices[0].summary
+    assert {n.request_id for n in notices} == {event.request_id}
+
+
+def test_a_late_disbursement_warns_the_funder_that_owes_it() -> None:
+    event = _project(
+        inv.ProjectDisbursementLate,
+        funder="norway",
+        planned_on=date(2027, 2, 1),
+        planned=Decimal("40000"),
+        disbursed=Decimal("0"),
+        currency="USD",
+        grace_days=30,
+    )
+    audiences = _audiences(notices_for(event, Known()))
+    assert {a for a, s in audiences.items() if s is Severity.WARNING} == {"donor:norway"}
+    assert set(audiences) == PROJECT_AUDIENCES

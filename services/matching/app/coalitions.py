@@ -100,7 +100,9 @@ async def _changed(
     """Load the coalition for a change, check the principal may make it, make it, store it."""
     repository = CoalitionRepository(uow)
     coalition = await repository.get(coalition_id, for_update=True)
-    if coalition is None or not policy.can_see_country_coalition(principal, coalition):
+    if coalition is None or not (
+        policy.can_see_country_coalition(principal, coalition) or may.allows(coalition)
+    ):  # a party joining for itself finds the coalition it is not yet part of
         raise NotFound(f"No coalition {coalition_id}.")
     if not may.allows(coalition):
         raise Forbidden(f"{principal.label} may not do that: {may.who} may.", rule=may.rule)

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from services.matching.domain.coalitions import Coalition, concerns
+from services.matching.domain.coalitions import Coalition, CoalitionStatus, concerns
 from services.matching.domain.model import OpenRequest
 from services.matching.domain.rules import supported_areas
 from shared.events.inventory import SourceDetails
@@ -116,7 +116,9 @@ class Context:
         return frozenset(
             member.party
             for coalition in self.coalitions.get(request.state, ())
-            if concerns(coalition, request.convention, request.areas)
+            if coalition.state == request.state
+            and coalition.status is not CoalitionStatus.CLOSED
+            and concerns(coalition, request.convention, request.areas)
             for member in coalition.members
         )
 

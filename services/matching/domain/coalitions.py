@@ -85,7 +85,7 @@ class DialogueEntry:
             if follow_up.due < self.date:
                 raise Invalid(
                     f"Follow-up “{follow_up.action}” is due on {follow_up.due}, before the "
-                    f"{self.kind.value} of {self.date} that agreed it.",
+                    f"{self.kind.value.replace('-', ' ')} of {self.date} that agreed it.",
                     rule="follow-up-due-before-dialogue",
                     field=f"{where}.due",
                 )

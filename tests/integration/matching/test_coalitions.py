@@ -25,6 +25,7 @@ from tests.integration.matching.conftest import eventually, publish, seed
 from tests.integration.matching.test_api import reallocate
 from tests.kafka import read_topic
 from tests.matching_factories import request_details, source, window
+from tests.portal_pages import FORM, page_as, sign_in
 from tests.service_api import Api, in_process_api
 from tests.system import Environment
 
@@ -388,3 +389,61 @@ async def test_a_proposal_outside_any_coalition_says_no_coalition(api: Api) -> N
     )
     (proposal,) = answer.json()
     assert "coalition" not in proposal["explanation"]
+
+
+async def test_the_coalition_page_shows_members_need_and_dialogue_and_records_an_entry_once(
+    api: Api, environment: Environment
+) -> None:
+    details = request_details(state="BIH", regional_centre="western-balkans")
+    await seed(api, [details], [])
+    created = await propose(api)
+    page = f"/portal/coalitions/{created['id']}"
+    form = (
+        "idempotency_key=page-entry-1&date=2026-12-01&kind=field-visit"
+        "&participants=BIH%2C+netherlands&agreed=Visit+the+Stolac+sites"
+        "&follow_up_action=Report+the+visit&follow_up_owner=netherlands&follow_up_due=2027-01-10"
+    )
+
+    listed = await page_as(api, BALKANS, "/portal/coalitions")
+    shown = await page_as(api, NETHERLANDS, page)
+    sent = [await api.client.post(f"{page}/dialogue", content=form, headers=FORM) for _ in "ab"]
+    early = form.replace("idempotency_key=page-entry-1", "idempotency_key=page-entry-2")
+    refused = await api.client.post(
+        f"{page}/dialogue", content=early.replace("2027-01-10", "2026-11-01"), headers=FORM
+    )
+    after = await api.client.get(page)
+    hidden = await page_as(api, LAO, page)
+    norway = await page_as(api, NORWAY, page)
+
+    assert created["id"] in listed.text
+    assert shown.status_code == 200
+    assert 'data-member="netherlands"' in shown.text
+    assert 'data-member="norway"' in shown.text
+    assert f'data-request="{details.request_id}"' in shown.text
+    assert "1,500,000.00 USD" in shown.text  # the need
+    assert [s.status_code for s in sent] == [303, 303]
+    assert refused.status_code == 422
+    assert "before the field visit" in refused.text
+    assert after.text.count("data-dialogue=") == 1
+    assert "Report the visit: netherlands" in after.text
+    assert hidden.status_code == 404
+    assert 'action="/portal/coalitions/' + created["id"] + '/dialogue"' not in norway.text
+    rows = await fetch(
+        environment.database_url, "SELECT count(*) AS n FROM matching.coalition_dialogue"
+    )
+    assert rows[0]["n"] == 1
+
+
+async def test_a_donor_joins_from_the_coalition_page(api: Api) -> None:
+    created = await propose(api)
+    page = f"/portal/coalitions/{created['id']}"
+
+    await sign_in(api, SWEDEN)
+    joined = await api.client.post(
+        f"{page}/join", content="idempotency_key=join-1&kind=state", headers=FORM
+    )
+    shown = await api.client.get(page)
+
+    assert joined.status_code == 303
+    assert 'data-member="sweden"' in shown.text
+    assert "Join the coalition" not in shown.text

@@ -11,8 +11,10 @@ from decimal import Decimal
 from typing import Any
 from uuid import uuid4
 
+import httpx
 import pytest
 
+from services.matching.coalitions_demo import load_coalitions
 from services.matching.service import SERVICE as MATCHING
 from shared.events import decode
 from shared.events.inventory import LedgerEntryRecorded, Support
@@ -447,3 +449,23 @@ async def test_a_donor_joins_from_the_coalition_page(api: Api) -> None:
     assert joined.status_code == 303
     assert 'data-member="sweden"' in shown.text
     assert "Join the coalition" not in shown.text
+
+
+async def test_the_demo_coalitions_load_once_with_their_members_and_dialogue(api: Api) -> None:
+    async with httpx.AsyncClient(
+        transport=api.client._transport,
+        base_url=str(api.client.base_url),
+        headers=api.headers_for(SECRETARIAT),
+    ) as client:
+        keys = {SWEDEN: api.headers_for(SWEDEN)["Authorization"].removeprefix("Bearer ")}
+        first = await load_coalitions(client, keys)
+        second = await load_coalitions(client, keys)
+
+    found = await api.client.get("/v1/coalitions", headers=api.headers_for(OPERATOR))
+    by_state = {c["state"]: c for c in found.json()}
+    assert first == second
+    assert set(by_state) == {"ALB", "LKA"}
+    assert by_state["ALB"]["lead"] == "netherlands"
+    assert "montenegro" in {m["party"] for m in by_state["ALB"]["members"]}
+    assert {m["party"]: m["kind"] for m in by_state["LKA"]["members"]}["sweden"] == "state"
+    assert [len(c["dialogue"]) for c in by_state.values()] == [1, 1]

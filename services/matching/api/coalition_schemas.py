@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from services.matching.domain.coalition_summary import Summary
 from services.matching.domain.coalitions import (
@@ -18,6 +18,7 @@ from services.matching.domain.coalitions import (
 )
 from shared.events.requests import RequestDetails
 from shared.schemas import Strict
+from shared.taxonomy import taxonomy
 
 Party = Field(
     min_length=1,
@@ -195,11 +196,21 @@ class RequestBrief(BaseModel):
         )
 
 
+def _is_unit(measure: str) -> bool:
+    """Whether a measure is a unit of help in kind (else a currency)."""
+    return measure in taxonomy().in_kind_units
+
+
 class NeedOut(BaseModel):
     measure: str = Field(description="A currency, or a unit of help in kind.")
     asked: Decimal
     covered: Decimal = Field(description="Accepted in matches the inventory has not refused.")
     missing: Decimal
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def in_kind(self) -> bool:
+        return _is_unit(self.measure)
 
 
 class GiverOut(BaseModel):
@@ -213,6 +224,11 @@ class GiverOut(BaseModel):
     pledged: Decimal
     committed: Decimal
     disbursed: Decimal
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def in_kind(self) -> bool:
+        return _is_unit(self.measure)
 
 
 class CoalitionSummaryOut(BaseModel):

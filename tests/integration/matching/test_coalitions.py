@@ -338,7 +338,13 @@ async def test_the_summary_sets_the_need_against_each_members_pledges_commitment
     assert [r["request_id"] for r in found["open_requests"]] == [str(open_.request_id)]
     assert [r["request_id"] for r in found["funded_requests"]] == [str(funded.request_id)]
     assert found["needs"] == [
-        {"measure": "USD", "asked": "1000000.00", "covered": "0", "missing": "1000000.00"}
+        {
+            "measure": "USD",
+            "asked": "1000000.00",
+            "covered": "0",
+            "missing": "1000000.00",
+            "in_kind": False,
+        }
     ]
     (netherlands,) = found["givers"]
     assert netherlands["party"] == "netherlands"

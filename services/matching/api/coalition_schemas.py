@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 from uuid import UUID
 
 from pydantic import BaseModel, Field, computed_field
@@ -20,23 +21,20 @@ from shared.events.requests import RequestDetails
 from shared.schemas import Strict
 from shared.taxonomy import taxonomy
 
-Party = Field(
-    min_length=1,
-    max_length=100,
-    pattern=r"^[a-z0-9][a-z0-9-]*$",
-    examples=["netherlands"],
-    description="A party id, as sources name their donor (`norway`, `undp`, `halo-trust`).",
-)
-
-
-class MemberIn(Strict):
-    party: str | None = Field(
-        None,
+Party = Annotated[
+    str,
+    Field(
         min_length=1,
         max_length=100,
         pattern=r"^[a-z0-9][a-z0-9-]*$",
-        description="The party that joins; none: the caller's own party.",
-    )
+        examples=["netherlands"],
+        description="A party id, as sources name their donor (`norway`, `undp`, `halo-trust`).",
+    ),
+]
+
+
+class MemberIn(Strict):
+    party: Party | None = Field(None, description="The party that joins; none: the caller's own.")
     kind: MemberKind = MemberKind.STATE
 
 
@@ -52,13 +50,11 @@ class CoalitionIn(Strict):
     )
     title: str = Field(min_length=3, max_length=300)
     members: list[MemberIn] = Field(default_factory=list, max_length=100)
-    lead: str | None = Field(
-        None, max_length=100, description="The lead donor's party: one of the members."
-    )
+    lead: Party | None = Field(None, description="The lead donor's party: one of the members.")
 
 
 class LeadIn(Strict):
-    party: str = Party
+    party: Party
 
 
 class CloseIn(Strict):

@@ -1,8 +1,12 @@
-"""Demo data for `make run`: matching owns no input of its own (requests and sources reach it as
-events from the other services' demos), so its demo is one full allocation over them, asked for
-through its own API with a fixed Idempotency-Key (loading twice allocates once), and then one
-answer: the donors proposed for the Lao PDR's smallest request accept, each with its own key, so
-that the request goes on to be funded while the others' proposals stand."""
+"""Demo data for `make run`, through matching's own API with fixed Idempotency-Keys (loading twice
+changes nothing).
+
+First two country coalitions (`coalitions.py`), so that the allocation prefers their members:
+one under the CCM in South East Europe, one under the Mine Ban Convention's individualised
+approach. Requests and sources reach matching as events from the other services' demos, so then
+comes one full allocation over them, and one answer: the donors proposed for the Lao PDR's
+smallest request accept, each with its own key, so that the request goes on to be funded while
+the others' proposals stand."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from services.matching.coalitions_demo import load_coalitions
 from shared.principal import Principal
 
 ALLOCATION_KEY = "demo-allocation-v1"
@@ -21,6 +26,7 @@ FUNDED_STATE = "LAO"
 async def load(client: httpx.AsyncClient, keys: Mapping[Principal, str]) -> int:
     """Allocate once and accept one request's proposals; returns how many proposals were made
     (standing or accepted, created now or found from before)."""
+    await load_coalitions(client, keys)
     allocated = await client.post("/v1/allocations", headers={"Idempotency-Key": ALLOCATION_KEY})
     allocated.raise_for_status()
     standing = await _proposals(client)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from services.matching.adapters.events import MatchEvents
 from services.matching.adapters.tables import TABLES, metadata
-from services.matching.api import pages, routes
+from services.matching.api import coalition_pages, coalitions, pages, routes
 from services.matching.app.commands import key_changed
 from services.matching.app.handlers import SUBSCRIPTIONS
 from services.matching.app.workers import workers
@@ -21,7 +21,7 @@ SERVICE = ServiceDefinition(
     metadata=metadata,
     tables=TABLES,
     migrations=Path(__file__).parent / "migrations",
-    routers=lambda: [routes.router, pages.router],
+    routers=lambda: [routes.router, coalitions.router, pages.router, coalition_pages.router],
     events=MatchEvents,
     publishes={Stream.MATCHES: match_events.PAYLOADS},
     subscriptions=SUBSCRIPTIONS,

@@ -40,6 +40,13 @@ class MatchingSettings(ServiceSettings):
         ge=1,
         description="A request waiting this long since publication scores in full.",
     )
+    coalition_bonus: float = Field(
+        DEFAULT.coalition_bonus,
+        ge=0,
+        le=1,
+        description="The share of the gap to a perfect score that a pair closes when its donor "
+        "is a member of the request's state's coalition (docs/matching.md, Coalitions).",
+    )
     candidates_per_request: int = Field(
         20, ge=1, le=500, description="Best-scoring eligible windows kept per request."
     )
@@ -72,4 +79,5 @@ class MatchingSettings(ServiceSettings):
             **{name: getattr(self, f"weight_{name}") for name in CRITERIA},
             urgency_horizon_days=self.urgency_horizon_days,
             waiting_horizon_days=self.waiting_horizon_days,
+            coalition_bonus=self.coalition_bonus,
         )

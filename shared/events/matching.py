@@ -4,10 +4,14 @@ A proposal names one source window and an amount for one request: money in the w
 `currency`, or a quantity of help in kind in the window's `unit` (one of the two, never both). A
 donor's acceptance goes to the inventory, which answers with `FundsReserved` or
 `FundsReservationFailed` for the same `match_id`.
+
+Country coalitions (`coalition.*`) are matching's records too: each event carries the coalition
+as it is after the change, keyed by the coalition id.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import ClassVar
 from uuid import UUID
@@ -115,10 +119,126 @@ class RequestCoverageChanged(EventPayload):
     fully_matched: bool = Field(description="Every need covered: the money and each unit.")
 
 
+class CoalitionMember(BaseModel):
+    """A party taking part in a country coalition: a donor or partner state, an organisation,
+    an operator, named by its party id as sources name their donor."""
+
+    model_config = ConfigDict(frozen=True)
+
+    party: str
+    kind: str = Field(description="state, organisation or operator")
+
+
+class Coalition(BaseModel):
+    """A country coalition as it is after the change: one affected state and its remaining
+    obligations under one convention (some of its areas; none listed: all), its lead donor and
+    its members."""
+
+    model_config = ConfigDict(frozen=True)
+
+    coalition_id: UUID
+    version: int = Field(ge=1)
+    state: str
+    regional_centre: str | None
+    convention: str
+    areas: list[str]
+    title: str
+    status: str = Field(description="proposed, active or closed")
+    lead: str | None = Field(description="The lead donor's party; always a member.")
+    members: list[CoalitionMember]
+
+
+class CoalitionProposed(EventPayload):
+    """The secretariat or the state's focal point proposed a coalition around the state."""
+
+    event_type: ClassVar[str] = "coalition.proposed"
+
+    coalition: Coalition
+    actor: str
+
+
+class CoalitionMemberJoined(EventPayload):
+    event_type: ClassVar[str] = "coalition.member-joined"
+
+    coalition: Coalition
+    member: CoalitionMember
+    actor: str
+
+
+class CoalitionMemberLeft(EventPayload):
+    event_type: ClassVar[str] = "coalition.member-left"
+
+    coalition: Coalition
+    member: CoalitionMember
+    actor: str
+
+
+class CoalitionLeadChanged(EventPayload):
+    """The coalition's lead donor (its coordinator) is now `coalition.lead`."""
+
+    event_type: ClassVar[str] = "coalition.lead-changed"
+
+    coalition: Coalition
+    previous_lead: str | None
+    actor: str
+
+
+class FollowUp(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    action: str
+    owner: str
+    due: date
+
+
+class CoalitionDialogueRecorded(EventPayload):
+    """A meeting, round table or field visit of the coalition: who took part, what was agreed,
+    and the follow-up actions with their owners and due dates."""
+
+    event_type: ClassVar[str] = "coalition.dialogue-recorded"
+
+    coalition: Coalition
+    entry_id: UUID
+    date: date
+    kind: str = Field(description="meeting, round-table or field-visit")
+    participants: list[str]
+    agreed: str
+    follow_ups: list[FollowUp]
+    actor: str
+
+
+class CoalitionClosed(EventPayload):
+    event_type: ClassVar[str] = "coalition.closed"
+
+    coalition: Coalition
+    reason: str | None = None
+    actor: str
+
+
+CoalitionEvent = (
+    CoalitionProposed
+    | CoalitionMemberJoined
+    | CoalitionMemberLeft
+    | CoalitionLeadChanged
+    | CoalitionDialogueRecorded
+    | CoalitionClosed
+)
+"""A change of one country coalition; each carries the coalition as it is after it."""
+
+COALITION_PAYLOADS: tuple[type[EventPayload], ...] = (
+    CoalitionProposed,
+    CoalitionMemberJoined,
+    CoalitionMemberLeft,
+    CoalitionLeadChanged,
+    CoalitionDialogueRecorded,
+    CoalitionClosed,
+)
+
 PAYLOADS: tuple[type[EventPayload], ...] = (
     MatchProposed,
     MatchWithdrawn,
     MatchAccepted,
     MatchDeclined,
     RequestCoverageChanged,
+    *COALITION_PAYLOADS,
 )

@@ -189,7 +189,16 @@ INVENTORY = {
     ),
 }
 
-# Norway's proposal for a LAO request, and a LAO request nothing is proposed for.
+COALITION = {
+    "state": "LAO",
+    "convention": "CCM",
+    "title": "Country coalition for Lao PDR",
+    "members": [{"party": "norway", "kind": "state"}],
+    "lead": "norway",
+}
+"""The coalition the owners hold in matching (and what an outsider tries to propose)."""
+
+# Norway's proposal for a LAO request, a LAO request nothing is proposed for, and LAO's coalition.
 MATCHING = {
     "GET /healthz": PUBLIC,
     "GET /readyz": PUBLIC,
@@ -204,6 +213,30 @@ MATCHING = {
     "GET /v1/requests/{request_id}/coalition": Entry(HIDDEN, HIDDEN, SEES, SEES),
     "POST /v1/allocations": refused(403),
     "GET /v1/unmatched": Entry(HIDDEN, HIDDEN, SEES, SEES, query={"state": "LAO"}),
+    # LAO's country coalition, led by Norway: an outsider does not find it; an operator reads it
+    # and changes nothing. (A party joins for itself by design: here it names Norway.)
+    "POST /v1/coalitions": refused(403, body=COALITION),
+    "GET /v1/coalitions": owners_only(),
+    "GET /v1/coalitions/{coalition_id}": owners_only(),
+    "GET /v1/coalitions/{coalition_id}/summary": owners_only(),
+    "POST /v1/coalitions/{coalition_id}/members": refused(
+        404, operator=403, body={"party": "{party}", "kind": "state"}
+    ),
+    "POST /v1/coalitions/{coalition_id}/members/{party}/leave": refused(404, operator=403),
+    "POST /v1/coalitions/{coalition_id}/lead": refused(
+        404, operator=403, body={"party": "{party}"}
+    ),
+    "POST /v1/coalitions/{coalition_id}/dialogue": refused(
+        404,
+        operator=403,
+        body={
+            "date": "2026-12-01",
+            "kind": "meeting",
+            "participants": ["LAO", "{party}"],
+            "agreed": "Survey first.",
+        },
+    ),
+    "POST /v1/coalitions/{coalition_id}/close": refused(404, operator=403, body={}),
 }
 
 # A LAO request's notifications in the feed, and webhooks of LAO and of Norway.

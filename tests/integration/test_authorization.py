@@ -29,6 +29,7 @@ from shared.topics import Stream
 from tests.database import fetch, snapshot
 from tests.factories import bulk_file, request_body, request_event
 from tests.integration.authorization_matrix import (
+    COALITION,
     HIDDEN,
     IATI_REQUEST,
     KINDS,
@@ -145,7 +146,8 @@ async def _own_sources(api: Api) -> Owned:
 
 
 async def _own_proposals(api: Api) -> Owned:
-    """Norway's proposal for a LAO request, and a LAO request nothing is proposed for."""
+    """Norway's proposal for a LAO request, a LAO request nothing is proposed for, and LAO's
+    country coalition, led by Norway."""
     served = request_details()
     waiting = request_details(amount=Amount(value=Decimal("5000.00"), currency="EUR"))
     offer = source(window("600000.00"))
@@ -161,6 +163,8 @@ async def _own_proposals(api: Api) -> Owned:
         source_id=offer.source_id,
     )
     owned.ids["state"] = "LAO"
+    coalition = await _post(api, SECRETARIAT, "/v1/coalitions", COALITION)
+    owned.add(coalition_id=coalition["id"], party="norway")
     return owned
 
 

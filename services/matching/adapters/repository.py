@@ -18,6 +18,7 @@ from sqlmodel import col, update
 from services.matching.adapters.tables import (
     READ_MODEL,
     CoverageRow,
+    LedgerEntryView,
     MatchRow,
     QueuedChange,
     RequestView,
@@ -32,7 +33,7 @@ from services.matching.domain.model import (
     Match,
     MatchStatus,
 )
-from shared.events.inventory import SourceDetails, SourceStatus
+from shared.events.inventory import LedgerEntryRecorded, SourceDetails, SourceStatus
 from shared.events.requests import RequestDetails
 from shared.pagination import decode_cursor, encode_cursor, newest_first
 from shared.unit_of_work import UnitOfWork
@@ -84,6 +85,30 @@ class ReadModel:
             "details": source.model_dump(mode="json"),
         }
         return await self._upsert_newer(SourceView, "source_id", values)
+
+    async def record_ledger_entry(self, entry: LedgerEntryRecorded) -> bool:
+        """Keep a ledger entry (entries never change: a repeat adds nothing); True when new."""
+        values = {
+            **{name: getattr(entry, name) for name in LedgerEntryView.model_fields if name != "on"},
+            "on": entry.date,
+        }
+        t: Any = getattr(LedgerEntryView, "__table__")  # noqa: B009
+        statement = insert(t).values(**values).on_conflict_do_nothing()
+        result = await self.session.execute(statement.returning(t.c.entry_id))
+        return result.first() is not None
+
+    async def ledger_of_requests(self, request_ids: Iterable[UUID]) -> list[LedgerEntryView]:
+        """The ledger entries recorded for these requests."""
+        v = LedgerEntryView
+        rows = await self.session.scalars(select(v).where(col(v.request_id).in_(list(request_ids))))
+        return list(rows)
+
+    async def requests_of_state(self, state: str, convention: str) -> list[RequestDetails]:
+        """Every request of the state under the convention, whatever its status."""
+        v = RequestView
+        rows = await self.session.scalars(select(v).where(col(v.state) == state))
+        found = [RequestDetails.model_validate(r.details) for r in rows]
+        return [d for d in found if d.convention == convention]
 
     async def _upsert_newer(self, table: Any, key: str, values: dict[str, Any]) -> bool:
         t = table.__table__

@@ -1,10 +1,12 @@
 """The matching schema's tables: the read model built from other services' events, and the
 service's own decisions. The repositories beside this module are the only code that queries them.
 
-Two kinds of tables. The read model (`request_view`, `source_view`) is built only from the
-requests' and the inventory's events and can be rebuilt from the topics at any time; each row
-keeps the highest version of its aggregate seen so far, so a repeated or late event changes
-nothing. The service's own state (`matches`, `coverage`, `allocation_queue`) is what it decided.
+Two kinds of tables. The read model (`request_view`, `source_view`, `ledger_entries`) is built
+only from the requests' and the inventory's events and can be rebuilt from the topics at any
+time; each row keeps the highest version of its aggregate seen so far (ledger entries never
+change), so a repeated or late event changes nothing. The service's own state (`matches`,
+`coverage`, `allocation_queue`) is what it decided; the country coalitions (`coalitions`,
+`coalition_members`, `coalition_dialogue`) what their partners recorded.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Column, DateTime, Float, Integer, Numeric, func, text
+from sqlalchemy import Column, Date, DateTime, Float, Integer, Numeric, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -114,5 +116,67 @@ class QueuedChange(Table, table=True):
     )
 
 
+class LedgerEntryView(Table, table=True):
+    """A pledge, commitment or disbursement of a source's ledger (`funds.ledger-entry-recorded`),
+    or a correction of one carrying the difference: what a coalition's members gave."""
+
+    __tablename__ = "ledger_entries"
+
+    entry_id: UUID = Field(primary_key=True)
+    source_id: UUID = Field(index=True)
+    window_id: UUID
+    request_id: UUID | None = Field(default=None, index=True)
+    kind: str = Field(max_length=20)
+    amount: Decimal = Field(sa_column=Column(MONEY, nullable=False))  # or a quantity of `unit`
+    currency: str | None = Field(default=None, max_length=3)
+    unit: str | None = Field(default=None, max_length=40)
+    on: date = Field(sa_column=Column(Date, nullable=False))
+
+
+class CoalitionRow(Table, table=True):
+    """A country coalition around one state and its obligations under one convention."""
+
+    __tablename__ = "coalitions"
+
+    id: UUID = Field(primary_key=True)
+    version: int
+    state: str = Field(max_length=3, index=True)
+    regional_centre: str | None = Field(default=None, max_length=63, index=True)
+    convention: str = Field(max_length=20)
+    areas: list[str] = Field(sa_column=Column(JSONB, nullable=False))
+    title: str = Field(max_length=300)
+    status: str = Field(max_length=20)
+    lead: str | None = Field(default=None, max_length=100)
+    proposed_by: str = Field(max_length=120)
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class CoalitionMemberRow(Table, table=True):
+    __tablename__ = "coalition_members"
+
+    coalition_id: UUID = Field(primary_key=True, foreign_key="matching.coalitions.id")
+    party: str = Field(primary_key=True, max_length=100, index=True)
+    kind: str = Field(max_length=20)
+    joined_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    added_by: str = Field(max_length=120)
+
+
+class DialogueRow(Table, table=True):
+    """One entry of a coalition's dialogue log; entries are only ever added."""
+
+    __tablename__ = "coalition_dialogue"
+
+    id: UUID = Field(primary_key=True)
+    coalition_id: UUID = Field(index=True, foreign_key="matching.coalitions.id")
+    on: date = Field(sa_column=Column(Date, nullable=False))
+    kind: str = Field(max_length=20)
+    participants: list[str] = Field(sa_column=Column(JSONB, nullable=False))
+    agreed: str = Field(max_length=4000)
+    follow_ups: list[dict[str, str]] = Field(sa_column=Column(JSONB, nullable=False))
+    recorded_by: str = Field(max_length=120)
+    recorded_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
 TABLES = KernelTables.on(metadata)
-READ_MODEL = (RequestView, SourceView)
+READ_MODEL = (RequestView, SourceView, LedgerEntryView)

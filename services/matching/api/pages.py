@@ -1,5 +1,6 @@
 """The portal's pages of matching: the proposals each office may see, with the answers of those
-who answer for a source, and the coalitions around the requests.
+who answer for a source, the country coalitions and the coalitions around the requests (the
+page of one country coalition is in `coalition_pages`).
 
 Each page runs the API's read paths (`policy.scope`, `policy.can_see`, `coalition_of`) and use
 case (`commands.answer_proposal`) with the signed-in principal, so it shows and changes what that
@@ -23,7 +24,9 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from services.matching.adapters.repository import MatchRepository, ReadModel
 from services.matching.api.routes import Write, answering, coalition_of, declining
 from services.matching.api.schemas import CoalitionOut, DeclineIn
+from services.matching.app import coalitions as coalition_commands
 from services.matching.domain import policy
+from services.matching.domain.coalitions import Coalition
 from services.matching.domain.model import Match, MatchStatus
 from shared.deps import Answer, Call, PageCallDep, UnitOfWorkDep, attempt
 from shared.errors import Invalid
@@ -230,10 +233,12 @@ async def _answered(
 async def coalitions(
     request: Request, uow: UnitOfWorkDep, names: NamesDep, principal: PagePrincipalDep
 ) -> HTMLResponse:
-    """The coalitions around the requests the principal oversees or helps: a state's own, a
-    centre's region's, a donor's where it proposes or commits, everyone's for the offices."""
+    """The country coalitions the principal may see (each links to its page), then the
+    coalitions around the requests it oversees or helps: a state's own, a centre's region's, a
+    donor's where it proposes or commits, everyone's for the offices."""
     given = _given(request.query_params, CoalitionFilters.model_fields)
     shown: list[CoalitionOut] = []
+    recorded: list[Coalition] = []
     next_cursor, refusal = None, None
     try:
         filters = CoalitionFilters.model_validate(given)
@@ -247,6 +252,7 @@ async def coalitions(
             for i in ids
             if i in found and policy.can_see_coalition(principal, found[i].state, uow.network)
         ]
+        recorded = await coalition_commands.listed(uow, principal, filters.state)
     except REFUSED as error:
         refusal = Refusal.of(error)
     members = {m.source_id for c in shown for m in c.members} | {
@@ -260,6 +266,7 @@ async def coalitions(
         names=names,
         status=refusal.status if refusal else 200,
         coalitions=shown,
+        recorded=recorded,
         sources=await ReadModel(uow.session).sources(members),
         filters=kept,
         refusal=refusal,

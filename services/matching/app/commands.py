@@ -19,9 +19,11 @@ from uuid import UUID
 
 from sqlalchemy import func, select
 
+from services.matching.adapters.coalitions import CoalitionRepository
 from services.matching.adapters.repository import AllocationQueue, MatchRepository, ReadModel
 from services.matching.adapters.tables import TABLES
 from services.matching.domain import planner, policy, steadiness
+from services.matching.domain.coalitions import Coalition
 from services.matching.domain.model import (
     COMMITTED,
     MATCHABLE_REQUESTS,
@@ -62,7 +64,7 @@ def options_of(settings: MatchingSettings, network: RegionalNetwork) -> planner.
 
 async def load_snapshot(uow: UnitOfWork, now: datetime) -> planner.Snapshot:
     """Open requests, one per need with what is still missing of it, active sources, live
-    matches (locked)."""
+    matches (locked), the standing coalitions."""
     read_model = ReadModel(uow.session)
     repository = MatchRepository(uow)
     matches = await repository.live(lock=True)
@@ -77,11 +79,15 @@ async def load_snapshot(uow: UnitOfWork, now: datetime) -> planner.Snapshot:
         )
     ]
     open_ids = {r.request_id for r in requests}
+    coalitions: dict[str, list[Coalition]] = defaultdict(list)
+    for coalition in await CoalitionRepository(uow).standing():
+        coalitions[coalition.state].append(coalition)
     return planner.Snapshot(
         requests=requests,
         sources=await answerable_sources(uow),
         matches=[m for m in matches if m.request_id in open_ids],
         refused=await repository.refused_pairs(),
+        coalitions=coalitions,
     )
 
 

@@ -1,7 +1,8 @@
 """The events the matching service consumes, each with its handler: decode, call a use case.
 
 Request and source events keep the read model and queue an incremental re-allocation; the
-inventory's answers to an acceptance finish the saga. Handlers never allocate themselves: the
+inventory's answers to an acceptance finish the saga; its ledger entries are kept for the
+coalitions' summaries. Handlers never allocate themselves: the
 allocator worker runs what they queued, in batches, so a burst of events costs one run.
 """
 
@@ -17,7 +18,12 @@ from services.matching.app import commands
 from shared.consumer import HandlerMap
 from shared.events import Envelope
 from shared.events import requests as request_events
-from shared.events.inventory import FundsReservationFailed, FundsReserved, SourceChanged
+from shared.events.inventory import (
+    FundsReservationFailed,
+    FundsReserved,
+    LedgerEntryRecorded,
+    SourceChanged,
+)
 from shared.runtime import Subscription
 from shared.topics import Stream
 from shared.unit_of_work import UnitOfWork
@@ -34,9 +40,17 @@ async def record_source(session: AsyncSession, envelope: Envelope[SourceChanged]
     return await ReadModel(session).record_source(envelope.payload.source)
 
 
+async def record_ledger_entry(
+    session: AsyncSession, envelope: Envelope[LedgerEntryRecorded]
+) -> bool:
+    """A pledge, commitment or disbursement, for the coalitions' summaries."""
+    return await ReadModel(session).record_ledger_entry(envelope.payload)
+
+
 READ_MODEL_HANDLERS: dict[type[Any], Callable[[AsyncSession, Envelope[Any]], Awaitable[bool]]] = {
     **{event: record_request for event in request_events.PAYLOADS},
     SourceChanged: record_source,
+    LedgerEntryRecorded: record_ledger_entry,
 }
 """What a rebuild replays: the read model alone, without any allocation or saga."""
 
@@ -62,11 +76,16 @@ async def reservation_failed(uow: UnitOfWork, envelope: Envelope[FundsReservatio
     )
 
 
+async def ledger_entry_recorded(uow: UnitOfWork, envelope: Envelope[LedgerEntryRecorded]) -> None:
+    await record_ledger_entry(uow.session, envelope)
+
+
 HANDLERS: HandlerMap = {
     **{event: request_changed for event in request_events.PAYLOADS},
     SourceChanged: source_changed,
     FundsReserved: funds_reserved,
     FundsReservationFailed: reservation_failed,
+    LedgerEntryRecorded: ledger_entry_recorded,
 }
 SUBSCRIPTIONS = [
     Subscription(

@@ -1,11 +1,12 @@
 """Rebuild the read model from the topics, from the beginning.
 
-`python -m services.matching rebuild` reads every request and source event the global topics hold
-(they keep events for ever), up to the end they had when the rebuild started, and applies them
-to empty read-model tables in one transaction: other copies of the service go on reading the old
-tables until it commits. The same functions apply the events as the live consumer does, and
-each keeps the highest version of an aggregate, so the order in which partitions are read does
-not matter and the result equals what the live consumer built.
+`python -m services.matching rebuild` reads every request and source event and every ledger
+entry the global topics hold (they keep events for ever), up to the end they had when the rebuild
+started, and applies them to empty read-model tables in one transaction: other copies of the
+service go on reading the old tables until it commits. The same functions apply the events as
+the live consumer does, and each keeps the highest version of an aggregate (ledger entries never
+change), so the order in which partitions are read does not matter and the result equals what
+the live consumer built.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from shared.events import MalformedEvent, decode
 from shared.topics import Stream, Topics
 
 log = logging.getLogger(__name__)
-STREAMS = (Stream.REQUESTS, Stream.SOURCES)
+STREAMS = (Stream.REQUESTS, Stream.SOURCES, Stream.FUNDS)
 ASSIGNMENT_TRIES = 600
 
 Progress = Callable[[int, int], None]

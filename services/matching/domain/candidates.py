@@ -327,5 +327,13 @@ def _scores(
         "waiting": scoring.waiting(waited, weights.waiting_horizon_days),
         "neglect": _column([context.neglect.get(d.state, 1.0) for d in details], np.float64),
     }
-    combined: Array = np.broadcast_to(scoring.combine(criteria, weights), shared.shape)
+    member = _per_request(
+        details,
+        lambda d: np.isin(table.donor[rows], list(context.partners(d))),
+        lambda d: (d.state, d.convention, tuple(d.areas)),
+    )
+    combined: Array = np.broadcast_to(
+        scoring.with_coalition(scoring.combine(criteria, weights), member, weights.coalition_bonus),
+        shared.shape,
+    )
     return combined.astype(np.float64)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -31,6 +31,7 @@ import numpy as np
 
 from services.matching.domain import allocation, rules, scoring, steadiness
 from services.matching.domain.candidates import WindowRef, WindowTable, candidate_pairs
+from services.matching.domain.coalitions import Coalition
 from services.matching.domain.model import COMMITTED, Match, MatchStatus, OpenRequest
 from services.matching.domain.problem import Problem
 from services.matching.domain.steadiness import Limits, Outcome, Pair, Wanted
@@ -47,6 +48,8 @@ class Snapshot:
     sources: list[SourceDetails]
     matches: list[Match]
     refused: frozenset[tuple[UUID, UUID]]
+    coalitions: Mapping[str, Sequence[Coalition]] = field(default_factory=dict)
+    """The standing country coalitions, by state: their members are preferred."""
 
     def units(self) -> list[str]:
         """The units of help in kind that open needs or live matches count in."""
@@ -66,6 +69,7 @@ class Snapshot:
             sources=[s for s in sources if s.windows],
             matches=[m for m in self.matches if m.unit == unit],
             refused=self.refused,
+            coalitions=self.coalitions,
         )
 
 
@@ -156,6 +160,7 @@ def _plan_kind(
         now,
         options.weights,
         scoring.neglect_by_state(covered_shares(snapshot.requests)),
+        snapshot.coalitions,
     )
     variable = [r for r in snapshot.requests if r.request_id in chosen and r.remaining > 0]
     table = WindowTable(windows, options.network)
@@ -381,6 +386,11 @@ def _propose(want: Wanted, amount: Decimal, context: scoring.Context, options: O
     }
     if want.allocation is not None:
         explanation["allocation"] = want.allocation
+    if context.coalition_member(d, want.window.source):
+        explanation["coalition"] = {
+            "member": want.window.source.donor,
+            "bonus": options.weights.coalition_bonus,
+        }
     return Match.propose(
         context.now,
         request_id=d.request_id,

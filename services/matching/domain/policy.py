@@ -13,12 +13,26 @@
 - A request's coalition (who covers what) is visible to whoever may see its proposals, and to
   every donor, so donors can coordinate around one state's needs.
 
-A caller who may not see a proposal gets 404, as if it did not exist; one who may see it but not
-answer it gets 403.
+Country coalitions (`domain/coalitions.py`):
+
+- the secretariat, or the state's own national focal point, proposes a coalition around the
+  state, and may close it;
+- members join or leave: a party joins or leaves for itself (a donor's key for its own party, a
+  focal point's for its state's party when its state helps another); the secretariat and the
+  coalition's state add and remove anyone;
+- the lead changes by the secretariat, the state or the current lead;
+- dialogue entries are recorded by the state, the lead or the secretariat;
+- operators and regional centres change nothing;
+- a state sees its own coalitions (and those it takes part in), a centre those of its region's
+  states, a donor those it takes part in, the secretariat and operators all.
+
+A caller who may not see a proposal or a coalition gets 404, as if it did not exist; one who may
+see it but not change it that way gets 403.
 """
 
 from __future__ import annotations
 
+from services.matching.domain.coalitions import Coalition
 from services.matching.domain.model import Match
 from shared.events.inventory import SourceDetails
 from shared.geography import RegionalNetwork
@@ -77,3 +91,48 @@ def can_see_coalition(principal: Principal, state: str, network: RegionalNetwork
 
 def may_reallocate(principal: Principal) -> bool:
     return principal.role is Role.SECRETARIAT
+
+
+def may_propose_coalition(principal: Principal, state: str) -> bool:
+    return principal.role is Role.SECRETARIAT or (
+        principal.role is Role.NATIONAL and principal.state == state
+    )
+
+
+def _speaks_for_state(principal: Principal, coalition: Coalition) -> bool:
+    """The secretariat, or the coalition's own state."""
+    return may_propose_coalition(principal, coalition.state)
+
+
+def takes_part(principal: Principal, coalition: Coalition) -> bool:
+    """The principal's party is a member of the coalition."""
+    return principal.party is not None and coalition.member(principal.party) is not None
+
+
+def can_see_country_coalition(principal: Principal, coalition: Coalition) -> bool:
+    return principal.oversees(coalition.state, coalition.regional_centre) or takes_part(
+        principal, coalition
+    )
+
+
+def may_change_membership(principal: Principal, coalition: Coalition, party: str) -> bool:
+    """Add or remove `party`: the party itself, the secretariat or the coalition's state."""
+    return principal.party == party or _speaks_for_state(principal, coalition)
+
+
+def may_change_lead(principal: Principal, coalition: Coalition) -> bool:
+    leads = coalition.lead is not None and principal.party == coalition.lead
+    return leads or _speaks_for_state(principal, coalition)
+
+
+def may_record_dialogue(principal: Principal, coalition: Coalition) -> bool:
+    return may_change_lead(principal, coalition)
+
+
+def may_close_coalition(principal: Principal, coalition: Coalition) -> bool:
+    return _speaks_for_state(principal, coalition)
+
+
+def visible_coalitions(principal: Principal, coalitions: list[Coalition]) -> list[Coalition]:
+    """The coalitions of the list the principal may see."""
+    return [c for c in coalitions if can_see_country_coalition(principal, c)]

@@ -10,19 +10,28 @@ whole numpy arrays of pairs in `candidates.py`.
   whichever is higher;
 - waiting: how long the request has waited since it was published, against a horizon;
 - neglect: how little the state's open requests are covered compared with the best-covered state.
+
+On top of the weighted mean, a pair whose source's donor is a member of a coalition of the
+request's state (not closed, under the request's convention and one of its areas) closes
+`coalition_bonus` of the gap between its score and 1: `score + bonus * (1 - score)`. So a member
+always ranks above an otherwise equal non-member, the score stays between 0 and 1, and requests
+of states without a coalition score exactly as before.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 import numpy as np
 
+from services.matching.domain.coalitions import Coalition, CoalitionStatus, concerns
 from services.matching.domain.model import OpenRequest
 from services.matching.domain.rules import supported_areas
 from shared.events.inventory import SourceDetails
+from shared.events.requests import RequestDetails
 
 Number = Any
 """A float, or a numpy array of them: every formula works on both."""
@@ -40,6 +49,8 @@ class Weights:
     neglect: float = 2.0
     urgency_horizon_days: int = 365
     waiting_horizon_days: int = 180
+    coalition_bonus: float = 0.25
+    """The share of the gap to a perfect score a coalition member's pair closes."""
 
     def of_criterion(self, name: str) -> float:
         weight: float = getattr(self, name)
@@ -73,6 +84,12 @@ def combine(criteria: dict[str, Number], weights: Weights) -> Number:
     return total / weights.total
 
 
+def with_coalition(score: Number, member: Number, bonus: float) -> Number:
+    """The score of a pair whose donor is a member of the state's coalition (`member` 1) or
+    not (0): the member's closes `bonus` of the gap to 1."""
+    return score + bonus * (1.0 - score) * member
+
+
 def neglect_by_state(covered_share: dict[str, list[float]]) -> dict[str, float]:
     """1 for the least covered states, 0 for the best covered, from each state's requests'
     covered shares (the mean share of its open requests, against the highest mean)."""
@@ -91,6 +108,22 @@ class Context:
     now: datetime
     weights: Weights
     neglect: dict[str, float]
+    coalitions: Mapping[str, Sequence[Coalition]] = field(default_factory=dict)
+    """The standing coalitions of each state, whose members are preferred for its requests."""
+
+    def partners(self, request: RequestDetails) -> frozenset[str]:
+        """The parties of the coalitions of the request's state that concern its obligations."""
+        return frozenset(
+            member.party
+            for coalition in self.coalitions.get(request.state, ())
+            if coalition.state == request.state
+            and coalition.status is not CoalitionStatus.CLOSED
+            and concerns(coalition, request.convention, request.areas)
+            for member in coalition.members
+        )
+
+    def coalition_member(self, request: RequestDetails, source: SourceDetails) -> bool:
+        return source.donor is not None and source.donor in self.partners(request)
 
 
 def criteria_of(request: OpenRequest, source: SourceDetails, context: Context) -> dict[str, float]:
@@ -130,7 +163,10 @@ def explain(
 ) -> tuple[float, dict[str, dict[str, float]]]:
     """The pair's score and, for each criterion, its value and weight."""
     values = criteria_of(request, source, context)
-    score = float(combine(values, context.weights))
+    member = float(context.coalition_member(request.details, source))
+    score = float(
+        with_coalition(combine(values, context.weights), member, context.weights.coalition_bonus)
+    )
     return score, {
         name: {"value": round(value, 4), "weight": context.weights.of_criterion(name)}
         for name, value in values.items()

@@ -16,6 +16,8 @@ Who hears of an event follows the tiers the events travel on:
 - project events: the project's state, its centre, the secretariat, its funders and its
   implementing partner; an overdue report warns the state and its centre, a late disbursement
   the funder that owes it;
+- coalition events: the coalition's state, its regional centre, the secretariat and every member
+  (a member who left hears of it too);
 - operators: every event, once.
 
 The audience that has to act gets a warning (a centre asked to review, a state whose request came
@@ -276,6 +278,45 @@ def ledger_notices(event: inv.LedgerEntryRecorded, known: Known) -> list[Notice]
     return [draft.to(audience) for audience in audiences]
 
 
+# --- coalitions -------------------------------------------------------------------------------
+
+
+def _coalition_summary(event: mat.CoalitionEvent) -> str:
+    c = event.coalition
+    match event:
+        case mat.CoalitionProposed():
+            return f"proposed by {event.actor}"
+        case mat.CoalitionMemberJoined():
+            return f"{event.member.party} joined"
+        case mat.CoalitionMemberLeft():
+            return f"{event.member.party} left"
+        case mat.CoalitionLeadChanged():
+            return f"now led by {c.lead}"
+        case mat.CoalitionDialogueRecorded():
+            return f"{event.kind.replace('-', ' ')} of {event.date} recorded by {event.actor}"
+        case mat.CoalitionClosed():
+            return f"closed{_reason(event.reason)}"
+
+
+def coalition_notices(event: mat.CoalitionEvent) -> list[Notice]:
+    """News of a country coalition for its state, its centre, the secretariat and its members."""
+    c = event.coalition
+    draft = Draft(
+        event.event_type,
+        f"Coalition for {name_of(c.state)} ({c.convention}): {_coalition_summary(event)}",
+        str(c.coalition_id),
+        c.state,
+        c.regional_centre,
+        None,
+    )
+    parties = {m.party for m in c.members}
+    if isinstance(event, mat.CoalitionMemberLeft):
+        parties.add(event.member.party)
+    audiences = [national(c.state), SECRETARIAT, OPERATOR, *(donor(p) for p in sorted(parties))]
+    audiences += [regional(c.regional_centre)] if c.regional_centre else []
+    return [draft.to(audience) for audience in audiences]
+
+
 # --- sources ----------------------------------------------------------------------------------
 
 
@@ -363,6 +404,15 @@ def notices_for(payload: EventPayload, known: Known) -> list[Notice]:
             notices = source_notices(payload)
         case inv.ProjectEvent():
             notices = project_notices(payload)
+        case (
+            mat.CoalitionProposed()
+            | mat.CoalitionMemberJoined()
+            | mat.CoalitionMemberLeft()
+            | mat.CoalitionLeadChanged()
+            | mat.CoalitionDialogueRecorded()
+            | mat.CoalitionClosed()
+        ):
+            notices = coalition_notices(payload)
         case _:
             notices = []
     return notices

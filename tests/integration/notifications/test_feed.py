@@ -7,7 +7,14 @@ from typing import Any
 from uuid import uuid4
 
 from shared.events import requests as req
-from shared.events.matching import MatchDeclined, MatchProposed, MatchWithdrawn
+from shared.events.matching import (
+    Coalition,
+    CoalitionMember,
+    CoalitionProposed,
+    MatchDeclined,
+    MatchProposed,
+    MatchWithdrawn,
+)
 from shared.topics import Stream
 from tests.factories import envelope, match, request_event
 from tests.integration.notifications.conftest import (
@@ -222,3 +229,36 @@ async def totals(service: Api) -> dict[str, int]:
     assert answer.status_code == 200, answer.text
     found: dict[str, int] = answer.json()["total"]
     return found
+
+
+async def test_a_coalition_event_is_in_the_operators_feed_and_its_members(service: Api) -> None:
+    coalition = Coalition(
+        coalition_id=uuid4(),
+        version=1,
+        state="MNE",
+        regional_centre="western-balkans",
+        convention="CCM",
+        areas=["survey-and-clearance"],
+        title="Country coalition for Montenegro",
+        status="active",
+        lead="norway",
+        members=[CoalitionMember(party="norway", kind="state")],
+    )
+    proposed = CoalitionProposed(coalition=coalition, actor="secretariat")
+    await deliver(
+        service, Stream.MATCHES, envelope(proposed, str(coalition.coalition_id), "/matching")
+    )
+
+    seen = {p: await feed(service, p) for p in EVERYONE}
+    told = {
+        p.label for p, items in seen.items() if any(i["type"] == proposed.event_type for i in items)
+    }
+    assert told == {
+        "national:MNE",
+        "regional:western-balkans",
+        "secretariat",
+        "operator",
+        "donor:norway",
+    }
+    (item,) = [i for i in seen[OPERATOR] if i["audience"] == "operator"]
+    assert item["summary"] == "Coalition for Montenegro (CCM): proposed by secretariat"

@@ -260,3 +260,39 @@ def test_a_late_disbursement_warns_the_funder_that_owes_it() -> None:
     audiences = _audiences(notices_for(event, Known()))
     assert {a for a, s in audiences.items() if s is Severity.WARNING} == {"donor:norway"}
     assert set(audiences) == PROJECT_AUDIENCES
+
+
+def _coalition(*members: str) -> mat.Coalition:
+    return mat.Coalition(
+        coalition_id=uuid4(),
+        version=2,
+        state="BIH",
+        regional_centre="western-balkans",
+        convention="CCM",
+        areas=["survey-and-clearance"],
+        title="Country coalition for Bosnia and Herzegovina",
+        status="active",
+        lead=members[0],
+        members=[mat.CoalitionMember(party=p, kind="state") for p in members],
+    )
+
+
+def test_a_coalition_event_reaches_its_state_centre_secretariat_and_members() -> None:
+    event = mat.CoalitionMemberLeft(
+        coalition=_coalition("netherlands"),
+        member=mat.CoalitionMember(party="norway", kind="state"),
+        actor="donor:norway",
+    )
+
+    notices = notices_for(event, Known())
+
+    assert set(_audiences(notices)) == {
+        "national:BIH",
+        "regional:western-balkans",
+        "secretariat",
+        "operator",
+        "donor:netherlands",
+        "donor:norway",
+    }
+    assert notices[0].summary == ("Coalition for Bosnia and Herzegovina (CCM): norway left")
+    assert notices[0].subject == str(event.coalition.coalition_id)

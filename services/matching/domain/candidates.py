@@ -10,7 +10,7 @@ each need become variables of the allocation; of equal scores, the windows first
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -134,6 +134,12 @@ class WindowTable:
         own = self._donor_number.get(party_of_state(state) or "", -1)
         verdicts: Array = self._eligible[state][self._rule_of[rows]] & (self.donor[rows] != own)
         return verdicts
+
+    def given_by(self, rows: Array, parties: Iterable[str]) -> Array:
+        """Whether each window's source is one of `parties`' own."""
+        numbers = [self._donor_number[p] for p in parties if p in self._donor_number]
+        given: Array = np.isin(self.donor[rows], numbers)
+        return given
 
     def focus(self, rows: Array, centre: str | None) -> Array:
         """Whether each window's source focuses on `centre`."""
@@ -329,7 +335,7 @@ def _scores(
     }
     member = _per_request(
         details,
-        lambda d: np.isin(table.donor[rows], list(context.partners(d))),
+        lambda d: table.given_by(rows, context.partners(d)),
         lambda d: (d.state, d.convention, tuple(d.areas)),
     )
     combined: Array = np.broadcast_to(

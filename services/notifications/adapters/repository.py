@@ -29,6 +29,7 @@ from sqlmodel import col
 
 from services.notifications.adapters.tables import (
     AlertRow,
+    CoalitionViewRow,
     DeliveryRow,
     EventRow,
     LedgerFactRow,
@@ -360,6 +361,44 @@ class ViewRepository:
 
     async def source(self, source_id: UUID) -> SourceViewRow | None:
         return await self.session.get(SourceViewRow, source_id)
+
+    async def record_coalition(self, coalition: mat.Coalition) -> None:
+        t = CoalitionViewRow.__table__  # type: ignore[attr-defined]
+        values: dict[str, Any] = {
+            "coalition_id": coalition.coalition_id,
+            "version": coalition.version,
+            "state": coalition.state,
+            "convention": coalition.convention,
+            "areas": list(coalition.areas),
+            "status": coalition.status,
+            "members": [m.party for m in coalition.members],
+        }
+        statement = insert(t).values(values)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["coalition_id"],
+                set_={k: statement.excluded[k] for k in values if k != "coalition_id"},
+                where=t.c.version < statement.excluded.version,
+            )
+        )
+
+    async def coalition_members(
+        self, state: str, convention: str, areas: list[str]
+    ) -> frozenset[str]:
+        """The members of the state's open coalitions under the convention that share an area
+        with `areas` (a coalition naming no areas shares them all)."""
+        c = CoalitionViewRow
+        rows = await self.session.execute(
+            select(col(c.areas), col(c.members)).where(
+                col(c.state) == state, col(c.convention) == convention, col(c.status) != "closed"
+            )
+        )
+        return frozenset(
+            member
+            for around, members in rows
+            if not around or set(around) & set(areas)
+            for member in members
+        )
 
     async def donors_supporting(self, convention: str, areas: list[str]) -> frozenset[str]:
         """The donors with an active source that supports the convention and one of the areas."""

@@ -164,6 +164,21 @@ class LedgerFactRow(Table, table=True):
     day: date = Field(sa_column=Column(Date, nullable=False))
 
 
+class CoalitionViewRow(Table, table=True):
+    """Each country coalition as its newest event tells it: whom a request of its state that
+    nothing is proposed for is brought to."""
+
+    __tablename__ = "coalition_views"
+
+    coalition_id: UUID = Field(primary_key=True)
+    version: int
+    state: str = Field(max_length=3, index=True)
+    convention: str = Field(max_length=40)
+    areas: list[str] = Field(sa_column=Column(ARRAY(String(80)), nullable=False))
+    status: str = Field(max_length=20)
+    members: list[str] = Field(sa_column=Column(ARRAY(String(100)), nullable=False))
+
+
 class StateReportRow(Table, table=True):
     """A fact a state reports of itself for a convention (`domain.indicators.Fact`), recorded by
     its focal point or the secretariat: what the indicators need and no other record shows."""

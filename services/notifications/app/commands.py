@@ -73,10 +73,16 @@ async def _known(views: ViewRepository, payload: EventPayload) -> Known:
         request=request,
         source_donor=source.donor if source else None,
         source_name=source.name if source else None,
-        donors_to_ask=await views.donors_supporting(escalated.convention, escalated.areas)
-        if escalated
-        else frozenset(),
+        donors_to_ask=await _donors_to_ask(views, escalated) if escalated else frozenset(),
     )
+
+
+async def _donors_to_ask(views: ViewRepository, request: req.RequestDetails) -> frozenset[str]:
+    """Whom a request nothing is proposed for is brought to: the members of its state's
+    coalition under its obligations, or, when there is none, the donors whose active sources
+    support its convention and one of its areas."""
+    coalition = await views.coalition_members(request.state, request.convention, request.areas)
+    return coalition or await views.donors_supporting(request.convention, request.areas)
 
 
 async def note_event(uow: UnitOfWork, envelope: Envelope[Any]) -> None:
@@ -91,6 +97,8 @@ async def note_event(uow: UnitOfWork, envelope: Envelope[Any]) -> None:
         await views.record_source(payload.source)
     if isinstance(payload, inv.LedgerEntryRecorded):
         await views.record_ledger_entry(payload)
+    if isinstance(payload, mat.COALITION_PAYLOADS):
+        await views.record_coalition(payload.coalition)  # type: ignore[attr-defined]
     await EventRepository(uow).add(envelope, request_id_of(payload))
     notices = notices_for(payload, await _known(views, payload))
     await FeedRepository(uow).add(notices, envelope.id, envelope.time)

@@ -5,7 +5,8 @@ Who hears of an event follows the tiers the events travel on:
 - request events: the requesting state always, its regional centre when it has one, and the
   secretariat once the request is on the global tier (endorsed or later, or when no centre
   reviews it); a published request escalated because nothing was proposed for it also reaches
-  the donors whose active sources support its convention and areas, who are asked to act;
+  the members of its state's coalition under its obligations, or else the donors whose active
+  sources support its convention and areas, who are asked to act;
 - match events: the donor who answers for the source, the requesting state and its centre, and
   the secretariat;
 - funds events: the same, with the request and donor taken from this service's read models;

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.requests.adapters.events import RequestEvents
+from services.requests.adapters.extension_events import ServiceEvents
 from services.requests.adapters.tables import TABLES, metadata
-from services.requests.api import bulk, pages, reports, routes
+from services.requests.api import bulk, extensions, pages, reports, routes
 from services.requests.app.handlers import SUBSCRIPTIONS
 from services.requests.app.workers import workers
 from services.requests.settings import RequestsSettings
@@ -25,8 +25,10 @@ SERVICE = ServiceDefinition(
         routes.router,
         reports.router,
         pages.router,
+        extensions.router,
+        extensions.groups_router,
     ],  # /template before /{id}
-    events=RequestEvents,
+    events=ServiceEvents,
     publishes={Stream.REQUESTS: request_events.PAYLOADS},
     subscriptions=SUBSCRIPTIONS,
     workers=workers,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import BulkSettings, Port
@@ -23,4 +25,11 @@ class RequestsSettings(BulkSettings):
         ge=1,
         description="The portal counts a request under way and not yet funded as at risk when "
         "its deadline is this many days away or fewer.",
+    )
+    obligations_file: Path | None = Field(
+        None,
+        validation_alias=AliasChoices("obligations_file", "OBLIGATIONS_FILE"),
+        description="JSON file of the states' treaty obligations and their deadlines, which "
+        "extension requests ask to move; by default the demonstration data in "
+        "shared/data/obligations.json.",
     )

@@ -41,7 +41,7 @@ class ExtensionRepository:
 
     async def add(self, extension: ExtensionRequest) -> None:
         self.uow.track(extension)
-        self.uow.write_last(insert(ExtensionRow.__table__).values(_row_values(extension)))  # type: ignore[arg-type]
+        self.uow.write_last(insert(ExtensionRow).values(_row_values(extension)))
         self._add_history(extension)
 
     async def get(self, extension_id: UUID, *, for_update: bool = False) -> ExtensionRequest | None:
@@ -116,7 +116,7 @@ class ExtensionRepository:
             for event in extension.events
         ]
         if rows:
-            self.uow.write_last(ordered_insert(ExtensionHistoryRow.__table__, rows))  # type: ignore[arg-type]
+            self.uow.write_last(ordered_insert(ExtensionHistoryRow.__table__, rows))  # type: ignore[attr-defined]
 
 
 class AnalysisGroupRepository:

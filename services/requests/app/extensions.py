@@ -223,8 +223,7 @@ async def decide(
         if_match,
         now,
     )
-    if extension.granted_deadline is not None and extension.assistance_request_id is not None:
-        await _move_deadline(uow, extension, principal, now)
+    await _move_deadline(uow, extension, principal, now)
     return extension
 
 
@@ -232,9 +231,10 @@ async def _move_deadline(
     uow: UnitOfWork, extension: ExtensionRequest, principal: Principal, now: datetime
 ) -> None:
     """Amend the linked assistance request to the granted deadline, recorded in its history."""
+    granted, request_id = extension.granted_deadline, extension.assistance_request_id
     repository = RequestRepository(uow)
-    request = await repository.get(extension.assistance_request_id, for_update=True)  # type: ignore[arg-type]
-    if request is None or request.need.deadline == extension.granted_deadline:
+    request = await repository.get(request_id, for_update=True) if request_id else None
+    if granted is None or request is None or request.need.deadline == granted:
         return
     if request.status not in EDITABLE:
         raise Conflict(
@@ -244,7 +244,7 @@ async def _move_deadline(
         )
     need = replace(
         request.need,
-        deadline=extension.granted_deadline,
+        deadline=granted,
         deadline_reason=f"Article {extension.article} deadline extended "
         f"({extension.decision.meeting if extension.decision else 'meeting'})",
     )

@@ -9,8 +9,8 @@ import pytest
 
 from services.requests.domain import extension_policy as policy
 from services.requests.domain.extensions import (
-    Decision,
     DeadlineRefused,
+    Decision,
     ExtensionRefused,
     ExtensionRequest,
     ExtensionStatus,

@@ -29,7 +29,7 @@ SERVICE = ServiceDefinition(
         extensions.groups_router,
     ],  # /template before /{id}
     events=ServiceEvents,
-    publishes={Stream.REQUESTS: request_events.PAYLOADS},
+    publishes={Stream.REQUESTS: (*request_events.PAYLOADS, *request_events.EXTENSION_PAYLOADS)},
     subscriptions=SUBSCRIPTIONS,
     workers=workers,
     description="Assistance requests from national focal points, reviewed regionally.",

@@ -140,6 +140,13 @@ class RequestExpired(RequestEvent):
     event_type: ClassVar[str] = "request.expired"
 
 
+class RequestDeadlineExtended(RequestEvent):
+    """Its deadline moved to the one a granted extension of a treaty deadline set (`reason`
+    names it): the request carries the new deadline."""
+
+    event_type: ClassVar[str] = "request.deadline-extended"
+
+
 class ExtensionDetails(BaseModel):
     """A State Party's request to extend a treaty deadline, as it stands."""
 
@@ -222,9 +229,15 @@ PAYLOADS: tuple[type[EventPayload], ...] = (
     RequestCompleted,
     RequestWithdrawn,
     RequestExpired,
+    RequestDeadlineExtended,
+)
+"""The assistance request's events: each carries the request (`RequestEvent`)."""
+
+EXTENSION_PAYLOADS: tuple[type[EventPayload], ...] = (
     ExtensionSubmitted,
     ExtensionQuestionAsked,
     ExtensionAnswered,
     ExtensionAnalysed,
     ExtensionDecided,
 )
+"""The extension request's events (`ExtensionEvent`), on the same stream as the requests'."""

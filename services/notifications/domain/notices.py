@@ -96,6 +96,7 @@ REQUEST_SUMMARIES: dict[type[req.RequestEvent], Callable[[req.RequestEvent], str
     req.RequestCompleted: lambda e: "completed",
     req.RequestWithdrawn: lambda e: f"withdrawn{': ' + e.reason if e.reason else ''}",
     req.RequestExpired: lambda e: f"expired ({e.reason or 'deadline passed'})",
+    req.RequestDeadlineExtended: lambda e: f"deadline now {e.request.deadline} ({e.reason})",
 }
 
 

@@ -22,8 +22,8 @@ from services.requests.app import commands
 from services.requests.domain import extension_policy as policy
 from services.requests.domain.extension_policy import AnalysisGroups
 from services.requests.domain.extensions import Decision, ExtensionRequest, Plan
-from services.requests.domain.model import EDITABLE, Evidence, Need, Urgency
-from shared.errors import Conflict, Invalid, NotFound
+from services.requests.domain.model import CLOSED, EDITABLE, Evidence, Need, Urgency
+from shared.errors import Invalid, NotFound
 from shared.obligations import Obligation, Obligations
 from shared.principal import Principal
 from shared.unit_of_work import UnitOfWork
@@ -230,25 +230,23 @@ async def decide(
 async def _move_deadline(
     uow: UnitOfWork, extension: ExtensionRequest, principal: Principal, now: datetime
 ) -> None:
-    """Amend the linked assistance request to the granted deadline, recorded in its history."""
+    """Move the linked assistance request's deadline to the granted one, recorded in its
+    history: a draft or returned request is amended (which the state alone hears of), one
+    further on has its deadline extended (`request.deadline-extended`)."""
     granted, request_id = extension.granted_deadline, extension.assistance_request_id
     repository = RequestRepository(uow)
     request = await repository.get(request_id, for_update=True) if request_id else None
     if granted is None or request is None or request.need.deadline == granted:
         return
-    if request.status not in EDITABLE:
-        raise Conflict(
-            f"the linked assistance request is {request.status}: the granted deadline moves it "
-            "only while it is a draft or returned; return it to its state first",
-            rule="linked-request-not-editable",
-        )
-    need = replace(
-        request.need,
-        deadline=granted,
-        deadline_reason=f"Article {extension.article} deadline extended "
-        f"({extension.decision.meeting if extension.decision else 'meeting'})",
-    )
-    request.amend(need, principal.label, now)
+    if request.status in CLOSED:
+        return  # withdrawn, expired or completed: no deadline left to move
+    who_when = (principal.label, now)
+    meeting = extension.decision.meeting if extension.decision else "the meeting"
+    reason = f"Article {extension.article} deadline extended to {granted.isoformat()} by {meeting}"
+    if request.status in EDITABLE:
+        request.amend(replace(request.need, deadline=granted, deadline_reason=reason), *who_when)
+    else:
+        request.extend_deadline(granted, *who_when, reason)
     await repository.save(request)
 
 

@@ -469,3 +469,33 @@ async def test_a_state_with_no_centre_files_on_the_global_tier(
 
     assert (extension["regional_centre"], extension["article"]) == (None, "3")
     assert [row[0].split(".", 1)[1] for row in topics] == ["global.requests", "national.requests"]
+
+
+async def test_a_grant_extends_the_deadline_of_a_linked_request_already_published(
+    ext_api: Api, environment: Environment
+) -> None:
+    extension = await _analysed(ext_api)
+    request_path = f"/v1/requests/{extension['assistance_request_id']}"
+    for step, who in (("submit", LAO), ("endorse", SOUTH_EAST_ASIA), ("publish", SECRETARIAT)):
+        await _post(ext_api, f"{request_path}/{step}", who, {})
+    decision = {"granted": True, "new_deadline": GRANTED, "meeting": "13MSP"}
+
+    await _post(
+        ext_api, f"/v1/extension-requests/{extension['id']}/decision", SECRETARIAT, decision
+    )
+    request = await ext_api.client.get(request_path, headers=ext_api.headers_for(LAO))
+    history = await ext_api.client.get(f"{request_path}/history", headers=ext_api.headers_for(LAO))
+    topics = await fetch(
+        environment.database_url,
+        "SELECT topic FROM requests.outbox WHERE event_type LIKE '%request.deadline-extended%'",
+    )
+
+    assert (request.json()["status"], request.json()["deadline"]) == ("published", GRANTED)
+    assert "13MSP" in request.json()["deadline_reason"]
+    last = history.json()[-1]
+    assert (last["action"], last["from_status"], last["to_status"]) == (
+        "extend-deadline",
+        "published",
+        "published",
+    )
+    assert len(topics) == 3  # national, regional and global tiers

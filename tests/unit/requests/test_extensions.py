@@ -16,11 +16,12 @@ from services.requests.domain.extensions import (
     ExtensionStatus,
     Plan,
 )
+from services.requests.domain.model import LifecycleRefused, Status
 from shared.errors import Forbidden, Invalid
 from shared.obligations import obligations
 from shared.principal import Principal
 from shared.values import Money
-from tests.factories import NOW
+from tests.factories import NOW, draft_request
 
 LAO_CLEARANCE = obligations().of("LAO", "CCM", "survey-and-clearance")
 LATER = NOW + timedelta(hours=1)
@@ -173,3 +174,15 @@ def test_an_analysis_group_names_principals_only(member: str) -> None:
     with pytest.raises(Invalid) as refused:
         policy.analysis_member(member)
     assert refused.value.rule == "analysis-member"
+
+
+def test_a_request_under_way_has_its_deadline_extended_and_a_closed_one_not() -> None:
+    request = draft_request()
+    request.submit("national:LAO", NOW)
+    request.extend_deadline(date(2030, 1, 1), "secretariat", NOW, "Article 4 deadline extended")
+    assert (request.status, request.need.deadline) == (Status.SUBMITTED, date(2030, 1, 1))
+    assert request.history[-1].action == "extend-deadline"
+    request.withdraw("national:LAO", NOW)
+    with pytest.raises(LifecycleRefused) as refused:
+        request.extend_deadline(date(2031, 1, 1), "secretariat", NOW, "again")
+    assert refused.value.rule == "not-extendable"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from services.requests.adapters.extension_events import ServiceEvents
 from services.requests.adapters.tables import TABLES, metadata
-from services.requests.api import bulk, extensions, pages, reports, routes
+from services.requests.api import bulk, extension_pages, extensions, pages, reports, routes
 from services.requests.app.handlers import SUBSCRIPTIONS
 from services.requests.app.workers import workers
 from services.requests.settings import RequestsSettings
@@ -27,6 +27,7 @@ SERVICE = ServiceDefinition(
         pages.router,
         extensions.router,
         extensions.groups_router,
+        extension_pages.router,
     ],  # /template before /{id}
     events=ServiceEvents,
     publishes={Stream.REQUESTS: (*request_events.PAYLOADS, *request_events.EXTENSION_PAYLOADS)},

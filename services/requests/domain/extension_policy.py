@@ -20,7 +20,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from services.requests.domain.extensions import ExtensionRequest
+from services.requests.domain.extensions import (
+    ANALYSABLE,
+    ASKABLE,
+    ExtensionRequest,
+    ExtensionStatus,
+)
 from shared.errors import Forbidden, Invalid
 from shared.geography import countries
 from shared.principal import Principal, Role
@@ -110,3 +115,20 @@ def require_secretariat(principal: Principal, what: str) -> None:
         raise Forbidden(
             f"{principal.label} may not {what}: only the secretariat does", rule="secretariat-only"
         )
+
+
+def steps_open_to(
+    principal: Principal, extension: ExtensionRequest, groups: AnalysisGroups
+) -> list[str]:
+    """The steps `principal` may take on `extension` now (`questions`, `answers`, `analysis`,
+    `decision`): allowed by its status, and by the principal's part in it."""
+    in_group = principal.label in groups.get(extension.convention, frozenset())
+    is_state = principal.role is Role.NATIONAL and principal.state == extension.state
+    open_now = {
+        "questions": in_group and extension.status in ASKABLE,
+        "answers": is_state and bool(extension.open_questions),
+        "analysis": in_group and extension.status in ANALYSABLE,
+        "decision": principal.role is Role.SECRETARIAT
+        and extension.status is ExtensionStatus.ANALYSED,
+    }
+    return [step for step, allowed in open_now.items() if allowed]

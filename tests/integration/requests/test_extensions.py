@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from services.requests.service import SERVICE as REQUESTS
 from shared.events.envelope import decode
 from shared.events.requests import ExtensionEvent
 from shared.principal import Principal
@@ -17,7 +16,6 @@ from tests.database import fetch
 from tests.integration.requests.conftest import (
     BALKANS,
     DONOR,
-    EVERYONE,
     KHM,
     LAO,
     OPERATOR,
@@ -25,61 +23,21 @@ from tests.integration.requests.conftest import (
     SECRETARIAT,
     SOUTH_EAST_ASIA,
 )
+from tests.integration.requests.extension_flows import (
+    GRANTED,
+    LAO_DEADLINE,
+    MNE,
+    NETHERLANDS,
+    REQUESTED,
+    analysed,
+    extension_body,
+    filed,
+    name_group,
+    post,
+)
 from tests.kafka import read_topic
-from tests.service_api import Api, api_fixtures
+from tests.service_api import Api
 from tests.system import Environment
-
-MNE = Principal.national("MNE")  # a coordinator of the CCM analysis group
-NETHERLANDS = Principal.for_donor("netherlands")
-ext_api, ext_live_api = api_fixtures(REQUESTS, (*EVERYONE, MNE, NETHERLANDS))
-
-LAO_DEADLINE = "2025-08-01"  # shared/data/obligations.json
-REQUESTED = "2030-08-01"
-GRANTED = "2029-08-01"
-
-
-def extension_body(**changes: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "state": "LAO",
-        "convention": "CCM",
-        "area": "survey-and-clearance",
-        "current_deadline": LAO_DEADLINE,
-        "requested_deadline": REQUESTED,
-        "plan": "Technical survey of 12 provinces, then clearance of 40 km² by 2030",
-        "cost": {"value": "9000000.00", "currency": "USD"},
-        "reasons": "Contamination found by survey is larger than first estimated",
-        "assistance_types": ["financial", "technical"],
-        "contact": {"name": "National Regulatory Authority", "email": "nra@example.org"},
-    }
-    body.update(changes)
-    return body
-
-
-async def _post(
-    api: Api, path: str, who: Principal, body: dict[str, Any], status: int = 200
-) -> dict[str, Any]:
-    response = await api.client.post(path, json=body, headers=api.headers_for(who))
-    assert response.status_code == status, response.text
-    answer: dict[str, Any] = response.json()
-    return answer
-
-
-async def _name_group(api: Api) -> None:
-    for member in ("national:MNE", "donor:netherlands"):
-        await _post(api, "/v1/analysis-groups/CCM/members", SECRETARIAT, {"member": member})
-
-
-async def _filed(api: Api) -> dict[str, Any]:
-    await _name_group(api)
-    return await _post(api, "/v1/extension-requests", LAO, extension_body(), 201)
-
-
-async def _analysed(api: Api) -> dict[str, Any]:
-    extension = await _filed(api)
-    path = f"/v1/extension-requests/{extension['id']}"
-    await _post(api, f"{path}/questions", MNE, {"question": "Which provinces first?"})
-    await _post(api, f"{path}/answers", LAO, {"answer": "Savannakhet and Xekong"})
-    return await _post(api, f"{path}/analysis", NETHERLANDS, {"analysis": "Realistic and costed"})
 
 
 async def _stored(environment: Environment) -> tuple[int, ...]:
@@ -98,10 +56,10 @@ async def _stored(environment: Environment) -> tuple[int, ...]:
 async def test_filed_analysed_and_granted_the_deadline_reaches_the_linked_request(
     ext_api: Api, environment: Environment
 ) -> None:
-    extension = await _analysed(ext_api)
+    extension = await analysed(ext_api)
     path = f"/v1/extension-requests/{extension['id']}"
     decision = {"granted": True, "new_deadline": GRANTED, "meeting": "Thirteenth MSP"}
-    decided = await _post(ext_api, f"{path}/decision", SECRETARIAT, decision)
+    decided = await post(ext_api, f"{path}/decision", SECRETARIAT, decision)
     request = await ext_api.client.get(
         f"/v1/requests/{decided['assistance_request_id']}", headers=ext_api.headers_for(LAO)
     )
@@ -126,7 +84,7 @@ async def test_filed_analysed_and_granted_the_deadline_reaches_the_linked_reques
 
 
 async def test_the_extension_history_records_each_step(ext_api: Api) -> None:
-    extension = await _analysed(ext_api)
+    extension = await analysed(ext_api)
 
     response = await ext_api.client.get(
         f"/v1/extension-requests/{extension['id']}/history", headers=ext_api.headers_for(LAO)
@@ -141,10 +99,10 @@ async def test_the_extension_history_records_each_step(ext_api: Api) -> None:
 
 
 async def test_a_refusal_is_recorded_and_leaves_the_linked_request(ext_api: Api) -> None:
-    extension = await _analysed(ext_api)
+    extension = await analysed(ext_api)
     path = f"/v1/extension-requests/{extension['id']}"
 
-    decided = await _post(
+    decided = await post(
         ext_api, f"{path}/decision", SECRETARIAT, {"granted": False, "meeting": "13MSP"}
     )
     request = await ext_api.client.get(
@@ -156,14 +114,12 @@ async def test_a_refusal_is_recorded_and_leaves_the_linked_request(ext_api: Api)
 
 
 async def test_a_later_extension_starts_from_the_granted_deadline(ext_api: Api) -> None:
-    extension = await _analysed(ext_api)
+    extension = await analysed(ext_api)
     decision = {"granted": True, "new_deadline": GRANTED, "meeting": "13MSP"}
-    await _post(
-        ext_api, f"/v1/extension-requests/{extension['id']}/decision", SECRETARIAT, decision
-    )
+    await post(ext_api, f"/v1/extension-requests/{extension['id']}/decision", SECRETARIAT, decision)
 
-    old = await _post(ext_api, "/v1/extension-requests", LAO, extension_body(), 422)
-    again = await _post(
+    old = await post(ext_api, "/v1/extension-requests", LAO, extension_body(), 422)
+    again = await post(
         ext_api,
         "/v1/extension-requests",
         LAO,
@@ -191,7 +147,7 @@ async def test_a_later_extension_starts_from_the_granted_deadline(ext_api: Api) 
     ids=lambda p: p.label if isinstance(p, Principal) else str(p),
 )
 async def test_who_sees_an_extension_request(ext_api: Api, who: Principal, sees: bool) -> None:
-    extension = await _filed(ext_api)
+    extension = await filed(ext_api)
 
     one = await ext_api.client.get(
         f"/v1/extension-requests/{extension['id']}", headers=ext_api.headers_for(who)
@@ -203,7 +159,7 @@ async def test_who_sees_an_extension_request(ext_api: Api, who: Principal, sees:
 
 
 async def test_a_retried_filing_changes_nothing(ext_api: Api, environment: Environment) -> None:
-    await _name_group(ext_api)
+    await name_group(ext_api)
     headers = {**ext_api.headers_for(LAO), "Idempotency-Key": "extension-1"}
     first = await ext_api.client.post(
         "/v1/extension-requests", json=extension_body(), headers=headers
@@ -220,7 +176,7 @@ async def test_a_retried_filing_changes_nothing(ext_api: Api, environment: Envir
 
 
 async def test_a_stale_if_match_is_refused(ext_api: Api, environment: Environment) -> None:
-    extension = await _filed(ext_api)
+    extension = await filed(ext_api)
     before = await _stored(environment)
 
     response = await ext_api.client.post(
@@ -283,9 +239,9 @@ async def test_a_bad_filing_is_refused_naming_the_rule_and_nothing_is_stored(
     status: int,
     rule: str,
 ) -> None:
-    await _name_group(ext_api)
+    await name_group(ext_api)
 
-    problem = await _post(ext_api, "/v1/extension-requests", who, extension_body(**changes), status)
+    problem = await post(ext_api, "/v1/extension-requests", who, extension_body(**changes), status)
 
     assert problem["rule"] == rule, case
     assert await _stored(environment) == (0, 0, 0, 0, 0, 0)
@@ -294,7 +250,7 @@ async def test_a_bad_filing_is_refused_naming_the_rule_and_nothing_is_stored(
 async def test_an_unknown_area_is_refused_by_the_schema(
     ext_api: Api, environment: Environment
 ) -> None:
-    problem = await _post(
+    problem = await post(
         ext_api, "/v1/extension-requests", LAO, extension_body(area="peacekeeping"), 422
     )
 
@@ -356,10 +312,10 @@ async def test_a_step_out_of_turn_is_refused_naming_the_rule_and_nothing_is_stor
     status: int,
     rule: str,
 ) -> None:
-    extension = await _filed(ext_api)
+    extension = await filed(ext_api)
     before = await _stored(environment)
 
-    problem = await _post(
+    problem = await post(
         ext_api, f"/v1/extension-requests/{extension['id']}/{step}", who, body, status
     )
 
@@ -370,12 +326,12 @@ async def test_a_step_out_of_turn_is_refused_naming_the_rule_and_nothing_is_stor
 async def test_a_decision_by_anyone_but_the_secretariat_is_refused(
     ext_api: Api, environment: Environment
 ) -> None:
-    extension = await _analysed(ext_api)
+    extension = await analysed(ext_api)
     before = await _stored(environment)
     body = {"granted": True, "new_deadline": GRANTED, "meeting": "13MSP"}
 
     for who in (LAO, SOUTH_EAST_ASIA, NETHERLANDS, OPERATOR):
-        problem = await _post(
+        problem = await post(
             ext_api, f"/v1/extension-requests/{extension['id']}/decision", who, body, 403
         )
         assert problem["rule"] == "secretariat-only"
@@ -385,10 +341,10 @@ async def test_a_decision_by_anyone_but_the_secretariat_is_refused(
 async def test_only_the_secretariat_names_the_analysis_group(
     ext_api: Api, environment: Environment
 ) -> None:
-    refused = await _post(
+    refused = await post(
         ext_api, "/v1/analysis-groups/CCM/members", LAO, {"member": "national:LAO"}, 403
     )
-    bad = await _post(
+    bad = await post(
         ext_api, "/v1/analysis-groups/CCM/members", SECRETARIAT, {"member": "national:XXX"}, 422
     )
     group = await ext_api.client.get("/v1/analysis-groups/CCM", headers=ext_api.headers_for(LAO))
@@ -412,9 +368,9 @@ async def test_extension_events_go_to_the_national_regional_and_global_tiers(
     ext_live_api: Api,
 ) -> None:
     topics = ext_live_api.resources.topics
-    extension = await _analysed(ext_live_api)
+    extension = await analysed(ext_live_api)
     decision = {"granted": True, "new_deadline": GRANTED, "meeting": "13MSP"}
-    await _post(
+    await post(
         ext_live_api, f"/v1/extension-requests/{extension['id']}/decision", SECRETARIAT, decision
     )
     story = [
@@ -438,7 +394,7 @@ async def test_extension_events_go_to_the_national_regional_and_global_tiers(
 async def test_an_event_carries_the_extension_the_group_and_the_linked_request(
     ext_live_api: Api,
 ) -> None:
-    extension = await _filed(ext_live_api)
+    extension = await filed(ext_live_api)
     servers = ext_live_api.resources.settings.kafka_bootstrap_servers
     [record] = await read_topic(servers, ext_live_api.resources.topics.global_(Stream.REQUESTS), 1)
     payload = decode(record.value, record.key).payload
@@ -460,7 +416,7 @@ async def test_a_state_with_no_centre_files_on_the_global_tier(
         requested_deadline="2027-03-01",
     )
 
-    extension = await _post(ext_api, "/v1/extension-requests", PER, body, 201)
+    extension = await post(ext_api, "/v1/extension-requests", PER, body, 201)
     topics = await fetch(
         environment.database_url,
         "SELECT topic FROM requests.outbox WHERE event_type LIKE '%extension.submitted%' "
@@ -474,15 +430,13 @@ async def test_a_state_with_no_centre_files_on_the_global_tier(
 async def test_a_grant_extends_the_deadline_of_a_linked_request_already_published(
     ext_api: Api, environment: Environment
 ) -> None:
-    extension = await _analysed(ext_api)
+    extension = await analysed(ext_api)
     request_path = f"/v1/requests/{extension['assistance_request_id']}"
     for step, who in (("submit", LAO), ("endorse", SOUTH_EAST_ASIA), ("publish", SECRETARIAT)):
-        await _post(ext_api, f"{request_path}/{step}", who, {})
+        await post(ext_api, f"{request_path}/{step}", who, {})
     decision = {"granted": True, "new_deadline": GRANTED, "meeting": "13MSP"}
 
-    await _post(
-        ext_api, f"/v1/extension-requests/{extension['id']}/decision", SECRETARIAT, decision
-    )
+    await post(ext_api, f"/v1/extension-requests/{extension['id']}/decision", SECRETARIAT, decision)
     request = await ext_api.client.get(request_path, headers=ext_api.headers_for(LAO))
     history = await ext_api.client.get(f"{request_path}/history", headers=ext_api.headers_for(LAO))
     topics = await fetch(

@@ -186,3 +186,21 @@ def test_a_request_under_way_has_its_deadline_extended_and_a_closed_one_not() ->
     with pytest.raises(LifecycleRefused) as refused:
         request.extend_deadline(date(2031, 1, 1), "secretariat", NOW, "again")
     assert refused.value.rule == "not-extendable"
+
+
+def test_the_steps_open_to_each_office_follow_the_lifecycle() -> None:
+    extension = filed()
+    lao, mne, secretariat = (
+        Principal.national("LAO"),
+        Principal.national("MNE"),
+        Principal.secretariat(),
+    )
+    assert policy.steps_open_to(mne, extension, GROUP) == ["questions", "analysis"]
+    assert policy.steps_open_to(lao, extension, GROUP) == []
+    extension.ask("Why?", "national:MNE", NOW)
+    assert policy.steps_open_to(lao, extension, GROUP) == ["answers"]
+    assert policy.steps_open_to(mne, extension, GROUP) == ["questions"]
+    extension.answer("Because", "national:LAO", NOW)
+    extension.analyse("Fine", "national:MNE", NOW)
+    assert policy.steps_open_to(secretariat, extension, GROUP) == ["decision"]
+    assert policy.steps_open_to(mne, extension, GROUP) == []

@@ -1,0 +1,67 @@
+"""Steps of an extension request's story, as HTTP calls, and a service with keys for the CCM
+analysis group (Montenegro's focal point, the Netherlands) besides every office."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.requests.service import SERVICE as REQUESTS
+from shared.principal import Principal
+from tests.integration.requests.conftest import EVERYONE, LAO, SECRETARIAT
+from tests.service_api import Api, api_fixtures
+
+MNE = Principal.national("MNE")  # a coordinator of the CCM analysis group
+NETHERLANDS = Principal.for_donor("netherlands")
+ext_api, ext_live_api = api_fixtures(REQUESTS, (*EVERYONE, MNE, NETHERLANDS))
+
+LAO_DEADLINE = "2025-08-01"  # shared/data/obligations.json
+REQUESTED = "2030-08-01"
+GRANTED = "2029-08-01"
+
+
+def extension_body(**changes: Any) -> dict[str, Any]:
+    """Lao PDR's request to extend its CCM Article 4 deadline, as its focal point files it."""
+    body: dict[str, Any] = {
+        "state": "LAO",
+        "convention": "CCM",
+        "area": "survey-and-clearance",
+        "current_deadline": LAO_DEADLINE,
+        "requested_deadline": REQUESTED,
+        "plan": "Technical survey of 12 provinces, then clearance of 40 km² by 2030",
+        "cost": {"value": "9000000.00", "currency": "USD"},
+        "reasons": "Contamination found by survey is larger than first estimated",
+        "assistance_types": ["financial", "technical"],
+        "contact": {"name": "National Regulatory Authority", "email": "nra@example.org"},
+    }
+    body.update(changes)
+    return body
+
+
+async def post(
+    api: Api, path: str, who: Principal, body: dict[str, Any], status: int = 200
+) -> dict[str, Any]:
+    """POST as `who`, expecting `status`; the answer's body."""
+    response = await api.client.post(path, json=body, headers=api.headers_for(who))
+    assert response.status_code == status, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+async def name_group(api: Api) -> None:
+    for member in ("national:MNE", "donor:netherlands"):
+        await post(api, "/v1/analysis-groups/CCM/members", SECRETARIAT, {"member": member})
+
+
+async def filed(api: Api) -> dict[str, Any]:
+    """The CCM analysis group named, and Lao PDR's extension request filed."""
+    await name_group(api)
+    return await post(api, "/v1/extension-requests", LAO, extension_body(), 201)
+
+
+async def analysed(api: Api) -> dict[str, Any]:
+    """Filed, asked about by Montenegro, answered, and analysed by the Netherlands."""
+    extension = await filed(api)
+    path = f"/v1/extension-requests/{extension['id']}"
+    await post(api, f"{path}/questions", MNE, {"question": "Which provinces first?"})
+    await post(api, f"{path}/answers", LAO, {"answer": "Savannakhet and Xekong"})
+    return await post(api, f"{path}/analysis", NETHERLANDS, {"analysis": "Realistic and costed"})

@@ -192,3 +192,22 @@ def extension_event(
         actor=changes.pop("actor", "national:LAO"),
         reason=changes.pop("reason", None),
     )
+
+
+def extension_body(**changes: Any) -> dict[str, Any]:
+    """Lao PDR's request to extend its CCM Article 4 deadline (1 August 2025 in
+    shared/data/obligations.json) to 2030, as its focal point files it."""
+    body: dict[str, Any] = {
+        "state": "LAO",
+        "convention": "CCM",
+        "area": "survey-and-clearance",
+        "current_deadline": "2025-08-01",
+        "requested_deadline": "2030-08-01",
+        "plan": "Technical survey of 12 provinces, then clearance of 40 km² by 2030",
+        "cost": {"value": "9000000.00", "currency": "USD"},
+        "reasons": "Contamination found by survey is larger than first estimated",
+        "assistance_types": ["financial", "technical"],
+        "contact": {"name": "National Regulatory Authority", "email": "nra@example.org"},
+    }
+    body.update(changes)
+    return body

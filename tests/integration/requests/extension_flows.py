@@ -7,6 +7,7 @@ from typing import Any
 
 from services.requests.service import SERVICE as REQUESTS
 from shared.principal import Principal
+from tests.factories import extension_body
 from tests.integration.requests.conftest import EVERYONE, LAO, SECRETARIAT
 from tests.service_api import Api, api_fixtures
 
@@ -14,27 +15,9 @@ MNE = Principal.national("MNE")  # a coordinator of the CCM analysis group
 NETHERLANDS = Principal.for_donor("netherlands")
 ext_api, ext_live_api = api_fixtures(REQUESTS, (*EVERYONE, MNE, NETHERLANDS))
 
-LAO_DEADLINE = "2025-08-01"  # shared/data/obligations.json
-REQUESTED = "2030-08-01"
+LAO_DEADLINE = extension_body()["current_deadline"]  # shared/data/obligations.json
+REQUESTED = extension_body()["requested_deadline"]
 GRANTED = "2029-08-01"
-
-
-def extension_body(**changes: Any) -> dict[str, Any]:
-    """Lao PDR's request to extend its CCM Article 4 deadline, as its focal point files it."""
-    body: dict[str, Any] = {
-        "state": "LAO",
-        "convention": "CCM",
-        "area": "survey-and-clearance",
-        "current_deadline": LAO_DEADLINE,
-        "requested_deadline": REQUESTED,
-        "plan": "Technical survey of 12 provinces, then clearance of 40 km² by 2030",
-        "cost": {"value": "9000000.00", "currency": "USD"},
-        "reasons": "Contamination found by survey is larger than first estimated",
-        "assistance_types": ["financial", "technical"],
-        "contact": {"name": "National Regulatory Authority", "email": "nra@example.org"},
-    }
-    body.update(changes)
-    return body
 
 
 async def post(

@@ -13,6 +13,7 @@ from shared.events.requests import ExtensionEvent
 from shared.principal import Principal
 from shared.topics import Stream
 from tests.database import fetch
+from tests.factories import extension_body
 from tests.integration.requests.conftest import (
     BALKANS,
     DONOR,
@@ -30,7 +31,6 @@ from tests.integration.requests.extension_flows import (
     NETHERLANDS,
     REQUESTED,
     analysed,
-    extension_body,
     filed,
     name_group,
     post,

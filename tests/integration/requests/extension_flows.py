@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.requests.service import SERVICE as REQUESTS
 from shared.principal import Principal
 from tests.factories import extension_body
 from tests.integration.requests.conftest import EVERYONE, LAO, SECRETARIAT
-from tests.service_api import Api, api_fixtures
+from tests.service_api import Api
 
 MNE = Principal.national("MNE")  # a coordinator of the CCM analysis group
 NETHERLANDS = Principal.for_donor("netherlands")
-ext_api, ext_live_api = api_fixtures(REQUESTS, (*EVERYONE, MNE, NETHERLANDS))
+CAST = (*EVERYONE, MNE, NETHERLANDS)
+"""Every office, and the CCM analysis group: build a test module's fixtures with
+`api_fixtures(REQUESTS, CAST)`."""
 
 LAO_DEADLINE = extension_body()["current_deadline"]  # shared/data/obligations.json
 REQUESTED = extension_body()["requested_deadline"]

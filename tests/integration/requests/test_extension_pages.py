@@ -6,22 +6,23 @@ from __future__ import annotations
 import httpx
 from lxml import html
 
+from services.requests.service import SERVICE as REQUESTS
 from shared.principal import Principal
 from tests.database import fetch
 from tests.integration.requests.conftest import BALKANS, DONOR, KHM, LAO, SECRETARIAT
 from tests.integration.requests.extension_flows import (
+    CAST,
     GRANTED,
     MNE,
     NETHERLANDS,
     analysed,
-    ext_api,
     filed,
 )
 from tests.portal_pages import FORM, page_as, sign_in
-from tests.service_api import Api
+from tests.service_api import Api, api_fixtures
 from tests.system import Environment
 
-__all__ = ["ext_api"]
+ext_api, _ = api_fixtures(REQUESTS, CAST)
 
 
 async def test_the_list_shows_each_office_what_it_may_see(ext_api: Api) -> None:

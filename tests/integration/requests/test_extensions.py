@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from services.requests.service import SERVICE as REQUESTS
 from shared.events.envelope import decode
 from shared.events.requests import ExtensionEvent
 from shared.principal import Principal
@@ -25,6 +26,7 @@ from tests.integration.requests.conftest import (
     SOUTH_EAST_ASIA,
 )
 from tests.integration.requests.extension_flows import (
+    CAST,
     GRANTED,
     LAO_DEADLINE,
     MNE,
@@ -36,8 +38,10 @@ from tests.integration.requests.extension_flows import (
     post,
 )
 from tests.kafka import read_topic
-from tests.service_api import Api
+from tests.service_api import Api, api_fixtures
 from tests.system import Environment
+
+ext_api, ext_live_api = api_fixtures(REQUESTS, CAST)
 
 
 async def _stored(environment: Environment) -> tuple[int, ...]:

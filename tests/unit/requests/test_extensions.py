@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +19,7 @@ from services.requests.domain.extensions import (
     Plan,
 )
 from services.requests.domain.model import LifecycleRefused, Status
+from services.requests.settings import RequestsSettings
 from shared.errors import Forbidden, Invalid
 from shared.obligations import obligations
 from shared.principal import Principal
@@ -204,3 +207,18 @@ def test_the_steps_open_to_each_office_follow_the_lifecycle() -> None:
     extension.analyse("Fine", "national:MNE", NOW)
     assert policy.steps_open_to(secretariat, extension, GROUP) == ["decision"]
     assert policy.steps_open_to(mne, extension, GROUP) == []
+
+
+def test_a_deployment_names_its_own_obligations_file(tmp_path: Path) -> None:
+    own = tmp_path / "obligations.json"
+    mine = {"mine-clearance": {"article": "5", "states": {"LKA": "2028-06-01"}}}
+    own.write_text(json.dumps({"notice": "ours", "conventions": {"APMBC": mine}}))
+    wrong = tmp_path / "wrong.json"
+    bad = {"peacekeeping": {"article": "9", "states": {}}}
+    wrong.write_text(json.dumps({"notice": "", "conventions": {"CCM": bad}}))
+
+    assert obligations(own).of("LKA", "APMBC", "mine-clearance") is not None
+    assert obligations(own).of("LAO", "CCM", "survey-and-clearance") is None
+    with pytest.raises(ValueError, match="peacekeeping"):
+        obligations(wrong)
+    assert RequestsSettings(obligations_file=own).obligations_file == own

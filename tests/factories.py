@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 from services.requests.adapters.events import details
 from services.requests.domain.model import AssistanceRequest, Evidence, Need, Urgency
 from shared.events import Envelope, EventPayload
+from shared.events import requests as req
 from shared.events.matching import Match
 from shared.events.requests import RequestEvent, RequestSubmitted
 from shared.values import Contact, Money
@@ -154,3 +155,59 @@ EXPERTS = {
 def in_kind_body(state: str = "LAO", **changes: Any) -> dict[str, Any]:
     """A request for help in kind alone: expert-days, no money."""
     return request_body(state, **{"amount": None, "in_kind": [EXPERTS], **changes})
+
+
+EXTENSION_GROUP = ["donor:netherlands", "national:MNE"]
+"""The CCM analysis group of the extension tests."""
+
+
+def extension_event(
+    event_type: type[req.ExtensionEvent], centre: str | None = "south-eastern-asia", **changes: Any
+) -> req.ExtensionEvent:
+    """An event of a Lao PDR extension of its CCM Article 4 deadline."""
+    details = req.ExtensionDetails(
+        extension_id=uuid4(),
+        state="LAO",
+        regional_centre=centre,
+        convention="CCM",
+        area="survey-and-clearance",
+        article="4",
+        status="submitted",
+        version=1,
+        current_deadline=date(2025, 8, 1),
+        requested_deadline=date(2030, 8, 1),
+        granted_deadline=changes.pop("granted_deadline", None),
+        plan="Survey, then clearance",
+        cost=req.Amount(value=Decimal("9000000"), currency="USD"),
+        reasons="Larger contamination",
+        analysis=None,
+        assistance_request_id=uuid4(),
+        analysis_group=EXTENSION_GROUP,
+        created_at=NOW,
+    )
+    return event_type(
+        extension=details,
+        request_id=details.assistance_request_id,
+        from_status=None,
+        actor=changes.pop("actor", "national:LAO"),
+        reason=changes.pop("reason", None),
+    )
+
+
+def extension_body(**changes: Any) -> dict[str, Any]:
+    """Lao PDR's request to extend its CCM Article 4 deadline (1 August 2025 in
+    shared/data/obligations.json) to 2030, as its focal point files it."""
+    body: dict[str, Any] = {
+        "state": "LAO",
+        "convention": "CCM",
+        "area": "survey-and-clearance",
+        "current_deadline": "2025-08-01",
+        "requested_deadline": "2030-08-01",
+        "plan": "Technical survey of 12 provinces, then clearance of 40 km² by 2030",
+        "cost": {"value": "9000000.00", "currency": "USD"},
+        "reasons": "Contamination found by survey is larger than first estimated",
+        "assistance_types": ["financial", "technical"],
+        "contact": {"name": "National Regulatory Authority", "email": "nra@example.org"},
+    }
+    body.update(changes)
+    return body

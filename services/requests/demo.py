@@ -19,6 +19,14 @@ One more request shows help in kind: Sri Lanka asks, under the Mine Ban Conventi
 expert-days of technical survey and land release through South-South exchange (Oslo Action Plan
 action 47), and no money; the inventory demo's South-South sources (Cambodia, Thailand) offer
 expert-days. That request is illustrative.
+
+One extension request follows seed 001's activity 7: Lao PDR asks to extend its CCM Article 4
+(clearance) deadline of the obligations data. The CCM analysis group is Montenegro and the
+Netherlands, as the concept note has them; the Netherlands asks a question, Lao PDR answers, the
+Netherlands writes the analysis, and the secretariat records the meeting's grant, a year short of
+the deadline asked. The assistance request for the plan's resources then goes through review to
+publication with the granted deadline, so that matching proposes for it. The plan, its cost and
+the dates asked and granted are illustrative.
 """
 
 from __future__ import annotations
@@ -31,6 +39,12 @@ import httpx
 
 from shared.geography import countries
 from shared.principal import Principal
+
+LAO = Principal.national("LAO")
+NETHERLANDS = Principal.for_donor("netherlands")
+CCM_ANALYSIS_GROUP = ("national:MNE", "donor:netherlands")
+DONORS = ("netherlands",)
+"""Donors the demo acts as: a key is issued for each (see deploy/local/demo.py)."""
 
 OBLIGATIONS: dict[str, tuple[str, ...]] = {
     "stockpile-destruction": ("PER",),
@@ -162,13 +176,78 @@ async def load(client: httpx.AsyncClient, keys: Mapping[Principal, str]) -> int:
         created = await _post(client, "/v1/requests", f"{key}-create", body)
         for step in STEPS:
             await _post(client, f"/v1/requests/{created['id']}/{step}", f"{key}-{step}", {})
-    return len(items)
+    await extension_story(client, keys, date.today())
+    return len(items) + 1
+
+
+def extension_body(today: date) -> dict[str, Any]:
+    """Lao PDR's request to extend its CCM Article 4 deadline, asked for four years on."""
+    return {
+        "state": "LAO",
+        "convention": "CCM",
+        "area": "survey-and-clearance",
+        "current_deadline": "2025-08-01",
+        "requested_deadline": f"{today.year + 4}-08-01",
+        "plan": "Evidence-based technical survey of the provinces still suspected, then "
+        "clearance of the confirmed hazardous areas it finds, province by province. Illustrative.",
+        "cost": {"value": "12000000.00", "currency": "USD"},
+        "reasons": "Survey keeps finding more contamination than the baseline estimated, and "
+        "clearance capacity fell with funding. Illustrative.",
+        "assistance_types": ["financial", "technical"],
+        "contact": {
+            "name": "CCM national focal point, Lao PDR",
+            "email": "ccm.focal-point@lao.example.org",
+        },
+    }
+
+
+async def extension_story(
+    client: httpx.AsyncClient, keys: Mapping[Principal, str], today: date
+) -> None:
+    """The analysis group named, Lao PDR's extension filed, asked about, answered, analysed and
+    granted; its linked assistance request submitted, endorsed and published."""
+    tag = f"demo-extension-LAO-{today.year}"
+    for member in CCM_ANALYSIS_GROUP:
+        await _post(
+            client, "/v1/analysis-groups/CCM/members", f"{tag}-{member}", {"member": member}
+        )
+    lao, netherlands = _as(keys[LAO]), _as(keys[NETHERLANDS])
+    body = extension_body(today)
+    filed = await _post(client, "/v1/extension-requests", f"{tag}-file", body, lao)
+    path = f"/v1/extension-requests/{filed['id']}"
+    question = {"question": "Which provinces does the survey start with, and why?"}
+    await _post(client, f"{path}/questions", f"{tag}-ask", question, netherlands)
+    answer = {"answer": "The provinces with the most accidents reported since 2020."}
+    await _post(client, f"{path}/answers", f"{tag}-answer", answer, lao)
+    analysis = {"analysis": "The plan is costed and realistic; the survey comes first."}
+    await _post(client, f"{path}/analysis", f"{tag}-analyse", analysis, netherlands)
+    decision = {
+        "granted": True,
+        "new_deadline": f"{today.year + 3}-08-01",
+        "meeting": "Meeting of States Parties",
+        "text": "Granted for three years, with a progress report at each meeting.",
+    }
+    decided = await _post(client, f"{path}/decision", f"{tag}-decide", decision)
+    request = f"/v1/requests/{decided['assistance_request_id']}"
+    await _post(client, f"{request}/submit", f"{tag}-submit", {}, lao)
+    for step in ("endorse", "publish"):
+        await _post(client, f"{request}/{step}", f"{tag}-{step}", {})
+
+
+def _as(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
 
 
 async def _post(
-    client: httpx.AsyncClient, url: str, idempotency_key: str, body: dict[str, Any]
+    client: httpx.AsyncClient,
+    url: str,
+    idempotency_key: str,
+    body: dict[str, Any],
+    acting_as: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    response = await client.post(url, json=body, headers={"Idempotency-Key": idempotency_key})
+    """POST as the client's secretariat, or as whoever `acting_as` names (their Authorization)."""
+    headers = {"Idempotency-Key": idempotency_key, **(acting_as or {})}
+    response = await client.post(url, json=body, headers=headers)
     response.raise_for_status()
     answer: dict[str, Any] = response.json()
     return answer

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.requests.adapters.events import RequestEvents
+from services.requests.adapters.extension_events import ServiceEvents
 from services.requests.adapters.tables import TABLES, metadata
-from services.requests.api import bulk, pages, reports, routes
+from services.requests.api import bulk, extension_pages, extensions, pages, reports, routes
 from services.requests.app.handlers import SUBSCRIPTIONS
 from services.requests.app.workers import workers
 from services.requests.settings import RequestsSettings
@@ -25,9 +25,12 @@ SERVICE = ServiceDefinition(
         routes.router,
         reports.router,
         pages.router,
+        extensions.router,
+        extensions.groups_router,
+        extension_pages.router,
     ],  # /template before /{id}
-    events=RequestEvents,
-    publishes={Stream.REQUESTS: request_events.PAYLOADS},
+    events=ServiceEvents,
+    publishes={Stream.REQUESTS: (*request_events.PAYLOADS, *request_events.EXTENSION_PAYLOADS)},
     subscriptions=SUBSCRIPTIONS,
     workers=workers,
     description="Assistance requests from national focal points, reviewed regionally.",

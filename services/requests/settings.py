@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
-from pydantic import Field, PositiveInt
+from pydantic import AliasChoices, Field, PositiveInt
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import BulkSettings, Port
@@ -36,6 +37,13 @@ class RequestsSettings(BulkSettings):
         ge=1,
         description="The portal counts a request under way and not yet funded as at risk when "
         "its deadline is this many days away or fewer.",
+    )
+    obligations_file: Path | None = Field(
+        None,
+        validation_alias=AliasChoices("obligations_file", "OBLIGATIONS_FILE"),
+        description="JSON file of the states' treaty obligations and their deadlines, which "
+        "extension requests ask to move; by default the demonstration data in "
+        "shared/data/obligations.json.",
     )
 
     def waiting_for_first_proposal(self, convention: str) -> timedelta:

@@ -8,6 +8,7 @@ from shared.events.base import EventPayload
 ALL_PAYLOADS: tuple[type[EventPayload], ...] = (
     *access.PAYLOADS,
     *requests.PAYLOADS,
+    *requests.EXTENSION_PAYLOADS,
     *inventory.PAYLOADS,
     *matching.PAYLOADS,
 )

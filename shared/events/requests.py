@@ -147,6 +147,84 @@ class RequestExpired(RequestEvent):
     event_type: ClassVar[str] = "request.expired"
 
 
+class RequestDeadlineExtended(RequestEvent):
+    """Its deadline moved to the one a granted extension of a treaty deadline set (`reason`
+    names it): the request carries the new deadline."""
+
+    event_type: ClassVar[str] = "request.deadline-extended"
+
+
+class ExtensionDetails(BaseModel):
+    """A State Party's request to extend a treaty deadline, as it stands."""
+
+    model_config = ConfigDict(frozen=True)
+
+    extension_id: UUID
+    state: str = Field(description="Requesting state, ISO 3166-1 alpha-3.")
+    regional_centre: str | None
+    convention: str
+    area: str = Field(description="The obligation: an area of the convention's taxonomy.")
+    article: str = Field(description="The treaty article that sets the deadline.")
+    status: str
+    version: int
+    current_deadline: date
+    requested_deadline: date
+    granted_deadline: date | None = Field(description="Set once the meeting grants it.")
+    plan: str
+    cost: Amount
+    reasons: str
+    analysis: str | None
+    assistance_request_id: UUID | None = Field(
+        description="The assistance request for the resources the extended plan needs."
+    )
+    analysis_group: list[str] = Field(
+        description="The convention's analysis group, as principals (national:MNE, donor:...)."
+    )
+    created_at: datetime
+
+
+class ExtensionEvent(EventPayload):
+    """A change of an extension request: who made it, what they said, and the extension after
+    it. `request_id` is its linked assistance request, whose journey shows the change."""
+
+    extension: ExtensionDetails
+    request_id: UUID | None
+    from_status: str | None
+    actor: str
+    reason: str | None = None
+
+
+class ExtensionSubmitted(ExtensionEvent):
+    """Filed by its state: the analysis group is asked to review it."""
+
+    event_type: ClassVar[str] = "extension.submitted"
+
+
+class ExtensionQuestionAsked(ExtensionEvent):
+    """The analysis group asked the state a question (`reason`)."""
+
+    event_type: ClassVar[str] = "extension.question-asked"
+
+
+class ExtensionAnswered(ExtensionEvent):
+    """The state answered the oldest open question (`reason`)."""
+
+    event_type: ClassVar[str] = "extension.answered"
+
+
+class ExtensionAnalysed(ExtensionEvent):
+    """The analysis group wrote its analysis: the meeting of States Parties can decide."""
+
+    event_type: ClassVar[str] = "extension.analysed"
+
+
+class ExtensionDecided(ExtensionEvent):
+    """The meeting's decision, recorded by the secretariat: `granted` (with the new deadline)
+    or `not_granted`, in the extension's status."""
+
+    event_type: ClassVar[str] = "extension.decided"
+
+
 PAYLOADS: tuple[type[EventPayload], ...] = (
     RequestSubmitted,
     RequestEscalated,
@@ -159,4 +237,15 @@ PAYLOADS: tuple[type[EventPayload], ...] = (
     RequestCompleted,
     RequestWithdrawn,
     RequestExpired,
+    RequestDeadlineExtended,
 )
+"""The assistance request's events: each carries the request (`RequestEvent`)."""
+
+EXTENSION_PAYLOADS: tuple[type[EventPayload], ...] = (
+    ExtensionSubmitted,
+    ExtensionQuestionAsked,
+    ExtensionAnswered,
+    ExtensionAnalysed,
+    ExtensionDecided,
+)
+"""The extension request's events (`ExtensionEvent`), on the same stream as the requests'."""

@@ -44,6 +44,7 @@ class Place:
 SITE: tuple[Place, ...] = (
     Place("Requests", "requests", "/portal/requests", EVERYONE - {Role.DONOR}),
     Place("Review queue", "requests", "/portal/queue", frozenset({Role.REGIONAL, *OFFICES})),
+    Place("Extension requests", "requests", "/portal/extensions", EVERYONE),
     Place("Proposals", "matching", "/portal/proposals", EVERYONE),
     Place("Coalitions", "matching", "/portal/coalitions", EVERYONE),
     Place("Sources", "inventory", "/portal/sources", EVERYONE),

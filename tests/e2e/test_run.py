@@ -34,7 +34,8 @@ from tests.system import OUTPUT, ROOT, Environment, free_port
 
 WELCOME = "Press Ctrl-C to stop everything."
 QUIET_START = re.compile(r"Traceback|Error|WARNING|retrying", re.IGNORECASE)  # a newcomer's alarm
-DEMO_REQUESTS = 23  # the CCM's 2018 Article 7 reports, and Sri Lanka's South-South request
+DEMO_REQUESTS = 24  # the CCM's 2018 Article 7 reports, Sri Lanka's South-South request, and the
+# resources of Lao PDR's extension of its Article 4 deadline
 
 
 def test_make_run_serves_the_demo_and_stops_cleanly(

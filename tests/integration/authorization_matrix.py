@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from tests.factories import bulk_file, need_body, request_body
+from tests.factories import bulk_file, extension_body, need_body, request_body
 from tests.inventory_factories import (
     IATI_PUBLISHER,
     act_body,
@@ -104,6 +104,25 @@ REQUESTS = {
     "GET /v1/reports/summary": owners_only(),
     "GET /v1/reports/states-by-obligation": owners_only(),
     "GET /v1/reports/deadlines": owners_only(query={"within_days": 3650}),
+    # LAO's extension request of its CCM Article 4 deadline, filed (no analysis group named).
+    "POST /v1/extension-requests": refused(403, body=extension_body()),
+    "GET /v1/extension-requests": owners_only(),
+    "GET /v1/extension-requests/{extension_id}": owners_only(),
+    "GET /v1/extension-requests/{extension_id}/history": owners_only(),
+    "POST /v1/extension-requests/{extension_id}/questions": refused(
+        404, operator=403, body={"question": "Why?"}
+    ),
+    "POST /v1/extension-requests/{extension_id}/answers": refused(
+        404, operator=403, body={"answer": "Because"}
+    ),
+    "POST /v1/extension-requests/{extension_id}/analysis": refused(
+        404, operator=403, body={"analysis": "Fine"}
+    ),
+    "POST /v1/extension-requests/{extension_id}/decision": refused(
+        404, operator=403, body={"granted": False, "meeting": "13MSP"}
+    ),
+    "GET /v1/analysis-groups/{convention}": PUBLIC,  # who reviews is no one's secret
+    "POST /v1/analysis-groups/{convention}/members": refused(403, body={"member": "national:KHM"}),
 }
 
 # Norway's source with a pledge on its window, a reservation answering a match of it, another

@@ -27,7 +27,7 @@ from shared.events.requests import Amount, RequestFunded, RequestSubmitted
 from shared.principal import Principal
 from shared.topics import Stream
 from tests.database import fetch, snapshot
-from tests.factories import bulk_file, request_body, request_event
+from tests.factories import bulk_file, extension_body, request_body, request_event
 from tests.integration.authorization_matrix import (
     COALITION,
     HIDDEN,
@@ -80,7 +80,8 @@ async def _post(api: Api, who: Principal, path: str, body: Any = None) -> dict[s
 
 
 async def _own_requests(api: Api) -> Owned:
-    """LAO's requests: a draft, a submitted one and an endorsed one."""
+    """LAO's requests: a draft, a submitted one and an endorsed one; and its extension request,
+    with the draft request for its resources."""
     owned = Owned()
     for name, steps in (
         ("request_id", []),
@@ -98,6 +99,9 @@ async def _own_requests(api: Api) -> Owned:
     )
     assert response.status_code == 201, response.text
     owned.add(key="LAO's", uploaded=response.json()["created"][0]["id"])
+    extension = await _post(api, LAO, "/v1/extension-requests", extension_body())
+    owned.add(extension_id=extension["id"], linked=extension["assistance_request_id"])
+    owned.ids["convention"] = "CCM"
     return owned
 
 

@@ -19,10 +19,13 @@ Who hears of an event follows the tiers the events travel on:
   the funder that owes it;
 - coalition events: the coalition's state, its regional centre, the secretariat and every member
   (a member who left hears of it too);
+- extension requests: the requesting state, its regional centre, the secretariat and each member
+  of the convention's analysis group, whatever the step (they are on every tier at once);
 - operators: every event, once.
 
 The audience that has to act gets a warning (a centre asked to review, a state whose request came
-back, the secretariat asked to publish, a donor asked to answer a proposal); the others get
+back, the secretariat asked to publish, a donor asked to answer a proposal, an analysis group
+asked to review an extension request or an answer, a state asked a question); the others get
 information.
 """
 
@@ -103,6 +106,7 @@ REQUEST_SUMMARIES: dict[type[req.RequestEvent], Callable[[req.RequestEvent], str
     req.RequestCompleted: lambda e: "completed",
     req.RequestWithdrawn: lambda e: f"withdrawn{': ' + e.reason if e.reason else ''}",
     req.RequestExpired: lambda e: f"expired ({e.reason or 'deadline passed'})",
+    req.RequestDeadlineExtended: lambda e: f"deadline now {e.request.deadline} ({e.reason})",
 }
 
 
@@ -153,6 +157,52 @@ def request_notices(event: req.RequestEvent, known: Known) -> list[Notice]:
     actors = _request_actors(event, known)
     if isinstance(event, req.RequestEscalatedToDonors):
         audiences.extend(actors)
+    return [
+        draft.to(a, Severity.WARNING if a in actors else Severity.INFO) for a in sorted(audiences)
+    ]
+
+
+# --- extension requests -----------------------------------------------------------------------
+
+EXTENSION_SUMMARIES: dict[type[req.ExtensionEvent], Callable[[req.ExtensionEvent], str]] = {
+    req.ExtensionSubmitted: lambda e: f"asked for, to {e.extension.requested_deadline}",
+    req.ExtensionQuestionAsked: lambda e: f"question from {e.actor}: {e.reason}",
+    req.ExtensionAnswered: lambda e: f"answered: {e.reason}",
+    req.ExtensionAnalysed: lambda e: f"analysed by {e.actor}",
+    req.ExtensionDecided: lambda e: (
+        f"granted to {e.extension.granted_deadline}"
+        if e.extension.granted_deadline
+        else "not granted"
+    ),
+}
+
+
+def _extension_actors(event: req.ExtensionEvent) -> set[str]:
+    """The audiences that have to act next on this extension request."""
+    x = event.extension
+    match event:
+        case req.ExtensionSubmitted() | req.ExtensionAnswered():
+            return set(x.analysis_group)
+        case req.ExtensionQuestionAsked() | req.ExtensionDecided():
+            return {national(x.state)}
+        case req.ExtensionAnalysed():
+            return {SECRETARIAT}
+    return set()
+
+
+def extension_notices(event: req.ExtensionEvent) -> list[Notice]:
+    x = event.extension
+    summary = (
+        f"{name_of(x.state)}: extension of the {x.convention} Article {x.article} deadline "
+        f"{x.current_deadline} {EXTENSION_SUMMARIES[type(event)](event)}"
+    )
+    draft = Draft(
+        event.event_type, summary, str(x.extension_id), x.state, x.regional_centre, event.request_id
+    )
+    audiences = {national(x.state), SECRETARIAT, OPERATOR, *x.analysis_group}
+    if x.regional_centre:
+        audiences.add(regional(x.regional_centre))
+    actors = _extension_actors(event)
     return [
         draft.to(a, Severity.WARNING if a in actors else Severity.INFO) for a in sorted(audiences)
     ]
@@ -393,6 +443,8 @@ def notices_for(payload: EventPayload, known: Known) -> list[Notice]:
     match payload:
         case req.RequestEvent():
             notices = request_notices(payload, known)
+        case req.ExtensionEvent():
+            notices = extension_notices(payload)
         case mat.MatchProposed() | mat.MatchWithdrawn() | mat.MatchAccepted() | mat.MatchDeclined():
             notices = match_notices(payload, known)
         case mat.RequestCoverageChanged():

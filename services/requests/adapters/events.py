@@ -29,6 +29,7 @@ EVENT_OF_ACTION: dict[str, type[contract.RequestEvent]] = {
     "complete": contract.RequestCompleted,
     "withdraw": contract.RequestWithdrawn,
     "expire": contract.RequestExpired,
+    "extend-deadline": contract.RequestDeadlineExtended,
 }
 
 

@@ -11,12 +11,13 @@ record domain events; the unit of work stores the request and publishes the even
 
     submitted, unreviewed in time ──escalate──▶ submitted (the secretariat is told)
     published, nothing proposed in time ──escalate-to-donors──▶ published (donors are told)
+    any status but closed ──extend-deadline──▶ the same status (a treaty deadline extended)
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -295,6 +296,17 @@ class AssistanceRequest:
             f"deadline {self.need.deadline.isoformat()} passed",
         )
         return True
+
+    def extend_deadline(self, deadline: date, actor: str, now: datetime, reason: str) -> None:
+        """Move the deadline to the one a granted extension of the treaty deadline set, in any
+        status but closed (a draft or returned request is amended instead)."""
+        self._require(
+            self.status not in CLOSED,
+            "not-extendable",
+            f"a {self.status} request's deadline cannot be extended",
+        )
+        self.need = replace(self.need, deadline=deadline, deadline_reason=reason)
+        self._record("extend-deadline", self.status, self.status, actor, now, reason)
 
     def record_coverage(
         self,

@@ -21,10 +21,10 @@ from services.requests.domain.extensions import (
     Decision,
     ExtensionRequest,
     ExtensionStatus,
-    ExtensionTransition,
     Plan,
     Question,
 )
+from services.requests.domain.lifecycle import Transition
 from shared.db import ordered_insert
 from shared.pagination import newest_first
 from shared.unit_of_work import UnitOfWork
@@ -59,13 +59,13 @@ class ExtensionRepository:
         )
         self._add_history(extension)
 
-    async def history(self, extension_id: UUID) -> list[ExtensionTransition]:
+    async def history(self, extension_id: UUID) -> list[Transition[ExtensionStatus]]:
         h = ExtensionHistoryRow
         rows = await self.session.scalars(
             select(h).where(col(h.extension_id) == extension_id).order_by(col(h.id))
         )
         return [
-            ExtensionTransition(
+            Transition(
                 row.action,
                 ExtensionStatus(row.from_status) if row.from_status else None,
                 ExtensionStatus(row.to_status),

@@ -14,13 +14,13 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from services.requests.adapters.tables import HistoryRow, RequestRow
+from services.requests.domain.lifecycle import Transition
 from services.requests.domain.model import (
     AssistanceRequest,
     Evidence,
     InKind,
     Need,
     Status,
-    Transition,
     Urgency,
 )
 from services.requests.domain.policy import RequestFilter
@@ -78,7 +78,7 @@ class RequestRepository:
         if history := _history_values(request):
             self.uow.write_last(ordered_insert(_table(HistoryRow), history))
 
-    async def history(self, request_id: UUID) -> list[Transition]:
+    async def history(self, request_id: UUID) -> list[Transition[Status]]:
         rows = await self.session.scalars(
             select(HistoryRow)
             .where(HistoryRow.request_id == request_id)  # type: ignore[arg-type]

@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from datetime import date as day_type
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
+from services.requests.domain.lifecycle import Transition
 from services.requests.domain.model import (
     AssistanceRequest,
     Evidence,
     InKind,
     Need,
-    Transition,
     Urgency,
 )
 from shared.languages import ENGLISH, Names
@@ -231,5 +231,5 @@ class TransitionOut(BaseModel):
     reason: str | None
 
     @classmethod
-    def of(cls, t: Transition) -> TransitionOut:
+    def of(cls, t: Transition[Any]) -> TransitionOut:
         return cls(**t.plain_fields())

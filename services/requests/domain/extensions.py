@@ -23,6 +23,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID, uuid4
 
+from services.requests.domain.lifecycle import Lifecycle, Transition
 from shared.errors import Conflict, Invalid
 from shared.obligations import Obligation
 from shared.values import Money
@@ -90,35 +91,15 @@ class Decision:
 
 
 @dataclass(frozen=True)
-class ExtensionTransition:
-    action: str
-    from_status: ExtensionStatus | None
-    to_status: ExtensionStatus
-    actor: str
-    at: datetime
-    reason: str | None = None
-
-    def plain_fields(self) -> dict[str, Any]:
-        return {
-            "action": self.action,
-            "from_status": self.from_status.value if self.from_status else None,
-            "to_status": self.to_status.value,
-            "actor": self.actor,
-            "at": self.at,
-            "reason": self.reason,
-        }
-
-
-@dataclass(frozen=True)
 class ExtensionChanged:
     """Domain event: the extension request changed (or was filed); carries the transition."""
 
     extension_id: UUID
-    transition: ExtensionTransition
+    transition: Transition[ExtensionStatus]
 
 
 @dataclass
-class ExtensionRequest:
+class ExtensionRequest(Lifecycle[ExtensionStatus]):
     state: str
     regional_centre: str | None
     convention: str
@@ -139,8 +120,9 @@ class ExtensionRequest:
     analysis_group: frozenset[str] = frozenset()
     """Its convention's analysis group as the use case found it: not stored with it, told with
     its events so that the group hears of them."""
-    history: list[ExtensionTransition] = field(default_factory=list)
+    history: list[Transition[ExtensionStatus]] = field(default_factory=list)
     events: list[ExtensionChanged] = field(default_factory=list)
+    refused = ExtensionRefused
 
     @classmethod
     def file(
@@ -269,27 +251,8 @@ class ExtensionRequest:
             "created_at": self.created_at,
         }
 
-    @staticmethod
-    def _require(condition: bool, rule: str, message: str) -> None:
-        if not condition:
-            raise ExtensionRefused(message, rule=rule)
-
-    def _record(
-        self,
-        action: str,
-        from_status: ExtensionStatus | None,
-        to_status: ExtensionStatus,
-        actor: str,
-        now: datetime,
-        reason: str | None = None,
-    ) -> None:
-        transition = ExtensionTransition(action, from_status, to_status, actor, now, reason)
-        self.status = to_status
-        self.updated_at = now
-        if from_status is not None:
-            self.version += 1
-        self.history.append(transition)
-        self.events.append(ExtensionChanged(self.id, transition))
+    def _changed(self, transition: Transition[ExtensionStatus]) -> ExtensionChanged:
+        return ExtensionChanged(self.id, transition)
 
 
 def _require_later(deadline: date, current: date, field_name: str) -> None:

@@ -24,6 +24,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID, uuid4
 
+from services.requests.domain.lifecycle import Lifecycle, Transition
 from shared.errors import Conflict, Invalid
 from shared.values import Contact, Money
 
@@ -132,39 +133,15 @@ class Need:
 
 
 @dataclass(frozen=True)
-class Transition:
-    """One entry of a request's history: who moved it from what to what, when and why."""
-
-    action: str
-    from_status: Status | None
-    to_status: Status
-    actor: str
-    at: datetime
-    reason: str | None = None
-
-    def plain_fields(self) -> dict[str, Any]:
-        """Its fields, statuses as their values: what the history's row and the API's answer
-        carry alike."""
-        return {
-            "action": self.action,
-            "from_status": self.from_status.value if self.from_status else None,
-            "to_status": self.to_status.value,
-            "actor": self.actor,
-            "at": self.at,
-            "reason": self.reason,
-        }
-
-
-@dataclass(frozen=True)
 class Changed:
     """Domain event: the request changed status (or was amended); carries the transition."""
 
     request_id: UUID
-    transition: Transition
+    transition: Transition[Status]
 
 
 @dataclass
-class AssistanceRequest:
+class AssistanceRequest(Lifecycle[Status]):
     state: str
     need: Need
     regional_centre: str | None
@@ -180,8 +157,9 @@ class AssistanceRequest:
     reserved_in_kind: dict[str, Decimal] = field(default_factory=dict)
     """What the inventory holds for each in-kind need, by unit."""
     coverage_sequence: int = 0
-    history: list[Transition] = field(default_factory=list)
+    history: list[Transition[Status]] = field(default_factory=list)
     events: list[Changed] = field(default_factory=list)
+    refused = LifecycleRefused
 
     @classmethod
     def draft(
@@ -379,24 +357,5 @@ class AssistanceRequest:
             f"the deadline {self.need.deadline.isoformat()} has passed",
         )
 
-    @staticmethod
-    def _require(condition: bool, rule: str, message: str) -> None:
-        if not condition:
-            raise LifecycleRefused(message, rule=rule)
-
-    def _record(
-        self,
-        action: str,
-        from_status: Status | None,
-        to_status: Status,
-        actor: str,
-        now: datetime,
-        reason: str | None = None,
-    ) -> None:
-        transition = Transition(action, from_status, to_status, actor, now, reason)
-        self.status = to_status
-        self.updated_at = now
-        if from_status is not None:
-            self.version += 1
-        self.history.append(transition)
-        self.events.append(Changed(self.id, transition))
+    def _changed(self, transition: Transition[Status]) -> Changed:
+        return Changed(self.id, transition)

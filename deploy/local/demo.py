@@ -29,6 +29,7 @@ USERS: dict[str, Principal] = {
     "secretariat": Principal.secretariat(),
     "operator": Principal.operator(),
     "national focal point of Lao PDR": Principal.national("LAO"),
+    "national focal point of Cambodia": Principal.national("KHM"),
     "regional centre for South-eastern Asia": Principal.regional("south-eastern-asia"),
     "donor (Norway)": Principal.for_donor("norway"),
 }

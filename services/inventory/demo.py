@@ -21,13 +21,15 @@ of several donors: that is illustrative. The UNDP and the World Bank
 answer their proposals with keys of their own; the sources naming no donor (the GEF, the regional
 banks, the IOMC, the Biosafety Clearing-House project) are answered by the secretariat.
 
-After matching's demo has funded a request, the follow-up records its commitments and a first
-disbursement, and carries the request out as a project (seed 004: projects followed to their
-results): a capacity-building project of the Lao PDR's victim assistance request, funded by the
-donors whose proposals were accepted, implemented by the first of them, with a disbursement
-schedule whose first instalment the ledger covers, indicators of the CCM's taxonomy (survivors
-assisted, officials trained) and a progress report filed by the Lao PDR's focal point, with its
-challenges and lessons learned. Its figures are illustrative.
+After matching's demo has funded its requests, the follow-up records their commitments and a
+first disbursement, and carries each out as a project (seed 004: projects followed to their
+results): a capacity-building project of the Lao PDR's victim assistance request under the CCM
+(indicators survivors assisted, officials trained) and a biosafety capacity-building project of
+Cambodia's request under the Cartagena Protocol (officials trained, laboratories equipped,
+records published in the Biosafety Clearing-House). Each is funded by the donors whose proposals
+were accepted, implemented by the first of them, with a disbursement schedule whose first
+instalment the ledger covers and a progress report filed by the state's focal point, with its
+challenges and lessons learned. Their figures are illustrative.
 
 Everything else is illustrative, not data: the capacities (in US dollars, so that they compare;
 the South-South sources offer expert-days in kind instead),
@@ -347,40 +349,102 @@ async def follow_up(client: httpx.AsyncClient, keys: Mapping[Principal, str]) ->
 
 PROJECT_STARTS, PROJECT_ENDS = DISBURSED_ON, "2027-09-30"
 SECOND_INSTALMENT_ON = "2027-04-01"
-LAO = Principal.national("LAO")
+
+
+@dataclass(frozen=True)
+class ProjectOutline:
+    """What a funded demo request is carried out as, and the state's first progress report."""
+
+    title: str
+    milestones: list[dict[str, str]]
+    targets: list[dict[str, str]]
+    report: dict[str, Any]
+
+
+PROJECTS: dict[str, ProjectOutline] = {
+    "LAO": ProjectOutline(
+        title="Victim assistance capacity: rehabilitation staff and officials trained",
+        milestones=[
+            {"title": "Provincial rehabilitation staff trained", "due": "2026-12-15"},
+            {"title": "National victim assistance plan reviewed", "due": "2027-06-30"},
+        ],
+        targets=[
+            {"indicator": "survivors-assisted", "baseline": "0", "target": "600"},
+            {"indicator": "officials-trained", "baseline": "4", "target": "60"},
+        ],
+        report={
+            "values": {"survivors-assisted": "140", "officials-trained": "18"},
+            "challenges": "Rainy-season floods cut the roads to two provinces for three weeks.",
+            "lessons": "Training provincial staff first, then district staff, kept the "
+            "referrals going when the national trainers could not travel; the trainers stay "
+            "after the project ends.",
+        },
+    ),
+    "KHM": ProjectOutline(
+        title="Biosafety capacity building: laboratories able to detect living modified organisms",
+        milestones=[
+            {"title": "Reference materials delivered to both laboratories", "due": "2027-01-31"},
+            {"title": "Detection methods validated and published", "due": "2027-08-31"},
+        ],
+        targets=[
+            {"indicator": "officials-trained", "baseline": "2", "target": "24"},
+            {"indicator": "laboratories-equipped", "baseline": "0", "target": "2"},
+            {"indicator": "bch-records-published", "baseline": "3", "target": "12"},
+        ],
+        report={
+            "values": {"officials-trained": "9", "laboratories-equipped": "1"},
+            "challenges": "Customs clearance of the reference materials took two months.",
+            "lessons": "Registering the project in the Biosafety Clearing-House's database at "
+            "the start let two other funders see what was already covered.",
+        },
+    ),
+}
+"""Seed 004's projects followed to their results: the Lao PDR's under the CCM, Cambodia's under
+the Cartagena Protocol. Figures are illustrative."""
 
 
 async def carry_out(
     client: httpx.AsyncClient, keys: Mapping[Principal, str], reservations: list[dict[str, Any]]
 ) -> int:
-    """The first funded request's project, started by the secretariat, with the state's progress
-    report (when the Lao PDR's key is given); returns how many of the two were made or found."""
-    if not reservations:
-        return 0
-    request_id = reservations[0]["request_id"]
+    """Each funded demo request's project, started by the secretariat, with its state's progress
+    report (when the state's key is given); returns how many were made or found."""
+    made = 0
+    for request_id, state in dict.fromkeys((r["request_id"], r["state"]) for r in reservations):
+        outline = PROJECTS.get(state)
+        budget = await _budget(client, [r for r in reservations if r["request_id"] == request_id])
+        if outline is None or not budget:
+            continue
+        project = await _started(client, project_plan(request_id, budget, outline))
+        made += 1
+        if (focal_point := Principal.national(state)) in keys:
+            await _once(
+                client,
+                f"/v1/projects/{project['id']}/reports",
+                {"period_start": PROJECT_STARTS, "period_end": "2026-11-30", **outline.report},
+                f"demo-project-report-{request_id}",
+                {"Authorization": f"Bearer {keys[focal_point]}"},
+            )
+            made += 1
+    return made
+
+
+async def _budget(
+    client: httpx.AsyncClient, reservations: list[dict[str, Any]]
+) -> dict[tuple[str, str], Decimal]:
+    """What each donor holds for the request, by currency: the project's budget by funder."""
     budget: dict[tuple[str, str], Decimal] = {}
-    for r in (r for r in reservations if r["request_id"] == request_id):
+    for r in reservations:
         source = (await client.get(f"/v1/sources/{r['source_id']}")).raise_for_status().json()
         if source["donor"]:
             key = (source["donor"], r["currency"])
             budget[key] = budget.get(key, Decimal(0)) + Decimal(r["amount"])
-    if not budget:
-        return 0
-    project = await _started(client, project_plan(request_id, budget))
-    if LAO not in keys:
-        return 1
-    await _once(
-        client,
-        f"/v1/projects/{project['id']}/reports",
-        PROGRESS_REPORT,
-        f"demo-project-report-{request_id}",
-        {"Authorization": f"Bearer {keys[LAO]}"},
-    )
-    return 2
+    return budget
 
 
-def project_plan(request_id: str, budget: Mapping[tuple[str, str], Decimal]) -> dict[str, Any]:
-    """The project of the funded request: its funders' budget, a fifth of each disbursed at the
+def project_plan(
+    request_id: str, budget: Mapping[tuple[str, str], Decimal], outline: ProjectOutline
+) -> dict[str, Any]:
+    """The project of a funded request: its funders' budget, a fifth of each disbursed at the
     start (as the follow-up's first instalment) and the rest planned for April."""
     schedule = []
     for (funder, currency), amount in sorted(budget.items()):
@@ -391,7 +455,7 @@ def project_plan(request_id: str, budget: Mapping[tuple[str, str], Decimal]) -> 
             )
     return {
         "request_id": request_id,
-        "title": "Victim assistance capacity: rehabilitation staff and officials trained",
+        "title": outline.title,
         "implementing_partner": sorted(budget)[0][0],
         "starts": PROJECT_STARTS,
         "ends": PROJECT_ENDS,
@@ -399,26 +463,10 @@ def project_plan(request_id: str, budget: Mapping[tuple[str, str], Decimal]) -> 
             {"funder": funder, "amount": f"{amount:.2f}", "currency": currency}
             for (funder, currency), amount in sorted(budget.items())
         ],
-        "milestones": [
-            {"title": "Provincial rehabilitation staff trained", "due": "2026-12-15"},
-            {"title": "National victim assistance plan reviewed", "due": "2027-06-30"},
-        ],
+        "milestones": outline.milestones,
         "schedule": schedule,
-        "targets": [
-            {"indicator": "survivors-assisted", "baseline": "0", "target": "600"},
-            {"indicator": "officials-trained", "baseline": "4", "target": "60"},
-        ],
+        "targets": outline.targets,
     }
-
-
-PROGRESS_REPORT = {
-    "period_start": PROJECT_STARTS,
-    "period_end": "2026-11-30",
-    "values": {"survivors-assisted": "140", "officials-trained": "18"},
-    "challenges": "Rainy-season floods cut the roads to two provinces for three weeks.",
-    "lessons": "Training provincial staff first, then district staff, kept the referrals going "
-    "when the national trainers could not travel; the trainers stay after the project ends.",
-}
 
 
 async def _started(client: httpx.AsyncClient, plan: dict[str, Any]) -> dict[str, Any]:

@@ -4,9 +4,10 @@ changes nothing).
 First two country coalitions (`coalitions.py`), so that the allocation prefers their members:
 one under the CCM in South East Europe, one under the Mine Ban Convention's individualised
 approach. Requests and sources reach matching as events from the other services' demos, so then
-comes one full allocation over them, and one answer: the donors proposed for the Lao PDR's
-smallest request accept, each with its own key, so that the request goes on to be funded while
-the others' proposals stand."""
+comes one full allocation over them, and two answers: the donors proposed for the Lao PDR's
+smallest request, and for Cambodia's biosafety request, accept, each with its own key (the
+secretariat for a source no donor answers for), so that the two requests go on to be funded
+while the others' proposals stand."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ from services.matching.coalitions_demo import load_coalitions
 from shared.principal import Principal
 
 ALLOCATION_KEY = "demo-allocation-v1"
-FUNDED_STATE = "LAO"
+FUNDED_STATES = ("LAO", "KHM")
+"""The states whose smallest request the demo's donors accept in full: the Lao PDR's (under the
+CCM) and Cambodia's (its only one, under the Cartagena Protocol)."""
 
 
 async def load(client: httpx.AsyncClient, keys: Mapping[Principal, str]) -> int:
@@ -30,8 +33,10 @@ async def load(client: httpx.AsyncClient, keys: Mapping[Principal, str]) -> int:
     allocated = await client.post("/v1/allocations", headers={"Idempotency-Key": ALLOCATION_KEY})
     allocated.raise_for_status()
     standing = await _proposals(client)
-    for proposal in _smallest_request_of(standing, FUNDED_STATE):
-        key = keys[Principal.for_donor(proposal["donor"])]
+    accepted_now = [p for state in FUNDED_STATES for p in _smallest_request_of(standing, state)]
+    for proposal in accepted_now:
+        answering = Principal.for_donor(proposal["donor"]) if proposal["donor"] else None
+        key = keys[answering or Principal.secretariat()]
         accepted = await client.post(
             f"/v1/proposals/{proposal['id']}/accept",
             headers={

@@ -20,6 +20,10 @@ expert-days of technical survey and land release through South-South exchange (O
 action 47), and no money; the inventory demo's South-South sources (Cambodia, Thailand) offer
 expert-days. That request is illustrative.
 
+One request shows biosafety capacity building (seed 004): Cambodia asks, under the Cartagena
+Protocol, for its laboratories' staff to be trained in detecting and identifying living modified
+organisms; the inventory demo's Japanese source supports that area. It is illustrative.
+
 One extension request follows seed 001's activity 7: Lao PDR asks to extend its CCM Article 4
 (clearance) deadline of the obligations data. The CCM analysis group is Montenegro and the
 Netherlands, as the concept note has them; the Netherlands asks a question, Lao PDR answers, the
@@ -134,7 +138,37 @@ def requests(today: date) -> list[tuple[str, dict[str, Any]]]:
             }
             items.append((f"demo-ccm-2018-{state}-{area}-{anchor.year}", body))
     items.append((f"demo-apmbc-south-south-LKA-{anchor.year}", south_south_request(anchor)))
+    items.append((f"demo-cartagena-KHM-{anchor.year}", biosafety_request(anchor)))
     return items
+
+
+def biosafety_request(anchor: date) -> dict[str, Any]:
+    """Cambodia's request for capacity building under the Cartagena Protocol: laboratory staff
+    trained to detect and identify living modified organisms."""
+    return {
+        "state": "KHM",
+        "convention": "Cartagena",
+        "areas": ["detection-and-identification"],
+        "assistance_types": ["technical", "expertise-and-training"],
+        "title": "Laboratory capacity to detect and identify living modified organisms",
+        "description": "Training for the staff of two national laboratories, and the reference "
+        "materials they need, as the national biosafety framework plans. Illustrative.",
+        "evidence": [
+            {
+                "kind": "national-framework",
+                "description": "National biosafety framework of Cambodia",
+                "reference": "https://bch.cbd.int/",
+            }
+        ],
+        "amount": {"value": "180000.00", "currency": "USD"},
+        "deadline": (anchor + timedelta(days=500)).isoformat(),
+        "deadline_reason": "Illustrative: the framework's laboratory milestone",
+        "urgency": "medium",
+        "contact": {
+            "name": "Cartagena Protocol national focal point, Cambodia",
+            "email": "biosafety.focal-point@khm.example.org",
+        },
+    }
 
 
 def south_south_request(anchor: date) -> dict[str, Any]:

@@ -1,7 +1,10 @@
 """After funding, the story goes on across the four services as processes: the funded request
 becomes a project, the donor's disbursement is held against its schedule, the state files a
 progress report and then the final one, the project completes and with it the request; the
-operators' feed and the state's tell each step."""
+operators' feed and the state's tell each step. Around the state, its country coalition: the
+secretariat proposes it with the donor as lead, the state records a meeting, and the coalition's
+page shows the members, the need, what the donor pledged, committed and disbursed, and the
+dialogue log."""
 
 from __future__ import annotations
 
@@ -32,6 +35,7 @@ async def test_a_funded_request_is_carried_out_as_a_project_and_completes(
     processes = system(environment)
     with running(*processes.values()):
         async with clients(environment, processes) as cast:
+            coalition = await form_coalition(cast)
             source = await register_source(cast)
             request_id = await submit_request(cast)
             await step(cast, "requests", f"/v1/requests/{request_id}/endorse", "centre", {})
@@ -51,6 +55,12 @@ async def test_a_funded_request_is_carried_out_as_a_project_and_completes(
             done = await eventually(lambda: status_is(cast, request_id, "completed"), seconds=90)
             shown = (await cast["inventory"].get(path, headers=cast.as_("centre"))).json()
             feeds = await eventually(lambda: told(cast, request_id), seconds=60)
+            summary = await eventually(lambda: disbursed_in(cast, coalition), seconds=60)
+            page = await coalition_page(cast, coalition)
+            meeting_told = {
+                who: await eventually(lambda w=who: told_of_meeting(cast, w, coalition))
+                for who in ("state", "donor")
+            }
 
     assert [(s["planned"], s["disbursed"], s["covered"]) for s in schedule["schedule"]] == [
         ("100000.00", "100000.00", True),
@@ -61,6 +71,15 @@ async def test_a_funded_request_is_carried_out_as_a_project_and_completes(
     assert done["status"] == "completed"
     assert feeds["operator"] >= PROJECT_EVENTS
     assert feeds["state"] >= PROJECT_EVENTS
+    assert [r["request_id"] for r in summary["funded_requests"]] == [request_id]
+    assert [(n["measure"], n["asked"]) for n in summary["needs"]] == [("USD", ASKED)]
+    [norway] = [g for g in summary["givers"] if g["party"] == "norway"]
+    assert norway["member"]
+    assert (norway["committed"], norway["disbursed"]) == (ASKED, "100000.00")
+    assert 'data-member="norway"' in page
+    assert "Survey before clearance in the two districts" in page
+    assert "100,000.00" in page
+    assert meeting_told == {"state": "info", "donor": "info"}
 
 
 async def commit(cast: Clients, request_id: str) -> None:
@@ -144,3 +163,72 @@ async def told(cast: Clients, request_id: str) -> dict[str, set[str]] | None:
     project's completion."""
     feeds = {who: set(await feed_about(cast, who, request_id)) for who in ("operator", "state")}
     return feeds if all(f >= PROJECT_EVENTS for f in feeds.values()) else None
+
+
+MEETING = {
+    "date": TODAY.isoformat(),
+    "kind": "meeting",
+    "participants": ["LAO", "norway"],
+    "agreed": "Survey before clearance in the two districts; Norway leads the coalition.",
+    "follow_ups": [
+        {
+            "action": "Share the survey plan",
+            "owner": "LAO",
+            "due": (TODAY + timedelta(days=30)).isoformat(),
+        }
+    ],
+}
+
+
+async def form_coalition(cast: Clients) -> str:
+    """The secretariat proposes Lao PDR's coalition under the CCM's clearance obligation, with
+    Norway as its lead; the state records their first meeting."""
+    body = {
+        "state": "LAO",
+        "convention": "CCM",
+        "areas": ["survey-and-clearance"],
+        "title": "Country coalition: Article 4 clearance in Lao PDR",
+        "members": [{"party": "norway", "kind": "state"}],
+        "lead": "norway",
+    }
+    answer = await cast["matching"].post(
+        "/v1/coalitions", json=body, headers=cast.as_("secretariat", idempotency_key="lao-cc")
+    )
+    assert answer.status_code == 201, answer.text
+    coalition_id: str = answer.json()["id"]
+    recorded = await cast["matching"].post(
+        f"/v1/coalitions/{coalition_id}/dialogue", json=MEETING, headers=cast.as_("state")
+    )
+    assert recorded.status_code == 201, recorded.text
+    return coalition_id
+
+
+async def disbursed_in(cast: Clients, coalition_id: str) -> dict[str, Any] | None:
+    """The coalition's summary, once matching has heard of the donor's disbursement."""
+    answer = await cast["matching"].get(
+        f"/v1/coalitions/{coalition_id}/summary", headers=cast.as_("state")
+    )
+    assert answer.status_code == 200, answer.text
+    summary: dict[str, Any] = answer.json()
+    givers = [g for g in summary["givers"] if g["party"] == "norway"]
+    return summary if givers and givers[0]["disbursed"] == "100000.00" else None
+
+
+async def coalition_page(cast: Clients, coalition_id: str) -> str:
+    """The coalition's page on the portal, as the state's focal point signed in sees it."""
+    matching = cast["matching"]
+    signed_in = await matching.post("/portal/sign-in", data={"key": cast.keys["state"]})
+    assert signed_in.status_code == 303, signed_in.text
+    page = await matching.get(f"/portal/coalitions/{coalition_id}")
+    assert page.status_code == 200, page.text
+    return page.text
+
+
+async def told_of_meeting(cast: Clients, who: str, coalition_id: str) -> str | None:
+    """How loudly `who` was told of the coalition's dialogue entry, if at all."""
+    answer = await cast["notifications"].get(
+        "/v1/feed", params={"type": "coalition.dialogue-recorded"}, headers=cast.as_(who)
+    )
+    assert answer.status_code == 200, answer.text
+    found = [i["severity"] for i in answer.json()["items"] if i["subject"] == coalition_id]
+    return found[0] if found else None

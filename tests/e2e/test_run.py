@@ -34,8 +34,8 @@ from tests.system import OUTPUT, ROOT, Environment, free_port
 
 WELCOME = "Press Ctrl-C to stop everything."
 QUIET_START = re.compile(r"Traceback|Error|WARNING|retrying", re.IGNORECASE)  # a newcomer's alarm
-DEMO_REQUESTS = 24  # the CCM's 2018 Article 7 reports, Sri Lanka's South-South request, and the
-# resources of Lao PDR's extension of its Article 4 deadline
+DEMO_REQUESTS = 25  # the CCM's 2018 Article 7 reports, Sri Lanka's South-South request,
+# Cambodia's biosafety request and the resources of Lao PDR's extension of its Article 4 deadline
 
 
 def test_make_run_serves_the_demo_and_stops_cleanly(
@@ -98,8 +98,12 @@ def test_make_run_serves_the_demo_and_stops_cleanly(
     exported = etree.fromstring(iati.content)
     assert iati_file.schema().validate(exported), iati_file.schema().error_log
     assert {code.get("code") for code in exported.iterfind(".//transaction-type")} == {"2", "3"}
-    assert story.funded["id"] in exported.findtext(".//iati-identifier", "")
-    assert [(p["request_id"], p["reports"]) for p in projects] == [(story.funded["id"], 1)]
+    identifiers = [i.text or "" for i in exported.iterfind(".//iati-identifier")]
+    assert any(story.funded["id"] in identifier for identifier in identifiers)
+    assert sorted((p["request_id"], p["reports"]) for p in projects) == sorted(
+        (r["id"], 1) for r in story.funded_all
+    )
+    assert {r["convention"] for r in story.funded_all} == {"CCM", "Cartagena"}
     assert (story.in_kind["state"], story.in_kind["unit"], story.in_kind["currency"]) == (
         "LKA",
         "expert-days",
@@ -110,7 +114,7 @@ def test_make_run_serves_the_demo_and_stops_cleanly(
     assert story.unmatched["reason"] == "thematic-area"
     assert "supports none of stockpile-destruction" in story.unmatched["nearest"][0]["detail"]
     donors = {m["donor"] for m in story.coalition["members"]}
-    assert shown == {"funded": "1", "donors": donors, "proposed": True}
+    assert shown == {"funded": "2", "donors": donors, "proposed": True}
     assert exit_code == 0, goodbye[-3000:]
     assert "stopped" in goodbye.splitlines()[-1]
     assert len(children) == len(SERVICES)
@@ -120,10 +124,12 @@ def test_make_run_serves_the_demo_and_stops_cleanly(
 
 @dataclass
 class Story:
-    """What the demo shows: the request funded, the coalition with the most donors, and Peru's
+    """What the demo shows: the requests funded (the Lao PDR's under the CCM first, and
+    Cambodia's under the Cartagena Protocol), the coalition with the most donors, and Peru's
     request for stockpile destruction, which no source supports."""
 
     funded: dict[str, Any]
+    funded_all: list[dict[str, Any]]
     coalition: dict[str, Any]
     unmatched: dict[str, Any]
     in_kind: dict[str, Any]
@@ -153,10 +159,11 @@ def _story(ports: dict[str, int], headers: dict[str, str]) -> Story | None:
     coalitions = [get("matching", f"/v1/requests/{r}/coalition") for r in proposed]
     unmatched = [u for u in get("matching", "/v1/unmatched") if u["state"] == "PER"]
     in_kind = [p for p in proposals if p["unit"] is not None]
-    if len(funded) != 1 or not coalitions or not unmatched or not in_kind:
+    if len(funded) != 2 or not coalitions or not unmatched or not in_kind:
         return None
     largest = max(coalitions, key=lambda c: (len(c["members"]), c["request_id"]))
-    return Story(funded[0], largest, unmatched[0], in_kind[0])
+    lao = next(r for r in funded if r["state"] == "LAO")
+    return Story(lao, funded, largest, unmatched[0], in_kind[0])
 
 
 def dashboard(port: int, operator_key: str, story: Story, output: Path) -> dict[str, Any]:
@@ -170,7 +177,7 @@ def dashboard(port: int, operator_key: str, story: Story, output: Path) -> dict[
         page.goto(url)
         page.fill("#key", operator_key)
         page.click("button[type=submit]")
-        expect(page.locator("#total-funded")).to_have_text("1", timeout=30_000)
+        expect(page.locator("#total-funded")).to_have_text("2", timeout=30_000)
         funded = page.locator("#total-funded").inner_text()
         proposed = int(page.locator("#total-proposed").inner_text())
         page.screenshot(path=str(output / "dashboard.png"), full_page=True)

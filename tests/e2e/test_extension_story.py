@@ -7,8 +7,13 @@ to those who should hear of it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
+import pytest
+
+from tests.browser import chromium, new_page, screenshots, serious_violations, sign_in
 from tests.e2e.story import clients, system
 from tests.e2e.test_story import feed_about, proposed, register_source, step
 from tests.factories import extension_body
@@ -26,7 +31,9 @@ STEPS = {
 }
 
 
-async def test_an_extension_is_granted_and_its_resources_matched(environment: Environment) -> None:
+async def test_an_extension_is_granted_and_its_resources_matched(
+    environment: Environment, request: pytest.FixtureRequest
+) -> None:
     processes = system(environment)
     with running(*processes.values()):
         async with clients(environment, processes) as cast:
@@ -62,6 +69,8 @@ async def test_an_extension_is_granted_and_its_resources_matched(environment: En
             state = await feed_about(cast, "state", request_id)
             donor = await feed_about(cast, "donor", request_id)
             other_state = await feed_about(cast, "other state", request_id)
+            page = f"/portal/extensions/{filed.json()['id']}"
+            seen = await page_of(processes["requests"].url, cast.keys["donor"], page, request)
 
     assert (decided["status"], decided["granted_deadline"]) == ("granted", GRANTED)
     assert (published["status"], published["deadline"]) == ("published", GRANTED)
@@ -71,3 +80,20 @@ async def test_an_extension_is_granted_and_its_resources_matched(environment: En
     assert state["extension.question-asked"] == state["extension.decided"] == "warning"
     assert donor["extension.submitted"] == donor["extension.answered"] == "warning"  # the group
     assert other_state == {}
+    assert "Sound" in seen.text  # the group's analysis, on the extension's page
+    assert seen.violations == []  # axe-core: no serious accessibility violations
+
+
+@dataclass
+class Seen:
+    text: str
+    violations: list[dict[str, Any]]
+
+
+async def page_of(url: str, key: str, path: str, request: pytest.FixtureRequest) -> Seen:
+    """The extension's page in Chromium as a member of the analysis group sees it."""
+    async with chromium() as browser:
+        page = await new_page(browser)
+        await sign_in(page, url, key, then=path)
+        await page.screenshot(path=str(screenshots(request) / "extension.png"), full_page=True)
+        return Seen(await page.locator("main").inner_text(), await serious_violations(page))

@@ -10,8 +10,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+from deploy.local.processes import ServiceProcess
+from tests.browser import chromium, new_page, screenshots, serious_violations, sign_in
 from tests.e2e.story import Clients, clients, system
 from tests.e2e.test_story import (
     ASKED,
@@ -30,7 +35,7 @@ PROJECT_EVENTS = {"project.started", "project.report-filed", "project.completed"
 
 
 async def test_a_funded_request_is_carried_out_as_a_project_and_completes(
-    environment: Environment,
+    environment: Environment, request: pytest.FixtureRequest
 ) -> None:
     processes = system(environment)
     with running(*processes.values()):
@@ -57,6 +62,7 @@ async def test_a_funded_request_is_carried_out_as_a_project_and_completes(
             feeds = await eventually(lambda: told(cast, request_id), seconds=60)
             summary = await eventually(lambda: disbursed_in(cast, coalition), seconds=60)
             page = await coalition_page(cast, coalition)
+            seen = await in_the_browser(cast, processes, coalition, project, screenshots(request))
             meeting_told = {
                 who: await eventually(lambda w=who: told_of_meeting(cast, w, coalition))
                 for who in ("state", "donor")
@@ -80,6 +86,7 @@ async def test_a_funded_request_is_carried_out_as_a_project_and_completes(
     assert "Survey before clearance in the two districts" in page
     assert "100,000.00" in page
     assert meeting_told == {"state": "info", "donor": "info"}
+    assert seen == {"coalition": [], "project": []}  # no serious accessibility violations
 
 
 async def commit(cast: Clients, request_id: str) -> None:
@@ -232,3 +239,25 @@ async def told_of_meeting(cast: Clients, who: str, coalition_id: str) -> str | N
     assert answer.status_code == 200, answer.text
     found = [i["severity"] for i in answer.json()["items"] if i["subject"] == coalition_id]
     return found[0] if found else None
+
+
+async def in_the_browser(
+    cast: Clients,
+    processes: dict[str, ServiceProcess],
+    coalition_id: str,
+    project: dict[str, Any],
+    folder: Path,
+) -> dict[str, list[dict[str, Any]]]:
+    """The state's focal point opens its coalition's page and its project's in Chromium (one
+    sign-in serves both services); axe-core's serious violations on each."""
+    found = {}
+    async with chromium() as browser:
+        page = await new_page(browser)
+        matching, inventory = processes["matching"].url, processes["inventory"].url
+        await sign_in(page, matching, cast.keys["state"], then=f"/portal/coalitions/{coalition_id}")
+        await page.screenshot(path=str(folder / "coalition.png"), full_page=True)
+        found["coalition"] = await serious_violations(page)
+        await page.goto(f"{inventory}/portal/projects/{project['id']}")
+        await page.screenshot(path=str(folder / "project.png"), full_page=True)
+        found["project"] = await serious_violations(page)
+    return found

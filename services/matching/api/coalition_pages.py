@@ -74,7 +74,7 @@ async def _page(
         members=_members(summary),
         others=[g for g in summary.givers if not g.member],
         records_dialogue=policy.may_record_dialogue(principal, coalition),
-        joins=party if party and coalition.member(party) is None else None,
+        joins=party if party and coalition.may_join(party) else None,
         open_=coalition.status.value != "closed",
         dialogue_kinds=[(k.value, k.value.replace("-", " ")) for k in DialogueKind],
         member_kinds=[(k.value, k.value) for k in MemberKind],

@@ -23,7 +23,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from shared.errors import Conflict, Invalid
-from shared.geography import countries
+from shared.geography import countries, party_of_state
 from shared.taxonomy import taxonomy
 
 
@@ -157,6 +157,10 @@ class Coalition:
     def member(self, party: str) -> Member | None:
         return next((m for m in self.members if m.party == party), None)
 
+    def may_join(self, party: str) -> bool:
+        """Whether `party` could join: neither a member already nor the coalition's own state."""
+        return self.member(party) is None and party != party_of_state(self.state)
+
     def join(self, party: str, kind: MemberKind, actor: str, now: datetime) -> Member:
         self._require_open()
         member = Member(party, kind, now, actor)
@@ -196,6 +200,12 @@ class Coalition:
         self._changed(Changed("close", actor, reason=reason), now)
 
     def _add(self, member: Member) -> None:
+        if member.party == party_of_state(self.state):
+            raise Invalid(
+                f"{member.party} is the state the coalition is formed around, not a member of it.",
+                rule="state-not-member",
+                field="party",
+            )
         if self.member(member.party) is not None:
             raise Conflict(
                 f"{member.party} is a member of the coalition already.",

@@ -36,9 +36,10 @@ async def test_the_ccm_2018_requests_load_once_and_report_states_by_obligation(
         environment.database_url,
         "SELECT count(*), count(*) FILTER (WHERE status = 'published') FROM requests.requests",
     )
-    # 22 CCM requests, Sri Lanka's South-South request, and Lao PDR's extension's resources
-    assert first == second == 24
-    assert tuple(row) == (24, 24)
+    # 22 CCM requests, Sri Lanka's South-South request, Cambodia's biosafety request, and Lao
+    # PDR's extension's resources
+    assert first == second == 25
+    assert tuple(row) == (25, 25)
     by_area = {r["area"]: r["states"] for r in report.json() if r["convention"] == "CCM"}
     assert by_area["stockpile-destruction"] == ["PER"]
     assert sorted(by_area["victim-assistance"]) == sorted(demo.OBLIGATIONS["victim-assistance"])

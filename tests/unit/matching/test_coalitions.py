@@ -120,6 +120,21 @@ def test_members_join_once_leave_when_members_and_the_lead_stays_until_replaced(
     assert c.version == 4
 
 
+def test_the_state_a_coalition_is_formed_around_is_not_one_of_its_members() -> None:
+    c = coalition()
+
+    with pytest.raises(Invalid) as joining:
+        c.join("bosnia-and-herzegovina", MemberKind.STATE, "national:BIH", NOW)
+    with pytest.raises(Invalid) as proposed:
+        coalition(members=[("bosnia-and-herzegovina", MemberKind.STATE)], lead=None)
+
+    assert joining.value.rule == proposed.value.rule == "state-not-member"
+    assert not c.may_join("bosnia-and-herzegovina")
+    assert not c.may_join("norway")  # a member already
+    assert c.may_join("japan")
+    assert [m.party for m in c.members] == ["netherlands", "norway"]
+
+
 def test_a_follow_up_has_an_owner_and_is_due_on_or_after_the_dialogue() -> None:
     on_the_day = entry(FollowUp("Share the survey plan", "BIH", TODAY))
 

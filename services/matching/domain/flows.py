@@ -82,7 +82,7 @@ class Network:
         forward, backward = requests[p.pair_request], windows[p.pair_window]
         tails = np.concatenate([source, forward, backward, windows])
         heads = np.concatenate([requests, backward, forward, sink_side])
-        order = np.lexsort((heads, tails))
+        order = np.argsort(tails * self.size + heads, kind="stable")  # by tail, then head
         indptr = np.zeros(self.size + 1, np.int64)
         np.cumsum(np.bincount(tails, minlength=self.size), out=indptr[1:])
         return order, heads[order], indptr

@@ -112,6 +112,15 @@ async def _changed(
     return coalition
 
 
+def _membership(principal: Principal, party: str) -> Permission:
+    """Who may add or remove `party`."""
+    return Permission(
+        lambda c: policy.may_change_membership(principal, c, party),
+        "coalition-membership",
+        "a party for itself, the secretariat or the coalition's state",
+    )
+
+
 async def join(
     uow: UnitOfWork,
     principal: Principal,
@@ -124,11 +133,7 @@ async def join(
         uow,
         principal,
         coalition_id,
-        Permission(
-            lambda c: policy.may_change_membership(principal, c, party),
-            "coalition-membership",
-            "a party for itself, the secretariat or the coalition's state",
-        ),
+        _membership(principal, party),
         lambda c: c.join(party, kind, principal.label, now),
     )
 
@@ -140,11 +145,7 @@ async def leave(
         uow,
         principal,
         coalition_id,
-        Permission(
-            lambda c: policy.may_change_membership(principal, c, party),
-            "coalition-membership",
-            "a party for itself, the secretariat or the coalition's state",
-        ),
+        _membership(principal, party),
         lambda c: c.leave(party, principal.label, now),
     )
 

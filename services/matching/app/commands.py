@@ -187,16 +187,23 @@ async def answer_proposal(
 
 
 async def request_changed(uow: UnitOfWork, request: RequestDetails, seen_at: datetime) -> None:
-    """Keep the read model; withdraw the proposals of a request that closed; queue it."""
+    """Keep the read model; withdraw the proposals of a request that closed; queue it when a run
+    has something to do: it can be matched, or the windows it was proposed are free again.
+
+    A draft's submission and endorsement queue nothing, so they do not hold the allocator busy
+    just before the publication it must answer at once."""
     if not await ReadModel(uow.session).record_request(request, seen_at):
         return  # an older version than we have: nothing to do
+    freed = False
     if request.status not in MATCHABLE_REQUESTS:
         repository = MatchRepository(uow)
         live = await repository.of_requests([request.request_id], [MatchStatus.PROPOSED], lock=True)
         for match in live:
             match.withdraw(steadiness.request_closed(request.status), seen_at)
             await repository.save(match)
-    await AllocationQueue(uow.session).add("request", request.request_id)
+        freed = bool(live)
+    if freed or request.status in MATCHABLE_REQUESTS:
+        await AllocationQueue(uow.session).add("request", request.request_id)
 
 
 async def key_changed(uow: UnitOfWork, key_id: str) -> None:

@@ -8,9 +8,11 @@ from typing import Any
 from uuid import UUID
 
 from services.matching.adapters.repository import AllocationQueue
+from services.matching.app import commands
 from shared.events.inventory import SourceStatus
 from shared.events.requests import Amount
 from tests.database import fetch
+from tests.factories import NOW
 from tests.integration.matching.conftest import (
     KHM,
     LAO,
@@ -227,6 +229,20 @@ async def test_unmatched_requests_say_why_nothing_fits(api: Api) -> None:
         ("thematic-area", "supports none of victim-assistance (CCM)")
     ]
     assert khm_view.json() == []
+
+
+async def test_a_draft_on_its_way_queues_no_run_and_its_publication_does(api: Api) -> None:
+    submitted = request_details(status="submitted", version=2)
+    published = submitted.model_copy(update={"status": "published", "version": 4})
+
+    queued = []
+    for version in (submitted, published):
+        async with api.resources.unit_of_work() as uow:
+            await commands.request_changed(uow, version, NOW)
+        async with api.resources.sessions.begin() as session:
+            queued.append(await AllocationQueue(session).take())
+
+    assert queued == [{}, {"request": {submitted.request_id}}]
 
 
 async def test_a_request_the_allocator_has_not_considered_yet_is_pending(api: Api) -> None:

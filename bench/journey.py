@@ -10,7 +10,8 @@ secretariat, each step as soon as the last one answered. Measured:
 
 - **intake**: the latency of every one of those POSTs, and how many were answered per second;
 - **to proposal**: from the submit to the matching service's `match.proposed` for the request,
-  read from the global matches topic as a regional centre's system would;
+  read from the global matches topic as a regional centre's system would; and, to tell the three
+  POSTs from the events' path, **publish → proposal**: from the publish's answer to that event;
 - **to feed**: from the submit to the operators' live stream (`/v1/stream`) showing it.
 
 Beside them, in the same run and at the same rates, their ceilings on this machine: a bare FastAPI
@@ -71,7 +72,7 @@ CAST = {
 STEPS = (("submit", "state"), ("endorse", "centre"), ("publish", "secretariat"))
 POSTS_PER_JOURNEY = 1 + len(STEPS)
 DRAIN_SECONDS = 30.0  # after a level, how long late proposals and feed lines are waited for
-LATENCIES = ("intake", "bare", "proposal", "feed", "kafka")
+LATENCIES = ("intake", "bare", "proposal", "after_publish", "feed", "kafka")
 
 
 @dataclass
@@ -87,6 +88,7 @@ class Level:
     intake_ms: list[float] = field(default_factory=list)
     bare_ms: list[float] = field(default_factory=list)
     proposal_ms: list[float] = field(default_factory=list)
+    after_publish_ms: list[float] = field(default_factory=list)
     feed_ms: list[float] = field(default_factory=list)
     kafka_ms: list[float] = field(default_factory=list)
     cpu_cores: dict[str, float] = field(default_factory=dict)
@@ -115,7 +117,7 @@ class System:
     keys: dict[str, str]
     topics: Topics
     bootstrap: str
-    submitted: dict[str, tuple[Level, float]] = field(default_factory=dict)
+    submitted: dict[str, tuple[Level, float, float]] = field(default_factory=dict)
     proposed: dict[str, float] = field(default_factory=dict)
     fed: dict[str, float] = field(default_factory=dict)
 
@@ -132,16 +134,17 @@ class System:
 
     def settle(self, level: Level) -> None:
         """Turn the arrival times of this level's journeys into latencies."""
-        for request_id, (owner, submitted_at) in self.submitted.items():
+        for request_id, (owner, submitted_at, published_at) in self.submitted.items():
             if owner is not level:
                 continue
             if request_id in self.proposed:
                 level.proposal_ms.append((self.proposed[request_id] - submitted_at) * 1000)
+                level.after_publish_ms.append((self.proposed[request_id] - published_at) * 1000)
             if request_id in self.fed:
                 level.feed_ms.append((self.fed[request_id] - submitted_at) * 1000)
 
     def waiting(self, level: Level) -> int:
-        mine = [r for r, (owner, _) in self.submitted.items() if owner is level]
+        mine = [r for r, (owner, *_) in self.submitted.items() if owner is level]
         return sum(r not in self.proposed or r not in self.fed for r in mine)
 
 
@@ -294,7 +297,7 @@ class Journeys:
             if await self.post(("requests", path), {}, who, f"{action}-{tag}") is None:
                 return
         self.level.published += 1
-        self.system.submitted[created["id"]] = (self.level, submitted_at)
+        self.system.submitted[created["id"]] = (self.level, submitted_at, time.monotonic())
 
     async def post(
         self, where: tuple[str, str], body: dict[str, Any], who: str, key: str
@@ -448,7 +451,8 @@ def table(levels: list[dict[str, Any]]) -> str:
     """Latency percentiles of each measure beside its ceiling, and the ratios at p50."""
     lines = [
         "rate/s  posts/s   bare/s | intake p50/p95/p99 ms  bare p50/p95/p99 ms | "
-        "proposal p50/p95/p99 ms  feed p50/p95/p99 ms  kafka p50/p95/p99 ms | errors"
+        "proposal p50/p95/p99 ms  after publish  feed p50/p95/p99 ms  kafka p50/p95/p99 ms | "
+        "errors"
     ]
     for level in levels:
         latency, answered = level["latency_ms"], level["answered"]
@@ -459,6 +463,7 @@ def table(levels: list[dict[str, Any]]) -> str:
             _triple(latency["intake"]),
             _triple(latency["bare"]) + " |",
             _triple(latency["proposal"]),
+            _triple(latency["after_publish"]),
             _triple(latency["feed"]),
             _triple(latency["kafka"]) + " |",
             str(level["errors"] or "-"),

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any, TypeVarTuple
 from uuid import UUID
 
-from sqlalchemy import Select, and_, delete, false, func, or_, select, true
+from sqlalchemy import Select, and_, delete, exists, false, func, or_, select, true
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, update
@@ -326,6 +326,11 @@ class AllocationQueue:
             statement = insert(QueuedChange.__table__).values(rows)  # type: ignore[attr-defined]
             await self.session.execute(statement.on_conflict_do_nothing())
             await self.session.execute(select(func.pg_notify(QUEUE_CHANNEL, "")))  # at commit
+
+    async def is_empty(self) -> bool:
+        """Nothing queued; reads without locking, so an idle allocator locks no match."""
+        q = QueuedChange.__table__  # type: ignore[attr-defined]
+        return not await self.session.scalar(select(exists().select_from(q)))
 
     async def queued_requests(self) -> set[UUID]:
         """The requests waiting for the allocator's next run."""

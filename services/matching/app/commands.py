@@ -62,12 +62,14 @@ def options_of(settings: MatchingSettings, network: RegionalNetwork) -> planner.
     )
 
 
-async def load_snapshot(uow: UnitOfWork, now: datetime) -> planner.Snapshot:
+async def load_snapshot(
+    uow: UnitOfWork, now: datetime, live: list[Match] | None = None
+) -> planner.Snapshot:
     """Open requests, one per need with what is still missing of it, active sources, live
-    matches (locked), the standing coalitions."""
+    matches (locked, or `live` when the caller locked them already), the standing coalitions."""
     read_model = ReadModel(uow.session)
     repository = MatchRepository(uow)
-    matches = await repository.live(lock=True)
+    matches = await repository.live(lock=True) if live is None else live
     by_request: dict[UUID, list[Match]] = defaultdict(list)
     for m in matches:
         by_request[m.request_id].append(m)
@@ -99,14 +101,18 @@ async def answerable_sources(uow: UnitOfWork) -> list[SourceDetails]:
 
 
 async def allocate(
-    uow: UnitOfWork, options: planner.Options, scope: frozenset[UUID] | None, now: datetime
+    uow: UnitOfWork,
+    options: planner.Options,
+    scope: frozenset[UUID] | None,
+    now: datetime,
+    live: list[Match] | None = None,
 ) -> planner.Plan:
     """One run: every open request when `scope` is None, else the requests in it (and the
     hungry ones). Stores the withdrawals and proposals; the unit of work tells them."""
     await uow.session.execute(select(func.pg_advisory_xact_lock(ALLOCATION_LOCK)))
     run = "full" if scope is None else "incremental"
     with ALLOCATION_DURATION.labels(run).time():  # from holding the lock to the stored matches
-        snapshot = await load_snapshot(uow, now)
+        snapshot = await load_snapshot(uow, now, live)
         plan = planner.plan(snapshot, scope, options, now)
         repository = MatchRepository(uow)
         for match in plan.withdrawals:
@@ -119,17 +125,20 @@ async def allocate(
 
 async def allocate_queued(uow: UnitOfWork, options: planner.Options, now: datetime) -> bool:
     """An incremental run for what events queued; False when nothing was queued."""
+    queue = AllocationQueue(uow.session)
+    if await queue.is_empty():
+        return False
     await uow.session.execute(select(func.pg_advisory_xact_lock(ALLOCATION_LOCK)))
     # Live matches before the queue: a donor's answer locks its match and then queues its
     # request, so taking the locks in the same order keeps the two from deadlocking.
     live = await MatchRepository(uow).live(lock=True)
-    queued = await AllocationQueue(uow.session).take()
+    queued = await queue.take()
     if not queued:
         return False
     scope = set(queued.get("request", set()))
     sources = queued.get("source", set())
     scope |= {m.request_id for m in live if m.source_id in sources}
-    await allocate(uow, options, frozenset(scope), now)
+    await allocate(uow, options, frozenset(scope), now, live)
     return True
 
 

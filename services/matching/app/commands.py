@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
+from anyio import to_thread
 from sqlalchemy import func, select
 
 from services.matching.adapters.coalitions import CoalitionRepository
@@ -113,7 +114,8 @@ async def allocate(
     run = "full" if scope is None else "incremental"
     with ALLOCATION_DURATION.labels(run).time():  # from holding the lock to the stored matches
         snapshot = await load_snapshot(uow, now, live)
-        plan = planner.plan(snapshot, scope, options, now)
+        # In a worker thread: a full run of a large picture takes seconds the API keeps answering.
+        plan = await to_thread.run_sync(planner.plan, snapshot, scope, options, now)
         repository = MatchRepository(uow)
         for match in plan.withdrawals:
             await repository.save(match)

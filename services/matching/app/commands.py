@@ -205,16 +205,19 @@ async def request_changed(uow: UnitOfWork, request: RequestDetails, seen_at: dat
     just before the publication it must answer at once."""
     if not await ReadModel(uow.session).record_request(request, seen_at):
         return  # an older version than we have: nothing to do
-    freed = False
-    if request.status not in MATCHABLE_REQUESTS:
-        repository = MatchRepository(uow)
-        live = await repository.of_requests([request.request_id], [MatchStatus.PROPOSED], lock=True)
-        for match in live:
-            match.withdraw(steadiness.request_closed(request.status), seen_at)
-            await repository.save(match)
-        freed = bool(live)
-    if freed or request.status in MATCHABLE_REQUESTS:
+    matchable = request.status in MATCHABLE_REQUESTS
+    if matchable or await _withdraw_proposals(uow, request, seen_at):
         await AllocationQueue(uow.session).add("request", request.request_id)
+
+
+async def _withdraw_proposals(uow: UnitOfWork, request: RequestDetails, at: datetime) -> bool:
+    """Withdraw the open proposals of a request no longer matchable; True when there were any."""
+    repository = MatchRepository(uow)
+    live = await repository.of_requests([request.request_id], [MatchStatus.PROPOSED], lock=True)
+    for match in live:
+        match.withdraw(steadiness.request_closed(request.status), at)
+        await repository.save(match)
+    return bool(live)
 
 
 async def key_changed(uow: UnitOfWork, key_id: str) -> None:

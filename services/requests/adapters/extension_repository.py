@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlmodel import col
 
@@ -18,6 +18,7 @@ from services.requests.adapters.tables import (
 )
 from services.requests.domain.extension_policy import AnalysisGroups, ExtensionScope
 from services.requests.domain.extensions import (
+    DECIDED,
     Decision,
     ExtensionRequest,
     ExtensionStatus,
@@ -109,6 +110,22 @@ class ExtensionRepository:
             .limit(1)
         )
         return latest
+
+    async def undecided(self, state: str, convention: str, area: str) -> UUID | None:
+        """The obligation's extension request still awaiting its decision, if any. It first
+        takes a transaction-scoped lock on the obligation, so that two filings at once cannot
+        both find none."""
+        key = func.hashtext(f"extension:{state}:{convention}:{area}")
+        await self.session.execute(select(func.pg_advisory_xact_lock(key)))
+        e = ExtensionRow
+        return await self.session.scalar(
+            select(col(e.id)).where(
+                col(e.state) == state,
+                col(e.convention) == convention,
+                col(e.area) == area,
+                col(e.status).not_in([status.value for status in DECIDED]),
+            )
+        )
 
     def _add_history(self, extension: ExtensionRequest) -> None:
         rows = [

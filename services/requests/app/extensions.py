@@ -21,7 +21,12 @@ from services.requests.adapters.repository import RequestRepository
 from services.requests.app import commands
 from services.requests.domain import extension_policy as policy
 from services.requests.domain.extension_policy import AnalysisGroups
-from services.requests.domain.extensions import Decision, ExtensionRequest, Plan
+from services.requests.domain.extensions import (
+    Decision,
+    ExtensionRefused,
+    ExtensionRequest,
+    Plan,
+)
 from services.requests.domain.model import CLOSED, EDITABLE, Evidence, Need, Urgency
 from shared.errors import Invalid, NotFound
 from shared.obligations import Obligation, Obligations
@@ -64,7 +69,8 @@ async def visible_extension(
 async def _obligation(
     repository: ExtensionRepository, obligations: Obligations, filing: Filing
 ) -> Obligation:
-    """The state's obligation, with the deadline the last extension granted, if any."""
+    """The state's obligation, with the deadline the last extension granted, if any. Refused
+    while an earlier extension request for it still awaits its decision."""
     obligation = obligations.of(filing.state, filing.convention, filing.area)
     if obligation is None:
         held = ", ".join(f"{o.convention} {o.area}" for o in obligations.of_state(filing.state))
@@ -73,6 +79,14 @@ async def _obligation(
             f"deadline on record (its obligations: {held or 'none'})",
             rule="obligation-of-state",
             field="area",
+        )
+    pending = await repository.undecided(obligation.state, obligation.convention, filing.area)
+    if pending is not None:
+        raise ExtensionRefused(
+            f"{filing.state} already has an extension request for {filing.convention} "
+            f"{filing.area} awaiting its decision: /v1/extension-requests/{pending}",
+            rule="one-undecided-extension",
+            existing=str(pending),
         )
     granted = await repository.granted_deadline(
         obligation.state, obligation.convention, filing.area

@@ -4,6 +4,7 @@ reaching the linked assistance request."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -133,6 +134,36 @@ async def test_a_later_extension_starts_from_the_granted_deadline(ext_api: Api) 
 
     assert old["rule"] == "current-deadline-on-record"
     assert again["current_deadline"] == GRANTED
+
+
+async def test_a_second_filing_while_the_first_awaits_its_decision_is_refused(
+    ext_api: Api, environment: Environment
+) -> None:
+    first = await filed(ext_api)
+    before = await _stored(environment)
+
+    problem = await post(ext_api, "/v1/extension-requests", LAO, extension_body(), 409)
+
+    assert (problem["rule"], problem["existing"]) == ("one-undecided-extension", first["id"])
+    assert await _stored(environment) == before
+
+
+async def test_two_filings_at_once_store_one_extension(
+    ext_api: Api, environment: Environment
+) -> None:
+    await name_group(ext_api)
+
+    answers = await asyncio.gather(
+        *(
+            ext_api.client.post(
+                "/v1/extension-requests", json=extension_body(), headers=ext_api.headers_for(LAO)
+            )
+            for _ in range(2)
+        )
+    )
+
+    assert sorted(a.status_code for a in answers) == [201, 409]
+    assert (await _stored(environment))[:3] == (1, 1, 1)
 
 
 @pytest.mark.parametrize(

@@ -361,8 +361,8 @@ class ProjectOutline:
     report: dict[str, Any]
 
 
-PROJECTS: dict[str, ProjectOutline] = {
-    "LAO": ProjectOutline(
+PROJECTS: dict[tuple[str, str], ProjectOutline] = {
+    ("LAO", "CCM"): ProjectOutline(
         title="Victim assistance capacity: rehabilitation staff and officials trained",
         milestones=[
             {"title": "Provincial rehabilitation staff trained", "due": "2026-12-15"},
@@ -380,7 +380,7 @@ PROJECTS: dict[str, ProjectOutline] = {
             "after the project ends.",
         },
     ),
-    "KHM": ProjectOutline(
+    ("KHM", "Cartagena"): ProjectOutline(
         title="Biosafety capacity building: laboratories able to detect living modified organisms",
         milestones=[
             {"title": "Reference materials delivered to both laboratories", "due": "2027-01-31"},
@@ -399,18 +399,20 @@ PROJECTS: dict[str, ProjectOutline] = {
         },
     ),
 }
-"""Seed 004's projects followed to their results: the Lao PDR's under the CCM, Cambodia's under
-the Cartagena Protocol. Figures are illustrative."""
+"""Seed 004's projects followed to their results, by state and convention: the Lao PDR's under
+the CCM, Cambodia's under the Cartagena Protocol. Figures are illustrative."""
 
 
 async def carry_out(
     client: httpx.AsyncClient, keys: Mapping[Principal, str], reservations: list[dict[str, Any]]
 ) -> int:
     """Each funded demo request's project, started by the secretariat, with its state's progress
-    report (when the state's key is given); returns how many were made or found."""
+    report (when the state's key is given); returns how many were made or found. A request with
+    no outline for its state and convention (one posted by hand, say) is left as it is."""
     made = 0
     for request_id, state in dict.fromkeys((r["request_id"], r["state"]) for r in reservations):
-        outline = PROJECTS.get(state)
+        ledger = (await client.get(f"/v1/ledger/requests/{request_id}")).raise_for_status()
+        outline = PROJECTS.get((state, ledger.json()["convention"]))
         budget = await _budget(client, [r for r in reservations if r["request_id"] == request_id])
         if outline is None or not budget:
             continue

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from services.inventory.adapters.ledger_repository import EntryFilter, LedgerRepository
 from services.inventory.adapters.repository import SourceRepository
+from services.inventory.adapters.request_projection import RequestProjection
 from services.inventory.api.routes import now
 from services.inventory.api.schemas import (
     ActIn,
@@ -182,8 +183,11 @@ async def request_ledger(
     ledger = LedgerRepository(uow.session)
     balances = await ledger.balances(request_id=request_id)
     reservations = await ledger.reservations(request_id=request_id)
+    known = (await RequestProjection(uow.session).known([request_id])).get(request_id)
     return RequestLedgerOut(
         request_id=request_id,
+        convention=known.convention if known else None,
+        title=known.title if known else None,
         balances=[BalanceOut.of(b) for b in balances],
         reservations=[ReservationOut.of(r) for r in reservations],
     )

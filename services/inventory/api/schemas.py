@@ -561,6 +561,11 @@ class SourceLedgerOut(BaseModel):
 
 class RequestLedgerOut(BaseModel):
     request_id: UUID
+    convention: str | None = Field(
+        description="The request's convention as the inventory last heard of it; None until "
+        "the first event of the request reaches it."
+    )
+    title: str | None = Field(description="The request's title, likewise.")
     balances: list[BalanceOut] = Field(description="Per source window.")
     reservations: list[ReservationOut]
 

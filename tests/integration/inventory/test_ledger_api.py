@@ -55,6 +55,7 @@ async def test_acts_add_up_per_window_and_per_request(api: Api) -> None:
     assert [(b["pledged"], b["disbursed"]) for b in for_lao["balances"]] == [
         ("900000.00", "150000.00")
     ]
+    assert (for_lao["convention"], for_lao["title"]) == (None, None)  # no event of it came
     assert [r.status_code for r in retried] == [201, 201]
     assert retried[0].json() == retried[1].json()  # the retry changed nothing
     assert (disbursed["kind"], disbursed["actor"], disbursed["request_id"]) == (

@@ -50,10 +50,10 @@ class Funded:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-async def announce(api: Api, status: str = "funded") -> UUID:
-    """The inventory hears of a LAO request (of the CCM) in this status."""
+async def announce(api: Api, status: str = "funded", **need_changes: Any) -> UUID:
+    """The inventory hears of a LAO request (of the CCM unless changed) in this status."""
     kind = RequestFunded if status == "funded" else RequestPublished
-    event = request_event(kind, status=status, version=9)
+    event = request_event(kind, status=status, version=9, **need_changes)
     async with api.resources.unit_of_work() as uow:
         await request_changed(uow, envelope(event, str(event.request.request_id), "/tests"))
     return event.request.request_id

@@ -12,7 +12,11 @@ secretariat, each step as soon as the last one answered. Measured:
 - **to proposal**: from the submit to the matching service's `match.proposed` for the request,
   read from the global matches topic as a regional centre's system would; and, to tell the three
   POSTs from the events' path, **publish → proposal**: from the publish's answer to that event;
-- **to feed**: from the submit to the operators' live stream (`/v1/stream`) showing it.
+- **to feed**: from the submit to the operators' live stream (`/v1/stream`) showing it;
+- **publish → proposal by stage**, from the two events' times (when each service's unit of work
+  wrote it) and their Kafka records' timestamps (when each relay sent it): the requests' relay
+  (`request.published` written → sent), matching (sent → `match.proposed` written: its consumer,
+  queue, allocator and plan), matching's relay (written → sent), and the hop to this reader.
 
 Beside them, in the same run and at the same rates, their ceilings on this machine: a bare FastAPI
 endpoint inserting one row with asyncpg (bench/bare_app.py) for intake (offered four times the
@@ -38,7 +42,7 @@ from typing import Any
 
 import httpx
 import typer
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 
 from bench.bare_app import EventLoop
 from bench.intake import REQUEST, RESULTS_DIR, STACK_MARKER
@@ -59,6 +63,7 @@ from services.requests.settings import RequestsSettings
 from shared.auth import issue_key
 from shared.events import decode
 from shared.events.matching import MatchProposed
+from shared.events.requests import RequestPublished
 from shared.principal import Principal
 from shared.topics import Stream, Topics, TopicSpec, ensure_topics
 
@@ -72,7 +77,8 @@ CAST = {
 STEPS = (("submit", "state"), ("endorse", "centre"), ("publish", "secretariat"))
 POSTS_PER_JOURNEY = 1 + len(STEPS)
 DRAIN_SECONDS = 30.0  # after a level, how long late proposals and feed lines are waited for
-LATENCIES = ("intake", "bare", "proposal", "after_publish", "feed", "kafka")
+STAGES = ("requests_relay", "matching", "matching_relay", "read")
+LATENCIES = ("intake", "bare", "proposal", "after_publish", "feed", "kafka", *STAGES)
 
 
 @dataclass
@@ -91,6 +97,10 @@ class Level:
     after_publish_ms: list[float] = field(default_factory=list)
     feed_ms: list[float] = field(default_factory=list)
     kafka_ms: list[float] = field(default_factory=list)
+    requests_relay_ms: list[float] = field(default_factory=list)
+    matching_ms: list[float] = field(default_factory=list)
+    matching_relay_ms: list[float] = field(default_factory=list)
+    read_ms: list[float] = field(default_factory=list)
     cpu_cores: dict[str, float] = field(default_factory=dict)
     peak_rss_mib: dict[str, float] = field(default_factory=dict)
     machine_busy_cores: float = 0.0
@@ -120,6 +130,8 @@ class System:
     submitted: dict[str, tuple[Level, float, float]] = field(default_factory=dict)
     proposed: dict[str, float] = field(default_factory=dict)
     fed: dict[str, float] = field(default_factory=dict)
+    published_stamps: dict[str, Stamps] = field(default_factory=dict)
+    proposed_stamps: dict[str, Stamps] = field(default_factory=dict)
 
     @property
     def round_trip_topic(self) -> str:
@@ -142,6 +154,13 @@ class System:
                 level.after_publish_ms.append((self.proposed[request_id] - published_at) * 1000)
             if request_id in self.fed:
                 level.feed_ms.append((self.fed[request_id] - submitted_at) * 1000)
+            published = self.published_stamps.get(request_id)
+            proposed = self.proposed_stamps.get(request_id)
+            if published and proposed:
+                level.requests_relay_ms.append(published.relay_ms)
+                level.matching_ms.append((proposed.written - published.sent) * 1000)
+                level.matching_relay_ms.append(proposed.relay_ms)
+                level.read_ms.append((proposed.read - proposed.sent) * 1000)
 
     def waiting(self, level: Level) -> int:
         mine = [r for r, (owner, *_) in self.submitted.items() if owner is level]
@@ -215,6 +234,45 @@ async def register_source(client: httpx.AsyncClient, system: System) -> None:
     answer.raise_for_status()
 
 
+@dataclass(frozen=True)
+class Stamps:
+    """When an event was written (its time), sent (its record's timestamp) and read here, in
+    seconds of the wall clock."""
+
+    written: float
+    sent: float
+    read: float
+
+    @classmethod
+    def of(cls, record: ConsumerRecord[bytes, bytes], written: datetime) -> Stamps:
+        return cls(written.timestamp(), record.timestamp / 1000, time.time())
+
+    @property
+    def relay_ms(self) -> float:
+        return (self.sent - self.written) * 1000
+
+
+async def watch_published(system: System, ready: asyncio.Event) -> None:
+    """Note when each request's publication was written and sent, from the global topic."""
+    consumer = AIOKafkaConsumer(
+        system.topics.global_(Stream.REQUESTS),
+        bootstrap_servers=system.bootstrap,
+        auto_offset_reset="latest",
+        group_id=None,
+    )
+    await consumer.start()
+    try:
+        await consumer.seek_to_end()
+        ready.set()
+        async for record in consumer:
+            event = decode(record.value, record.key)
+            if isinstance(event.payload, RequestPublished):
+                request_id = str(event.payload.request.request_id)
+                system.published_stamps.setdefault(request_id, Stamps.of(record, event.time))
+    finally:
+        await consumer.stop()
+
+
 async def watch_proposals(system: System, ready: asyncio.Event) -> None:
     """Note when each request's first proposal appears on the global matches topic."""
     consumer = AIOKafkaConsumer(
@@ -230,7 +288,9 @@ async def watch_proposals(system: System, ready: asyncio.Event) -> None:
         async for record in consumer:
             event = decode(record.value, record.key)
             if isinstance(event.payload, MatchProposed):
-                system.proposed.setdefault(str(event.payload.match.request_id), time.monotonic())
+                request_id = str(event.payload.match.request_id)
+                system.proposed.setdefault(request_id, time.monotonic())
+                system.proposed_stamps.setdefault(request_id, Stamps.of(record, event.time))
     finally:
         await consumer.stop()
 
@@ -423,12 +483,12 @@ async def measure_all(
     await ensure_topics(system.bootstrap, [round_trip])
     async with httpx.AsyncClient(timeout=30) as client:
         await register_source(client, system)
-    proposals_ready, feed_ready = asyncio.Event(), asyncio.Event()
+    watches = (watch_published, watch_proposals, watch_feed)
+    ready = [asyncio.Event() for _ in watches]
     watchers = [
-        asyncio.create_task(watch_proposals(system, proposals_ready)),
-        asyncio.create_task(watch_feed(system, feed_ready)),
+        asyncio.create_task(watch(system, r)) for watch, r in zip(watches, ready, strict=True)
     ]
-    await asyncio.wait_for(asyncio.gather(proposals_ready.wait(), feed_ready.wait()), 60)
+    await asyncio.wait_for(asyncio.gather(*(r.wait() for r in ready)), 60)
     levels = []
     try:
         for rate in plan.rates:
@@ -470,6 +530,20 @@ def table(levels: list[dict[str, Any]]) -> str:
         ]
         lines.append(" ".join(cells))
     return "\n".join(lines)
+
+
+def stages(levels: list[dict[str, Any]]) -> str:
+    """Where publish → proposal goes: p50/p95 of each stage."""
+    names = ("requests' relay", "matching", "matching's relay", "read here")
+    lines = ["rate/s  " + "  ".join(f"{n:>16}" for n in names) + "   (p50/p95 ms)"]
+    for level in levels:
+        cells = [_pair(level["latency_ms"][stage]) for stage in STAGES]
+        lines.append(f"{level['rate']:6g}  " + "  ".join(f"{c:>16}" for c in cells))
+    return "\n".join(lines)
+
+
+def _pair(figures: dict[str, float | None]) -> str:
+    return "/".join("-" if figures[p] is None else f"{figures[p]:.0f}" for p in ("p50", "p95"))
 
 
 def _triple(figures: dict[str, float | None]) -> str:
@@ -564,6 +638,8 @@ def main(
     print(table(records))
     print("\nCeiling ÷ measured at p50 (100 %: as fast as the bare ceiling)\n")
     print(ratios(records))
+    print("\nPublish → proposal by stage (event written → record sent → ...)\n")
+    print(stages(records))
     print("\nResources per process over each level\n")
     print(resources(records))
     if compare is not None:

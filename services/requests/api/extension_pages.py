@@ -11,6 +11,7 @@ the refusal beside it.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any, Literal
 from uuid import UUID
 
@@ -32,7 +33,6 @@ from services.requests.api.pages import PAGE_SIZE, pages
 from services.requests.app import extensions
 from services.requests.domain.extension_policy import scope, steps_open_to
 from services.requests.domain.extensions import ExtensionRequest
-from shared import clock
 from shared.deps import Answer, PageCallDep, UnitOfWorkDep, attempt
 from shared.errors import NotFound
 from shared.languages import Names, NamesDep
@@ -46,6 +46,10 @@ from shared.versioning import etag
 router = APIRouter(prefix="/portal/extensions", include_in_schema=False)
 
 Step = Literal["questions", "answers", "analysis", "decision"]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 @router.get("")
@@ -129,17 +133,17 @@ def _write(step: Step, form: Form) -> Callable[[Any, UUID, str | None], Awaitabl
         case "questions":
             question = QuestionIn.model_validate({"question": form.get("question")}).question
             return lambda call, x, v: extensions.ask(
-                call.uow, call.principal, x, question, v, clock.now()
+                call.uow, call.principal, x, question, v, _now()
             )
         case "answers":
             answer = AnswerIn.model_validate({"answer": form.get("answer")}).answer
             return lambda call, x, v: extensions.answer(
-                call.uow, call.principal, x, answer, v, clock.now()
+                call.uow, call.principal, x, answer, v, _now()
             )
         case "analysis":
             analysis = AnalysisIn.model_validate({"analysis": form.get("analysis")}).analysis
             return lambda call, x, v: extensions.analyse(
-                call.uow, call.principal, x, analysis, v, clock.now()
+                call.uow, call.principal, x, analysis, v, _now()
             )
     decision = DecisionIn.model_validate(
         {
@@ -149,9 +153,7 @@ def _write(step: Step, form: Form) -> Callable[[Any, UUID, str | None], Awaitabl
             "text": form.given("text"),
         }
     ).to_decision()
-    return lambda call, x, v: extensions.decide(
-        call.uow, call.principal, x, decision, v, clock.now()
-    )
+    return lambda call, x, v: extensions.decide(call.uow, call.principal, x, decision, v, _now())
 
 
 @router.post("/{extension_id}/{step}")

@@ -61,7 +61,7 @@ from deploy.local.processes import ServiceProcess
 from services import SERVICES
 from services.requests.settings import RequestsSettings
 from shared.auth import issue_key
-from shared.events import decode
+from shared.events import Envelope, decode
 from shared.events.matching import MatchProposed
 from shared.events.requests import RequestPublished
 from shared.principal import Principal
@@ -252,10 +252,15 @@ class Stamps:
         return (self.sent - self.written) * 1000
 
 
-async def watch_published(system: System, ready: asyncio.Event) -> None:
-    """Note when each request's publication was written and sent, from the global topic."""
+async def watch_global(
+    system: System,
+    stream: Stream,
+    ready: asyncio.Event,
+    note: Callable[[ConsumerRecord[bytes, bytes], Envelope[Any]], None],
+) -> None:
+    """Read a global topic from its end, as a centre's system would; `note` sees each event."""
     consumer = AIOKafkaConsumer(
-        system.topics.global_(Stream.REQUESTS),
+        system.topics.global_(stream),
         bootstrap_servers=system.bootstrap,
         auto_offset_reset="latest",
         group_id=None,
@@ -265,34 +270,32 @@ async def watch_published(system: System, ready: asyncio.Event) -> None:
         await consumer.seek_to_end()
         ready.set()
         async for record in consumer:
-            event = decode(record.value, record.key)
-            if isinstance(event.payload, RequestPublished):
-                request_id = str(event.payload.request.request_id)
-                system.published_stamps.setdefault(request_id, Stamps.of(record, event.time))
+            note(record, decode(record.value, record.key))
     finally:
         await consumer.stop()
+
+
+async def watch_published(system: System, ready: asyncio.Event) -> None:
+    """Note when each request's publication was written and sent."""
+
+    def note(record: ConsumerRecord[bytes, bytes], event: Envelope[Any]) -> None:
+        if isinstance(event.payload, RequestPublished):
+            request_id = str(event.payload.request.request_id)
+            system.published_stamps.setdefault(request_id, Stamps.of(record, event.time))
+
+    await watch_global(system, Stream.REQUESTS, ready, note)
 
 
 async def watch_proposals(system: System, ready: asyncio.Event) -> None:
     """Note when each request's first proposal appears on the global matches topic."""
-    consumer = AIOKafkaConsumer(
-        system.topics.global_(Stream.MATCHES),
-        bootstrap_servers=system.bootstrap,
-        auto_offset_reset="latest",
-        group_id=None,
-    )
-    await consumer.start()
-    try:
-        await consumer.seek_to_end()
-        ready.set()
-        async for record in consumer:
-            event = decode(record.value, record.key)
-            if isinstance(event.payload, MatchProposed):
-                request_id = str(event.payload.match.request_id)
-                system.proposed.setdefault(request_id, time.monotonic())
-                system.proposed_stamps.setdefault(request_id, Stamps.of(record, event.time))
-    finally:
-        await consumer.stop()
+
+    def note(record: ConsumerRecord[bytes, bytes], event: Envelope[Any]) -> None:
+        if isinstance(event.payload, MatchProposed):
+            request_id = str(event.payload.match.request_id)
+            system.proposed.setdefault(request_id, time.monotonic())
+            system.proposed_stamps.setdefault(request_id, Stamps.of(record, event.time))
+
+    await watch_global(system, Stream.MATCHES, ready, note)
 
 
 async def watch_feed(system: System, ready: asyncio.Event) -> None:

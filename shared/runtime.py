@@ -232,7 +232,7 @@ def build_workers(definition: ServiceDefinition, resources: Resources) -> list[A
     consumers = [
         Consumer(
             name=subscription.name,
-            group_id=f"{settings.topic_prefix}.{definition.name}.{subscription.name}",
+            group_id=consumer_group(settings.topic_prefix, definition, subscription),
             bootstrap_servers=settings.kafka_bootstrap_servers,
             handlers=subscription.handlers,
             unit_of_work=resources.unit_of_work,
@@ -245,6 +245,11 @@ def build_workers(definition: ServiceDefinition, resources: Resources) -> list[A
         for subscription in all_subscriptions(definition)
     ]
     return [*relays, *consumers, *definition.workers(resources)]
+
+
+def consumer_group(prefix: str, definition: ServiceDefinition, subscription: Subscription) -> str:
+    """The Kafka consumer group that reads a subscription's topics for the service."""
+    return f"{prefix}.{definition.name}.{subscription.name}"
 
 
 def all_subscriptions(definition: ServiceDefinition) -> list[Subscription]:

@@ -223,7 +223,7 @@ def load_demo(state_dir: Path = STATE_DIR) -> None:
 
 
 def _load_demo(urls: Mapping[str, str], settings: CommonSettings, state_dir: Path) -> None:
-    keys = demo.load(urls, settings, state_dir / "demo-keys.json")
+    keys = demo.load(urls, settings, DEFINITIONS.values(), state_dir / "demo-keys.json")
     report = asyncio.run(demo.states_by_obligation(urls["requests"], keys[demo.SECRETARIAT]))
     lines = ["", report, "", "Demo API keys (send as 'Authorization: Bearer <key>'):"]
     lines += [f"  {user:<40} {key}" for user, key in keys.items() if user in demo.USERS]

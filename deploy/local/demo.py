@@ -3,9 +3,11 @@
 Every service that has a `demo` module (`services/<name>/demo.py`) gets its `load(client, keys)`
 called with a secretariat client and every demo user's key by principal, for a loader that acts
 as someone else (a donor answering a proposal). The loaders go through the public HTTP API, with
-idempotency keys, so loading twice changes nothing. The keys are kept in the run's state
-directory, beside the database that knows them, and shown on the console for trying the API by
-hand.
+idempotency keys, so loading twice changes nothing. Each loader starts once the system has
+settled (every event the earlier ones caused is on the broker and read by every subscription), so
+that matching allocates over every request and source the demo has, however slow the machine.
+The keys are kept in the run's state directory, beside the database that knows them, and shown
+on the console for trying the API by hand.
 """
 
 from __future__ import annotations
@@ -14,15 +16,16 @@ import asyncio
 import importlib
 import importlib.util
 import json
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
 
 import httpx
 
-from deploy.local import progress
+from deploy.local import progress, status
 from services import SERVICES
 from shared.auth import issue_key
 from shared.principal import Principal
+from shared.runtime import ServiceDefinition
 from shared.settings import CommonSettings
 
 USERS: dict[str, Principal] = {
@@ -36,6 +39,7 @@ USERS: dict[str, Principal] = {
 SECRETARIAT = "secretariat"
 KEY_WAIT_SECONDS = 30.0
 POLL_SECONDS = 0.5
+SETTLE_SECONDS = 120.0
 
 
 def donor_parties() -> dict[str, Principal]:
@@ -56,11 +60,17 @@ def _demo_modules() -> list[str]:
     ]
 
 
-def load(urls: Mapping[str, str], settings: CommonSettings, keys_file: Path) -> dict[str, str]:
+def load(
+    urls: Mapping[str, str],
+    settings: CommonSettings,
+    definitions: Iterable[ServiceDefinition],
+    keys_file: Path,
+) -> dict[str, str]:
     """Load every service's demo data; returns the demo users' keys, by user."""
     keys = _keys(urls, settings, keys_file)
     principals = {**USERS, **donor_parties()}
-    asyncio.run(_load_services(urls, {principals[user]: key for user, key in keys.items()}))
+    by_principal = {principals[user]: key for user, key in keys.items()}
+    asyncio.run(_load_services(urls, by_principal, lambda: _settle(settings, definitions)))
     return keys
 
 
@@ -108,9 +118,14 @@ async def _known_everywhere(
     return True
 
 
-async def _load_services(urls: Mapping[str, str], keys: Mapping[Principal, str]) -> None:
+async def _load_services(
+    urls: Mapping[str, str],
+    keys: Mapping[Principal, str],
+    settle: Callable[[], Awaitable[None]],
+) -> None:
     """Each service's demo `load`, in order; then each one's `follow_up`, if it has one: what
-    follows from the others' data (the ledger from the matches accepted)."""
+    follows from the others' data (the ledger from the matches accepted). Each awaits `settle`
+    first."""
     headers = {"Authorization": f"Bearer {keys[Principal.secretariat()]}"}
     modules = set(_demo_modules())
     for step, done in (("load", "loaded"), ("follow_up", "followed up")):
@@ -121,9 +136,16 @@ async def _load_services(urls: Mapping[str, str], keys: Mapping[Principal, str])
             run = getattr(importlib.import_module(module_name), step, None)
             if run is None:
                 continue
+            await settle()
             async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as client:
                 count = await run(client, keys)
             progress(f"demo data: {service}: {count} items {done}")
+
+
+async def _settle(settings: CommonSettings, definitions: Iterable[ServiceDefinition]) -> None:
+    waiting = await status.settle(settings, definitions, SETTLE_SECONDS)
+    if waiting:
+        progress(f"demo data: going on although events are still waiting: {waiting}")
 
 
 async def states_by_obligation(requests_url: str, key: str) -> str:

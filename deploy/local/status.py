@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Iterable
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 from sqlalchemy.engine import make_url
 
+from shared.runtime import ServiceDefinition, all_subscriptions, consumer_group
 from shared.settings import CommonSettings
+from shared.topics import Topics
+
+SETTLE_POLL_SECONDS = 0.25
 
 
 async def outbox_backlog(settings: CommonSettings, services: Iterable[str]) -> dict[str, int]:
@@ -48,3 +55,63 @@ async def consumer_lag(settings: CommonSettings) -> dict[str, int]:
     finally:
         await reader.stop()
         await admin.close()
+
+
+async def unread(
+    settings: CommonSettings, definitions: Iterable[ServiceDefinition]
+) -> dict[str, int]:
+    """Records on each subscription's topics that its consumer group has not processed yet.
+
+    Unlike `consumer_lag`, a partition the group has never committed on counts from its first
+    record, so a subscription that has read nothing yet is not mistaken for one that is done."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    reader = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    await reader.start()
+    try:
+        existing = {
+            topic["topic"]: [partition["partition"] for partition in topic["partitions"]]
+            for topic in await admin.describe_topics()  # every topic: none is created by asking
+        }
+        topics = Topics(settings.topic_prefix)
+        found = {}
+        for definition in definitions:
+            for subscription in all_subscriptions(definition):
+                partitions = [
+                    TopicPartition(topic, partition)
+                    for topic in subscription.topics(topics)
+                    for partition in existing.get(topic, ())
+                ]
+                group = consumer_group(settings.topic_prefix, definition, subscription)
+                committed = await admin.list_consumer_group_offsets(group)
+                firsts = await reader.beginning_offsets(partitions)
+                ends = await reader.end_offsets(partitions)
+                found[group] = sum(
+                    ends[tp] - max(firsts[tp], committed[tp].offset if tp in committed else -1)
+                    for tp in partitions
+                )
+        return found
+    finally:
+        await reader.stop()
+        await admin.close()
+
+
+async def settle(
+    settings: CommonSettings, definitions: Iterable[ServiceDefinition], seconds: float
+) -> dict[str, int]:
+    """Wait up to about `seconds` until every event written is on the broker and read by every
+    subscription; returns what is still waiting (nothing when settled), by outbox and group."""
+    definitions = list(definitions)
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            waiting = {
+                **await outbox_backlog(settings, (d.name for d in definitions)),
+                **await unread(settings, definitions),
+            }
+        except KafkaError as error:  # the broker not ready to say, such as a group coordinator
+            waiting = {type(error).__name__: 1}
+        waiting = {where: count for where, count in waiting.items() if count}
+        if not waiting or time.monotonic() > deadline:
+            return waiting
+        await asyncio.sleep(SETTLE_POLL_SECONDS)

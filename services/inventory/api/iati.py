@@ -13,10 +13,10 @@ from uuid import UUID
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
-from services.inventory.api.routes import now
 from services.inventory.app import iati
 from services.inventory.domain.iati import Publisher, Row
 from services.inventory.settings import InventorySettings
+from shared import clock
 from shared.auth import PrincipalDep
 from shared.deps import Answer, CallDep, ResourcesDep, UnitOfWorkDep
 from shared.http import PROBLEMS
@@ -77,7 +77,9 @@ async def export_activities(
     """One activity per request with money pledged, committed or disbursed for it. A donor gets
     its own sources' transactions only; everyone else, every source's (or `donor`'s)."""
     where = iati.ExportFilter(donor, convention, state)
-    document = await iati.export_activities(uow, principal, where, publisher(resources), now())
+    document = await iati.export_activities(
+        uow, principal, where, publisher(resources), clock.now()
+    )
     return Response(document, media_type=XML)
 
 
@@ -102,7 +104,7 @@ async def import_activities(
 
     async def record() -> Answer:
         rows = await iati.import_activities(
-            call.uow, call.principal, data, publisher(resources), now(), dry_run=dry_run
+            call.uow, call.principal, data, publisher(resources), clock.now(), dry_run=dry_run
         )
         counts = iati.rows_of(rows)
         return Answer(ImportReport(dry_run=dry_run, rows=[RowOut.of(r) for r in rows], **counts))

@@ -16,7 +16,6 @@ from fastapi import APIRouter, Query, Request, Response
 from services.inventory.adapters.ledger_repository import EntryFilter, LedgerRepository
 from services.inventory.adapters.repository import SourceRepository
 from services.inventory.adapters.request_projection import RequestProjection
-from services.inventory.api.routes import now
 from services.inventory.api.schemas import (
     ActIn,
     BalanceOut,
@@ -39,6 +38,7 @@ from services.inventory.domain.ledger import (
     LedgerEntry,
     ReservationStatus,
 )
+from shared import clock
 from shared.auth import PrincipalDep
 from shared.deps import Answer, Call, CallDep, UnitOfWorkDep
 from shared.errors import NotFound
@@ -65,7 +65,7 @@ def _act_route(kind: EntryKind, path: str, summary: str) -> None:
     async def record_act(source_id: UUID, body: ActIn, call: CallDep) -> Any:
         act = Act(kind, body.window_id, body.request_id, body.measured(), body.date, body.note)
         return await _recorded(
-            call, lambda: commands.record_act(call.uow, call.principal, source_id, act, now())
+            call, lambda: commands.record_act(call.uow, call.principal, source_id, act, clock.now())
         )
 
     router.post(
@@ -101,7 +101,8 @@ _act_route(
 async def correct_entry(entry_id: UUID, body: CorrectionIn, call: CallDep) -> Any:
     correction = Correction(body.measured(), body.date, body.reason)
     return await _recorded(
-        call, lambda: commands.correct_entry(call.uow, call.principal, entry_id, correction, now())
+        call,
+        lambda: commands.correct_entry(call.uow, call.principal, entry_id, correction, clock.now()),
     )
 
 
@@ -115,7 +116,7 @@ async def convert_reservation(reservation_id: UUID, body: ConversionIn, call: Ca
     return await _recorded(
         call,
         lambda: commands.convert_reservation(
-            call.uow, call.principal, reservation_id, body.date, body.note, now()
+            call.uow, call.principal, reservation_id, body.date, body.note, clock.now()
         ),
     )
 

@@ -19,10 +19,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from services.inventory.adapters.project_repository import ProjectRepository
 from services.inventory.api.pages import pages
 from services.inventory.api.project_schemas import ProjectOut, ReportIn, ReportOut
-from services.inventory.api.routes import now
 from services.inventory.app import projects
 from services.inventory.domain.policy import may_report
 from services.inventory.domain.projects import Project
+from shared import clock
 from shared.deps import Answer, PageCallDep, UnitOfWorkDep, attempt
 from shared.errors import NotFound
 from shared.languages import Names, NamesDep
@@ -66,7 +66,9 @@ async def file_report(
 
     async def file() -> Answer:
         terms = _report_in(form).terms()
-        _, report = await projects.file_report(call.uow, call.principal, project_id, terms, now())
+        _, report = await projects.file_report(
+            call.uow, call.principal, project_id, terms, clock.now()
+        )
         return Answer(ReportOut.of(report))
 
     outcome = await attempt(call, file)

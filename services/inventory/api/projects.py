@@ -15,9 +15,9 @@ from services.inventory.api.project_schemas import (
     ReportIn,
     ReportOut,
 )
-from services.inventory.api.routes import now
 from services.inventory.app import projects
 from services.inventory.domain.projects import ProjectStatus
+from shared import clock
 from shared.auth import PrincipalDep
 from shared.deps import Answer, CallDep, UnitOfWorkDep
 from shared.http import PROBLEMS
@@ -35,7 +35,7 @@ async def start_project(body: ProjectIn, call: CallDep) -> Any:
     """By the secretariat, the requesting state's focal point or a funder of the request."""
 
     async def start() -> Answer:
-        project = await projects.start_project(call.uow, call.principal, body.plan(), now())
+        project = await projects.start_project(call.uow, call.principal, body.plan(), clock.now())
         disbursed = await projects.disbursed_for(call.uow, project)
         return Answer(ProjectOut.of(project, disbursed), {"Location": f"/v1/projects/{project.id}"})
 
@@ -53,7 +53,7 @@ async def file_report(project_id: UUID, body: ReportIn, call: CallDep) -> Any:
 
     async def file() -> Answer:
         _, report = await projects.file_report(
-            call.uow, call.principal, project_id, body.terms(), now()
+            call.uow, call.principal, project_id, body.terms(), clock.now()
         )
         return Answer(ReportOut.of(report))
 

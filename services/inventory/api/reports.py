@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
@@ -24,6 +24,7 @@ from services.inventory.adapters.search import SourceFilter
 from services.inventory.adapters.tables import TABLES
 from services.inventory.domain.ledger import ZERO
 from services.inventory.domain.model import Source
+from shared import clock
 from shared.auth import PrincipalDep, parties_with_keys
 from shared.deps import UnitOfWorkDep
 from shared.events.inventory import SourceStatus, WindowKind
@@ -128,9 +129,7 @@ async def capacity(
     """Money per currency, help in kind per unit: each row counts in one currency or one unit."""
     active = SourceFilter(statuses=frozenset({SourceStatus.ACTIVE.value}))
     sources = await SourceRepository(uow).all_matching(active)
-    rows = capacity_rows(
-        sources, datetime.now(UTC).date(), currency, unit, names, uow.network.centres
-    )
+    rows = capacity_rows(sources, clock.now().date(), currency, unit, names, uow.network.centres)
     return answer(rows, CapacityRow, format, names)
 
 

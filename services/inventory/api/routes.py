@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -22,6 +21,7 @@ from services.inventory.app import commands
 from services.inventory.app.commands import Change, source_or_404
 from services.inventory.domain.model import Source
 from services.inventory.domain.policy import donor_for_new_source
+from shared import clock
 from shared.auth import PrincipalDep
 from shared.deps import Answer, CallDep, IfMatch, UnitOfWorkDep
 from shared.errors import Invalid
@@ -34,10 +34,6 @@ from shared.unit_of_work import UnitOfWork
 from shared.versioning import etag
 
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _check_centres(body: SourceIn, network: RegionalNetwork) -> None:
@@ -59,7 +55,7 @@ async def new_source(body: SourceIn, uow: UnitOfWork, principal: Principal) -> S
     A single `POST` and every row of a bulk upload go through it."""
     _check_centres(body, uow.network)
     profile = body.profile(donor_for_new_source(principal, body.donor))
-    return await commands.new_source(uow, principal, profile, body.window_terms(), now())
+    return await commands.new_source(uow, principal, profile, body.window_terms(), clock.now())
 
 
 def _answer(source: Source, **headers: str) -> Answer:
@@ -106,7 +102,7 @@ async def search_sources(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     format: Format = "json",
 ) -> Any:
-    where = params.filter(uow.network, now().date())
+    where = params.filter(uow.network, clock.now().date())
     sources, next_cursor = await SourceRepository(uow).search(where, limit, cursor)
     page = SourcePage(items=[SourceOut.of(s, names) for s in sources], next_cursor=next_cursor)
     if format == "csv":
@@ -152,7 +148,14 @@ async def update_source(
 ) -> Any:
     _check_centres(body, uow.network)
     source = await commands.update_source(
-        uow, principal, source_id, body.profile, body.donor, body.window_terms(), if_match, now()
+        uow,
+        principal,
+        source_id,
+        body.profile,
+        body.donor,
+        body.window_terms(),
+        if_match,
+        clock.now(),
     )
     return _with_etag(source)
 
@@ -163,7 +166,7 @@ def _status_route(action: str, change: Change, summary: str) -> None:
     async def change_status(source_id: UUID, call: CallDep, if_match: IfMatch = None) -> Any:
         async def apply() -> Answer:
             source = await commands.change_status(
-                call.uow, call.principal, source_id, change, if_match, now()
+                call.uow, call.principal, source_id, change, if_match, clock.now()
             )
             return _answer(source)
 

@@ -10,11 +10,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from services.inventory.adapters.request_projection import RequestProjection
 from services.inventory.app.commands import release_for, reserve
 from services.inventory.domain.ledger import Acceptance
+from shared import clock
 from shared.events import Envelope
 from shared.events import requests as request_events
 from shared.events.matching import MatchAccepted
@@ -37,13 +36,13 @@ async def match_accepted(uow: UnitOfWork, envelope: Envelope[MatchAccepted]) -> 
         unit=match.unit,
         accepted_by=envelope.payload.accepted_by,
     )
-    await reserve(uow, acceptance, datetime.now(UTC))
+    await reserve(uow, acceptance, clock.now())
 
 
 async def request_closed(uow: UnitOfWork, envelope: Envelope[RequestEvent]) -> None:
     request = envelope.payload.request
     actor = f"requests:{request.status}"
-    await release_for(uow, request.request_id, actor, datetime.now(UTC))
+    await release_for(uow, request.request_id, actor, clock.now())
 
 
 async def request_changed(uow: UnitOfWork, envelope: Envelope[RequestEvent]) -> None:

@@ -8,10 +8,11 @@ alert already raised (by this copy or another) is not raised again."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import datetime
 
 from services.inventory.app.projects import active_projects, raise_alerts
 from services.inventory.settings import InventorySettings
+from shared import clock
 from shared.runtime import Resources, service_settings
 
 
@@ -30,7 +31,7 @@ class ProjectSweep:
 
     async def run(self) -> None:
         while True:
-            await self.sweep(datetime.now(UTC))
+            await self.sweep(clock.now())
             await asyncio.sleep(self.interval_seconds)
 
     async def sweep(self, now: datetime) -> int:

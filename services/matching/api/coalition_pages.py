@@ -10,7 +10,6 @@ again with the refusal beside the form.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -27,6 +26,7 @@ from services.matching.api.pages import pages
 from services.matching.app import coalitions as commands
 from services.matching.domain import policy
 from services.matching.domain.coalitions import Coalition, DialogueKind, MemberKind
+from shared import clock
 from shared.deps import Answer, Call, PageCallDep, UnitOfWorkDep, attempt
 from shared.errors import Invalid
 from shared.languages import Names, NamesDep
@@ -114,7 +114,7 @@ async def record_dialogue(
 ) -> Response:
     async def write() -> Answer:
         body = _dialogue(form)
-        now = datetime.now(UTC)
+        now = clock.now()
         coalition = await commands.record_dialogue(
             call.uow,
             call.principal,
@@ -137,7 +137,7 @@ async def join(
         if party is None:
             raise Invalid("Only a party joins a coalition.", rule="member-party")
         coalition = await commands.join(
-            call.uow, call.principal, coalition_id, party, member.kind, datetime.now(UTC)
+            call.uow, call.principal, coalition_id, party, member.kind, clock.now()
         )
         return Answer(CountryCoalitionOut.of(coalition))
 

@@ -5,7 +5,6 @@ use case, answer."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -22,6 +21,7 @@ from services.matching.api.coalition_schemas import (
 )
 from services.matching.app import coalitions as commands
 from services.matching.domain.coalitions import Coalition
+from shared import clock
 from shared.auth import PrincipalDep
 from shared.deps import Answer, Call, CallDep, UnitOfWorkDep
 from shared.errors import Invalid
@@ -29,10 +29,6 @@ from shared.http import PROBLEMS
 
 router = APIRouter(prefix="/v1", tags=["coalitions"])
 ONE = "/coalitions/{coalition_id}"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 async def _written(call: Call, status: int, write: Callable[[], Awaitable[Coalition]]) -> Any:
@@ -67,7 +63,7 @@ async def propose(body: CoalitionIn, call: CallDep) -> Any:
             title=body.title,
             members=members,
             lead=body.lead,
-            now=_now(),
+            now=clock.now(),
         ),
     )
 
@@ -119,7 +115,9 @@ async def join(coalition_id: UUID, body: MemberIn, call: CallDep) -> Any:
     return await _written(
         call,
         200,
-        lambda: commands.join(call.uow, call.principal, coalition_id, party, body.kind, _now()),
+        lambda: commands.join(
+            call.uow, call.principal, coalition_id, party, body.kind, clock.now()
+        ),
     )
 
 
@@ -131,7 +129,9 @@ async def join(coalition_id: UUID, body: MemberIn, call: CallDep) -> Any:
 )
 async def leave(coalition_id: UUID, party: str, call: CallDep) -> Any:
     return await _written(
-        call, 200, lambda: commands.leave(call.uow, call.principal, coalition_id, party, _now())
+        call,
+        200,
+        lambda: commands.leave(call.uow, call.principal, coalition_id, party, clock.now()),
     )
 
 
@@ -145,7 +145,9 @@ async def change_lead(coalition_id: UUID, body: LeadIn, call: CallDep) -> Any:
     return await _written(
         call,
         200,
-        lambda: commands.change_lead(call.uow, call.principal, coalition_id, body.party, _now()),
+        lambda: commands.change_lead(
+            call.uow, call.principal, coalition_id, body.party, clock.now()
+        ),
     )
 
 
@@ -156,7 +158,7 @@ async def change_lead(coalition_id: UUID, body: LeadIn, call: CallDep) -> Any:
     summary="Record a meeting, round table or field visit (the state, the lead, the secretariat)",
 )
 async def record_dialogue(coalition_id: UUID, body: DialogueIn, call: CallDep) -> Any:
-    now = _now()
+    now = clock.now()
     return await _written(
         call,
         200,
@@ -180,5 +182,5 @@ async def close(coalition_id: UUID, body: CloseIn, call: CallDep) -> Any:
     return await _written(
         call,
         200,
-        lambda: commands.close(call.uow, call.principal, coalition_id, body.reason, _now()),
+        lambda: commands.close(call.uow, call.principal, coalition_id, body.reason, clock.now()),
     )

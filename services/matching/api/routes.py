@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
@@ -37,6 +37,7 @@ from services.matching.domain import policy
 from services.matching.domain.model import COMMITTED, Match, MatchStatus
 from services.matching.domain.rules import PENDING, Unmatched, why_unmatched
 from services.matching.settings import MatchingSettings
+from shared import clock
 from shared.auth import PrincipalDep
 from shared.deps import Answer, Call, CallDep, ResourcesDep, UnitOfWorkDep
 from shared.errors import Forbidden, NotFound
@@ -53,10 +54,6 @@ router = APIRouter(prefix="/v1", tags=["matching"])
 StatusFilter = Annotated[MatchStatus | None, Query(alias="status")]
 Limit = Annotated[int, Query(ge=1, le=500)]
 Write = Callable[[], Awaitable[Answer]]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -144,7 +141,9 @@ def answering(call: Call, match_id: UUID, decide: commands.Decision) -> Write:
     """The write of a party's decision on a proposal, answered with the proposal."""
 
     async def apply() -> Answer:
-        match = await commands.answer_proposal(call.uow, call.principal, match_id, decide, _now())
+        match = await commands.answer_proposal(
+            call.uow, call.principal, match_id, decide, clock.now()
+        )
         return Answer(ProposalOut.of(match))
 
     return apply
@@ -267,7 +266,7 @@ async def reallocate(call: CallDep, resources: ResourcesDep) -> Any:
     options = options_of(service_settings(resources, MatchingSettings), call.uow.network)
 
     async def allocate() -> Answer:
-        plan = await commands.reallocate_everything(call.uow, call.principal, options, _now())
+        plan = await commands.reallocate_everything(call.uow, call.principal, options, clock.now())
         return Answer(AllocationOut.model_validate(plan.summary()))
 
     return await call.once(200, allocate)
@@ -285,7 +284,7 @@ async def unmatched(
     state: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[UnmatchedOut]:
-    now = _now()
+    now = clock.now()
     read_model = ReadModel(uow.session)
     live = await MatchRepository(uow).live()
     served = {m.request_id for m in live}

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from services.matching.adapters.repository import QUEUE_CHANNEL, AllocationQueue
 from services.matching.app.commands import allocate, allocate_queued, expire_proposals, options_of
 from services.matching.settings import MatchingSettings
+from shared import clock
 from shared.db import asyncpg_dsn, listen
 from shared.runtime import Resources, service_settings
 
@@ -45,7 +46,7 @@ class AllocatorWorker:
             while True:
                 self._wakeup.clear()
                 started = loop.time()
-                await self.step(datetime.now(UTC))
+                await self.step(clock.now())
                 gap = min(loop.time() - started, MAX_GAP_SECONDS, self.poll_seconds)
                 await asyncio.sleep(gap)
                 with contextlib.suppress(TimeoutError):

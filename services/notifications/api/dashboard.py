@@ -10,7 +10,6 @@ any other principal is shown that the page is not theirs.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -39,6 +38,7 @@ from services.notifications.app import reports
 from services.notifications.domain.model import OPERATOR, overview
 from services.notifications.domain.policy import scope_of
 from services.notifications.settings import NotificationsSettings
+from shared import clock
 from shared.deps import ResourcesDep, UnitOfWorkDep
 from shared.languages import Names, NamesDep
 from shared.portal.pages import Pages
@@ -119,7 +119,7 @@ async def _panels(uow: UnitOfWork, resources: Resources) -> dict[str, Any]:
     settings = service_settings(resources, NotificationsSettings)
     views = await ViewRepository(uow).requests()
     return {
-        "overview": overview(views, datetime.now(UTC).date(), settings.alert_deadline_days),
+        "overview": overview(views, clock.now().date(), settings.alert_deadline_days),
         "alerts": await AlertRepository(uow).standing(),
         "deadline_days": settings.alert_deadline_days,
     }
@@ -134,7 +134,7 @@ async def panels(
 
 
 async def _charts(uow: UnitOfWork, names: Names, resources: Resources) -> dict[str, Any]:
-    found = await reports.dashboard_charts(uow, datetime.now(UTC))
+    found = await reports.dashboard_charts(uow, clock.now())
     return {"figures": figures(found, names, resources.network)}
 
 

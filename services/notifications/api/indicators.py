@@ -7,7 +7,7 @@ states in the caller's language. Anyone with a key reads them: they are public t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -26,6 +26,7 @@ from services.notifications.domain.indicators import (
     RegionNeeds,
 )
 from services.notifications.domain.model import region_name
+from shared import clock
 from shared.auth import PrincipalDep
 from shared.deps import Answer, Call, CallDep, UnitOfWorkDep
 from shared.geography import RegionalNetwork, countries
@@ -60,7 +61,7 @@ class ReportQuery:
     ] = None
 
     def period(self) -> Period:
-        year = datetime.now(UTC).year
+        year = clock.now().year
         return Period(self.start or date(year, 1, 1), self.end or date(year, 12, 31))
 
 
@@ -364,7 +365,7 @@ async def _record(call: Call, body: StateReportIn, names: Names) -> Answer:
         fact=body.fact,
         reported_on=body.reported_on,
         note=body.note,
-        now=datetime.now(UTC),
+        now=clock.now(),
     )
     location = {"Location": f"/v1/state-reports?state={row.state}"}
     return Answer(StateReportOut.of(row, names), location)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -33,6 +33,7 @@ from services.notifications.app.workers import follow
 from services.notifications.domain.model import KINDS, RequestNotFound, Severity, overview
 from services.notifications.domain.policy import Scope, scope_of
 from services.notifications.settings import NotificationsSettings
+from shared import clock
 from shared.auth import PrincipalDep
 from shared.deps import ResourcesDep, UnitOfWorkDep
 from shared.errors import Forbidden
@@ -211,5 +212,5 @@ async def counts(
     settings = service_settings(resources, NotificationsSettings)
     scope = scope_of(principal, uow.network)
     views = await ViewRepository(uow).requests(scope.states)
-    result = overview(views, datetime.now(UTC).date(), settings.alert_deadline_days)
+    result = overview(views, clock.now().date(), settings.alert_deadline_days)
     return asdict(result)

@@ -6,7 +6,6 @@ answers 404, as if it did not exist (`app.commands`).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -22,6 +21,7 @@ from services.notifications.api.schemas import (
 )
 from services.notifications.app import commands
 from services.notifications.settings import NotificationsSettings
+from shared import clock
 from shared.auth import PrincipalDep
 from shared.deps import Answer, Call, CallDep, ResourcesDep, UnitOfWorkDep
 from shared.http import PROBLEMS
@@ -53,7 +53,7 @@ async def _create(call: Call, body: SubscriptionIn, settings: NotificationsSetti
         min_severity=body.min_severity,
         description=body.description,
         allow_private=settings.webhook_allow_private_addresses,
-        now=datetime.now(UTC),
+        now=clock.now(),
     )
     created = SubscriptionCreated(**SubscriptionOut.of(subscription).model_dump(), secret=secret)
     return Answer(created, {"Location": f"/v1/subscriptions/{subscription.id}"})
@@ -90,7 +90,7 @@ async def rotate_secret(subscription_id: UUID, call: CallDep) -> Any:
     the receiver can switch to the new secret whenever it is ready."""
 
     async def rotate() -> Answer:
-        now = datetime.now(UTC)
+        now = clock.now()
         rotated = await commands.rotate_secret(call.uow, call.principal, subscription_id, now)
         return Answer(
             SecretOut(secret=rotated.secret, previous_valid_until=rotated.previous_valid_until)
@@ -109,7 +109,7 @@ async def replay_subscription(subscription_id: UUID, call: CallDep) -> Any:
 
     async def replay() -> Answer:
         subscription, requeued = await commands.replay_subscription(
-            call.uow, call.principal, subscription_id, datetime.now(UTC)
+            call.uow, call.principal, subscription_id, clock.now()
         )
         return Answer(ReplayOut(subscription=SubscriptionOut.of(subscription), requeued=requeued))
 

@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import random
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
 import httpx
@@ -39,6 +39,7 @@ from services.notifications.domain.policy import Scope
 from services.notifications.domain.webhooks import RetryRules
 from services.notifications.metrics import WEBHOOK_DELIVERIES, WEBHOOK_DURATION
 from services.notifications.settings import NotificationsSettings
+from shared import clock
 from shared.db import asyncpg_dsn, listen
 from shared.runtime import Resources, Worker, service_settings
 
@@ -66,7 +67,7 @@ class AlertSweep:
 
     async def run(self) -> None:
         while True:
-            await self.sweep(datetime.now(UTC))
+            await self.sweep(clock.now())
             await asyncio.sleep(self.interval_seconds)
 
     async def sweep(self, now: datetime) -> tuple[int, int]:
@@ -115,14 +116,14 @@ class WebhookSender:
     async def send_due(self, client: httpx.AsyncClient) -> int:
         """One batch of due deliveries, sent concurrently; returns how many were attempted."""
         async with self.resources.unit_of_work() as uow:
-            claimed = await claim_deliveries(uow, datetime.now(UTC), self.lease, DELIVERY_BATCH)
+            claimed = await claim_deliveries(uow, clock.now(), self.lease, DELIVERY_BATCH)
         await asyncio.gather(*(self._attempt(client, delivery_id) for delivery_id in claimed))
         return len(claimed)
 
     async def _attempt(self, client: httpx.AsyncClient, delivery_id: UUID) -> None:
         """Read what to send, send it with no transaction open, then record what came of it."""
         async with self.resources.unit_of_work() as uow:
-            found = await outgoing(uow, delivery_id, datetime.now(UTC))
+            found = await outgoing(uow, delivery_id, clock.now())
         if found is None:
             return
         outcome = await post(client, found, self.settings.webhook_allow_private_addresses)
@@ -130,7 +131,7 @@ class WebhookSender:
         if outcome.status_code is not None:
             WEBHOOK_DURATION.labels("notifications").observe(outcome.duration_ms / 1000)
         async with self.resources.unit_of_work() as uow:
-            await record_attempt(uow, delivery_id, outcome, self.rules, self.rng, datetime.now(UTC))
+            await record_attempt(uow, delivery_id, outcome, self.rules, self.rng, clock.now())
 
 
 class FeedSignal:

@@ -5,7 +5,6 @@ upload's progress (`shared.bulk`), each row validated as the body of a single `P
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from uuid import UUID
 
 from fastapi import APIRouter
@@ -13,6 +12,7 @@ from fastapi import APIRouter
 from services.requests.adapters.tables import UPLOADS
 from services.requests.api import sheets
 from services.requests.app.bulk import DraftRow, create_requests
+from shared import clock
 from shared.bulk import BulkUpload, Upload, add_bulk_routes
 from shared.http import PROBLEMS
 
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/v1/requests", tags=["bulk submission"], responses=PR
 
 
 async def _create(upload: Upload[DraftRow]) -> list[UUID]:
-    return [request.id for request in await create_requests(upload, datetime.now(UTC))]
+    return [request.id for request in await create_requests(upload, clock.now())]
 
 
 add_bulk_routes(

@@ -11,7 +11,6 @@ the refusal beside it.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any, Literal
 from uuid import UUID
 
@@ -33,6 +32,7 @@ from services.requests.api.pages import PAGE_SIZE, pages
 from services.requests.app import extensions
 from services.requests.domain.extension_policy import scope, steps_open_to
 from services.requests.domain.extensions import ExtensionRequest
+from shared import clock
 from shared.deps import Answer, PageCallDep, UnitOfWorkDep, attempt
 from shared.errors import NotFound
 from shared.languages import Names, NamesDep
@@ -46,10 +46,6 @@ from shared.versioning import etag
 router = APIRouter(prefix="/portal/extensions", include_in_schema=False)
 
 Step = Literal["questions", "answers", "analysis", "decision"]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 @router.get("")
@@ -133,17 +129,17 @@ def _write(step: Step, form: Form) -> Callable[[Any, UUID, str | None], Awaitabl
         case "questions":
             question = QuestionIn.model_validate({"question": form.get("question")}).question
             return lambda call, x, v: extensions.ask(
-                call.uow, call.principal, x, question, v, _now()
+                call.uow, call.principal, x, question, v, clock.now()
             )
         case "answers":
             answer = AnswerIn.model_validate({"answer": form.get("answer")}).answer
             return lambda call, x, v: extensions.answer(
-                call.uow, call.principal, x, answer, v, _now()
+                call.uow, call.principal, x, answer, v, clock.now()
             )
         case "analysis":
             analysis = AnalysisIn.model_validate({"analysis": form.get("analysis")}).analysis
             return lambda call, x, v: extensions.analyse(
-                call.uow, call.principal, x, analysis, v, _now()
+                call.uow, call.principal, x, analysis, v, clock.now()
             )
     decision = DecisionIn.model_validate(
         {
@@ -153,7 +149,9 @@ def _write(step: Step, form: Form) -> Callable[[Any, UUID, str | None], Awaitabl
             "text": form.given("text"),
         }
     ).to_decision()
-    return lambda call, x, v: extensions.decide(call.uow, call.principal, x, decision, v, _now())
+    return lambda call, x, v: extensions.decide(
+        call.uow, call.principal, x, decision, v, clock.now()
+    )
 
 
 @router.post("/{extension_id}/{step}")

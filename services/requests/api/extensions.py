@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -29,6 +28,7 @@ from services.requests.app import extensions
 from services.requests.domain.extension_policy import scope
 from services.requests.domain.extensions import ExtensionRequest
 from services.requests.settings import RequestsSettings
+from shared import clock
 from shared.auth import PrincipalDep
 from shared.deps import Answer, CallDep, IfMatch, ResourcesDep, UnitOfWorkDep
 from shared.http import PROBLEMS
@@ -42,10 +42,6 @@ router = APIRouter(prefix="/v1/extension-requests", tags=["extension requests"],
 groups_router = APIRouter(
     prefix="/v1/analysis-groups", tags=["extension requests"], responses=PROBLEMS
 )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _answer(extension: ExtensionRequest, **headers: str) -> Answer:
@@ -65,7 +61,7 @@ async def file_extension(body: NewExtension, call: CallDep, resources: Resources
 
     async def file() -> Answer:
         extension = await extensions.file_extension(
-            call.uow, call.principal, known, body.to_filing(), _now()
+            call.uow, call.principal, known, body.to_filing(), clock.now()
         )
         return _answer(extension, Location=f"/v1/extension-requests/{extension.id}")
 
@@ -119,7 +115,7 @@ async def ask(extension_id: UUID, body: QuestionIn, call: CallDep, if_match: IfM
     return await _step(
         call,
         lambda: extensions.ask(
-            call.uow, call.principal, extension_id, body.question, if_match, _now()
+            call.uow, call.principal, extension_id, body.question, if_match, clock.now()
         ),
     )
 
@@ -135,7 +131,7 @@ async def answer(
     return await _step(
         call,
         lambda: extensions.answer(
-            call.uow, call.principal, extension_id, body.answer, if_match, _now()
+            call.uow, call.principal, extension_id, body.answer, if_match, clock.now()
         ),
     )
 
@@ -151,7 +147,7 @@ async def analyse(
     return await _step(
         call,
         lambda: extensions.analyse(
-            call.uow, call.principal, extension_id, body.analysis, if_match, _now()
+            call.uow, call.principal, extension_id, body.analysis, if_match, clock.now()
         ),
     )
 
@@ -168,7 +164,7 @@ async def decide(
     return await _step(
         call,
         lambda: extensions.decide(
-            call.uow, call.principal, extension_id, body.to_decision(), if_match, _now()
+            call.uow, call.principal, extension_id, body.to_decision(), if_match, clock.now()
         ),
     )
 
@@ -189,7 +185,7 @@ async def get_group(
 async def name_member(convention: ConventionCode, body: MemberIn, call: CallDep) -> Any:
     async def name() -> Answer:
         members = await extensions.name_member(
-            call.uow, call.principal, convention, body.member, _now()
+            call.uow, call.principal, convention, body.member, clock.now()
         )
         return Answer(AnalysisGroupOut(convention=convention, members=members))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
@@ -35,6 +35,7 @@ from services.requests.domain.policy import (
     visible,
 )
 from services.requests.settings import RequestsSettings
+from shared import clock
 from shared.deps import Answer, Call, PageCallDep, ResourcesDep, UnitOfWorkDep, attempt
 from shared.errors import NotFound, Stale
 from shared.geography import countries
@@ -150,10 +151,6 @@ def _forms(refused: Refused | None) -> dict[str, Any]:
     return {"refusal_for": refusal_of, "key_for": key_of, "typed": typed}
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 @router.get("/requests")
 async def requests_list(
     request: Request,
@@ -169,7 +166,7 @@ async def requests_list(
     next_cursor, refusal = None, None
     try:
         filters = Filters.model_validate(given)
-        asked = filters.asked(_now().date(), at_risk_days)
+        asked = filters.asked(clock.now().date(), at_risk_days)
         if (where := narrow(visible(principal), asked)) is not None:
             found, next_cursor = await RequestRepository(uow).page(
                 where, filters.limit, filters.cursor
@@ -257,7 +254,7 @@ async def create_request(
     async def create() -> Answer:
         new = NewRequest.model_validate({**body, "state": principal.state})
         draft = await commands.create_request(
-            call.uow, call.principal, new.state, new.to_need(), _now()
+            call.uow, call.principal, new.state, new.to_need(), clock.now()
         )
         return Answer(RequestOut.of(draft))
 
@@ -338,7 +335,7 @@ async def amend_request(
     async def amend() -> Answer:
         need = NeedIn.model_validate(body).to_need()
         amended = await commands.amend_request(
-            call.uow, call.principal, request_id, need, _version(form), _now()
+            call.uow, call.principal, request_id, need, _version(form), clock.now()
         )
         return Answer(RequestOut.of(amended))
 
@@ -366,7 +363,7 @@ async def change_request(
             action,
             _lifecycle(change, form),
             _version(form),
-            _now(),
+            clock.now(),
         )
         return Answer(RequestOut.of(changed))
 

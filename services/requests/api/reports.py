@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from services.requests.adapters.repository import RequestRepository
 from services.requests.domain.model import AssistanceRequest, Status
 from services.requests.domain.policy import RequestFilter, visible
+from shared import clock
 from shared.auth import PrincipalDep
 from shared.deps import UnitOfWorkDep
 from shared.languages import NamesDep
@@ -152,7 +153,7 @@ async def deadlines(
     within_days: Annotated[int, Query(ge=0, le=3650)] = 90,
     format: Format = "json",
 ) -> Any:
-    today = datetime.now(UTC).date()
+    today = clock.now().date()
     deadline_before = today + timedelta(days=within_days + 1)
     requests = await visible_requests.among(UNMATCHED, deadline_before=deadline_before)
     rows = [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -24,6 +24,7 @@ from services.requests.app import commands
 from services.requests.app.commands import Change, ReasonedChange, visible_request
 from services.requests.domain.model import AssistanceRequest, Status
 from services.requests.domain.policy import Action, RequestFilter, narrow, visible
+from shared import clock
 from shared.auth import PrincipalDep
 from shared.deps import Answer, Call, CallDep, IfMatch, UnitOfWorkDep
 from shared.http import PROBLEMS
@@ -32,10 +33,6 @@ from shared.reports import CSV_PAGE, Format, csv_page
 from shared.versioning import etag
 
 router = APIRouter(prefix="/v1/requests", tags=["requests"], responses=PROBLEMS)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _answer(request: AssistanceRequest, **headers: str) -> Answer:
@@ -51,7 +48,7 @@ def _answer(request: AssistanceRequest, **headers: str) -> Answer:
 async def create_request(body: NewRequest, call: CallDep) -> Any:
     async def create() -> Answer:
         request = await commands.create_request(
-            call.uow, call.principal, body.state, body.to_need(), _now()
+            call.uow, call.principal, body.state, body.to_need(), clock.now()
         )
         return _answer(request, Location=f"/v1/requests/{request.id}")
 
@@ -129,7 +126,7 @@ async def amend_request(
     if_match: IfMatch = None,
 ) -> RequestOut:
     request = await commands.amend_request(
-        uow, principal, request_id, body.to_need(), if_match, _now()
+        uow, principal, request_id, body.to_need(), if_match, clock.now()
     )
     response.headers["ETag"] = etag(request.version)
     return RequestOut.of(request)
@@ -142,7 +139,7 @@ async def _lifecycle(
 
     async def apply() -> Answer:
         request = await commands.change_request(
-            call.uow, call.principal, request_id, action, change, if_match, _now()
+            call.uow, call.principal, request_id, action, change, if_match, clock.now()
         )
         return _answer(request)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from services.requests.app.commands import (
@@ -21,6 +21,7 @@ from services.requests.app.commands import (
     requests_due_to_expire,
 )
 from services.requests.settings import RequestsSettings
+from shared import clock
 from shared.runtime import Resources, service_settings
 from shared.unit_of_work import UnitOfWork
 
@@ -32,7 +33,7 @@ class Sweep(ABC):
 
     async def run(self) -> None:
         while True:
-            await self.sweep(datetime.now(UTC))
+            await self.sweep(clock.now())
             await asyncio.sleep(self.interval_seconds)
 
     async def sweep(self, now: datetime) -> int:

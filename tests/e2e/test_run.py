@@ -140,13 +140,15 @@ def wait_for_story(ports: dict[str, int], headers: dict[str, str], seconds: floa
     deadline = time.monotonic() + seconds
     while True:
         story = _story(ports, headers)
-        if story is not None:
+        if isinstance(story, Story):
             return story
-        assert time.monotonic() < deadline, "the demo shows no funded request or no coalition"
+        assert time.monotonic() < deadline, f"the demo's story is not told: {story}"
         time.sleep(1)
 
 
-def _story(ports: dict[str, int], headers: dict[str, str]) -> Story | None:
+def _story(ports: dict[str, int], headers: dict[str, str]) -> Story | str:
+    """The story, or what is still missing from it."""
+
     def get(service: str, path: str, **params: Any) -> Any:
         url = f"http://127.0.0.1:{ports[service]}{path}"
         answer = httpx.get(url, params=params, headers=headers)
@@ -159,8 +161,14 @@ def _story(ports: dict[str, int], headers: dict[str, str]) -> Story | None:
     coalitions = [get("matching", f"/v1/requests/{r}/coalition") for r in proposed]
     unmatched = [u for u in get("matching", "/v1/unmatched") if u["state"] == "PER"]
     in_kind = [p for p in proposals if p["unit"] is not None]
-    if len(funded) != 2 or not coalitions or not unmatched or not in_kind:
-        return None
+    missing = {
+        f"{len(funded)} requests funded, not 2": len(funded) != 2,
+        "no coalition": not coalitions,
+        "Peru's request not unmatched": not unmatched,
+        "no proposal in kind": not in_kind,
+    }
+    if any(missing.values()):
+        return "; ".join(what for what, is_missing in missing.items() if is_missing)
     largest = max(coalitions, key=lambda c: (len(c["members"]), c["request_id"]))
     lao = next(r for r in funded if r["state"] == "LAO")
     return Story(lao, funded, largest, unmatched[0], in_kind[0])

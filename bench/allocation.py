@@ -1,7 +1,8 @@
 """Benchmark of allocation: time, covered need and peak memory, next to a greedy baseline, the
 exact optimum (a MILP) where it finishes, a proven upper bound on coverage (the MILP's linear
 relaxation, which HiGHS solves fast) and the planner's whole full run (candidates, the problem
-with its grant limits, the allocation and the proposals with their explanations).
+with its grant limits, the allocation and the proposals with their explanations), then an
+incremental run after one more request arrives, the full run's proposals standing.
 
     .venv/bin/python -m bench.allocation                      # the full grid
     .venv/bin/python -m bench.allocation --sizes 1000x1000 --sizes 10000x5000
@@ -64,6 +65,10 @@ class Result:
     greedy_covered: float = 0.0
     planner_seconds: float | None = None
     fair_cpu_seconds: float | None = None
+    incremental_seconds: float | None = None
+    incremental_requests: int | None = None
+    """An incremental run after the full one: one request more, the full run's proposals
+    standing; its seconds and how many requests it re-allocated (the new one and the hungry)."""
     planner_cpu_seconds: float | None = None
     """Processor seconds of the phase (all its threads): steadier than the elapsed seconds on
     a machine that others are using."""
@@ -229,9 +234,15 @@ def run_planner(requests: int, windows: int, seed: int) -> Result:
     options = planner.Options(NETWORK, Weights(), 20, timedelta(days=30), 600)
     result = Result(requests, windows)
     started, cpu = time.perf_counter(), time.process_time()
-    planner.plan(snapshot, None, options, NOW)
+    full = planner.plan(snapshot, None, options, NOW)
     result.planner_seconds = time.perf_counter() - started
     result.planner_cpu_seconds = time.process_time() - cpu
+    [arrived] = synthetic_requests(1, np.random.default_rng(seed + 1))
+    after = planner.Snapshot([*open_requests, arrived], sources, full.proposals, frozenset())
+    started = time.perf_counter()
+    incremental = planner.plan(after, frozenset({arrived.request_id}), options, NOW)
+    result.incremental_seconds = time.perf_counter() - started
+    result.incremental_requests = incremental.requests
     return result
 
 
@@ -300,7 +311,15 @@ def measure(size: str, exact_limit: float, case_limit: float, seed: int) -> dict
     if fair is None:
         return asdict(Result(requests, windows, error=f"over the {case_limit:.0f} s limit"))
     for phase, names in (
-        ("planner", ("planner_seconds", "planner_cpu_seconds")),
+        (
+            "planner",
+            (
+                "planner_seconds",
+                "planner_cpu_seconds",
+                "incremental_seconds",
+                "incremental_requests",
+            ),
+        ),
         ("bound", ("bound_seconds", "bound_covered")),
     ):
         run = _in_child(size, phase, exact_limit, seed, case_limit)
@@ -330,8 +349,14 @@ def _row(r: dict[str, Any]) -> str:
         f"{r['greedy_seconds']:6.2f}s {r['greedy_covered'] / need:6.1%} {exact} "
         f"{r['peak_rss_mib']:7.0f} {_seconds(r.get('planner_seconds'))}   "
         f"{_seconds(r.get('fair_cpu_seconds'))} {_seconds(r.get('planner_cpu_seconds'))}   "
-        f"{_of_bound(r)}"
+        f"{_of_bound(r)}  {_incremental(r)}"
     )
+
+
+def _incremental(r: dict[str, Any]) -> str:
+    """The incremental run's seconds and the requests it re-allocated; '-' if not measured."""
+    seconds, count = r.get("incremental_seconds"), r.get("incremental_requests")
+    return "      -       -" if seconds is None else f"{seconds:6.2f}s {count:>7}"
 
 
 def _of_bound(r: dict[str, Any]) -> str:
@@ -351,7 +376,7 @@ def _seconds(value: float | None) -> str:
 
 HEADER = (
     "requests windows    pairs  candid.    fair  cover  floor  greedy  cover  exact    time"
-    "      MiB  planner   processor: fair planner   bound  fair/bound  time"
+    "      MiB  planner   processor: fair planner   bound  fair/bound  time  incr. requests"
 )
 
 

@@ -1,6 +1,6 @@
 """The whole system under a steady load: intake, submit → proposal and submit → operators' feed.
 
-    python -m bench.journey --rates 1,2,5,10 --duration 20 [--compare FILE]
+    python -m bench.journey --rates 1,2,5,10 --duration 20 [--processes matching=2] [--compare FILE]
 
 Starts its own Kafka and PostgreSQL (`deploy/local`), a fresh database, the four services as
 `make run` starts them, and a donor's source with room for everything. At each rate (journeys per
@@ -23,6 +23,11 @@ endpoint inserting one row with asyncpg (bench/bare_app.py) for intake (offered 
 rate: a journey makes four POSTs), and a raw aiokafka produce-then-consume round trip for one
 event hop. CPU (cores busy, on average over the level) and peak memory of each process come from
 /proc. Results are printed and written to bench/results/journey-<time>.json.
+
+`--processes matching=2` runs a service as that many copies sharing its port (`serve
+--processes`), as a second machine would: each copy is one more consumer in every group, so the
+copies split the topics' partitions, and the allocators take turns. Each copy is its own row in
+the resources table (`matching #1`, `matching #2`).
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ import json
 import signal
 import time
 from collections import Counter
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -52,6 +57,7 @@ from bench.procfs import (
     peak_rss_mib,
     process_trees,
     reset_peak_rss,
+    with_children,
 )
 from bench.report import percentile_ms
 from bench.system import LOG_DIR, bare_server, environment, free_port, fresh_database, local_stack
@@ -104,6 +110,8 @@ class Level:
     cpu_cores: dict[str, float] = field(default_factory=dict)
     peak_rss_mib: dict[str, float] = field(default_factory=dict)
     machine_busy_cores: float = 0.0
+    copies: dict[str, int] = field(default_factory=dict)
+    """The services run as several processes (`--processes`), with how many."""
 
     def record(self) -> dict[str, Any]:
         """What the results file keeps: counts, percentiles and resources, not every sample."""
@@ -168,11 +176,17 @@ class System:
 
 
 @contextlib.contextmanager
-def four_services(env: dict[str, str]) -> Iterator[dict[str, ServiceProcess]]:
-    """The services as `make run` starts them, each one process with its API and workers."""
+def four_services(
+    env: dict[str, str], copies: Mapping[str, int]
+) -> Iterator[dict[str, ServiceProcess]]:
+    """The services as `make run` starts them, each one process with its API and workers (or
+    as many copies as `copies` says)."""
     migrate_all(env)
     processes = {
-        name: ServiceProcess(name, env, free_port(), LOG_DIR / f"{name}.log") for name in SERVICES
+        name: ServiceProcess(
+            name, env, free_port(), LOG_DIR / f"{name}.log", processes=copies.get(name, 1)
+        )
+        for name in SERVICES
     }
     try:
         for process in processes.values():
@@ -454,6 +468,20 @@ class Resources:
         level.machine_busy_cores = (machine_busy_seconds() - self.machine) / seconds
 
 
+def service_pids(processes: Mapping[str, ServiceProcess]) -> dict[str, set[int]]:
+    """Each service's process, or each of its copies (not the parent that only watches them)."""
+    pids = {}
+    for name, service in processes.items():
+        if service.process is None:
+            continue
+        if service.processes == 1:
+            pids[name] = {service.process.pid}
+            continue
+        copies = with_children(service.process.pid)[1:]
+        pids |= {f"{name} #{number}": {pid} for number, pid in enumerate(copies, 1)}
+    return pids
+
+
 def _peak(pid: int) -> float:
     try:
         return peak_rss_mib(pid)
@@ -463,7 +491,8 @@ def _peak(pid: int) -> float:
 
 async def measure(system: System, bare_url: str, rate: float, seconds: float, run: str) -> Level:
     level = Level(run, rate, seconds)
-    pids = {name: {p.process.pid} for name, p in system.processes.items() if p.process}
+    level.copies = {n: p.processes for n, p in system.processes.items() if p.processes > 1}
+    pids = service_pids(system.processes)
     pids["kafka+postgres"] = process_trees(STACK_MARKER)
     usage = Resources(pids)
     async with httpx.AsyncClient(timeout=60) as client:
@@ -605,6 +634,17 @@ def _ms(level: dict[str, Any], name: str) -> str:
     return "-" if value is None else f"{value:.0f} ms"
 
 
+def _copies(text: str) -> dict[str, int]:
+    """`matching=2,requests=2` as {service: copies}."""
+    copies = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, count = part.partition("=")
+        if name not in SERVICES or not count.isdigit() or int(count) < 1:
+            raise typer.BadParameter(f"--processes: SERVICE=COUNT, SERVICE one of {SERVICES}")
+        copies[name] = int(count)
+    return copies
+
+
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
@@ -612,10 +652,14 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
 def main(
     rates: str = typer.Option("1,2,5,10", help="Journeys per second, offered open loop."),
     duration: float = typer.Option(20.0, min=1, help="Seconds of load per rate."),
+    processes: str = typer.Option(
+        "", help="Copies of a service sharing its port, e.g. matching=2 or requests=2,matching=2."
+    ),
     compare: Path | None = typer.Option(None, exists=True, help="An earlier results file."),
 ) -> None:
     """Measure the whole system and its ceilings; print the tables and save the figures."""
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    copies = _copies(processes)
     try:
         plan = Plan(
             [float(r) for r in rates.split(",") if r.strip()],
@@ -629,15 +673,16 @@ def main(
     with local_stack() as stack, fresh_database(stack.database_url) as database_url:
         env = environment(stack, database_url)
         with (
-            four_services(env) as processes,
+            four_services(env, copies) as services,
             bare_server(env, json.dumps(REQUEST).encode(), EventLoop.ASYNCIO) as bare,
         ):
-            levels = asyncio.run(measure_all(env, processes, bare.endpoint.url, plan))
+            levels = asyncio.run(measure_all(env, services, bare.endpoint.url, plan))
     records = [level.record() for level in levels]
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     path = RESULTS_DIR / f"journey-{plan.run}.json"
     path.write_text(json.dumps(records, indent=2))
-    print(f"\nThe whole system, {plan.seconds:g} s per rate (latencies in ms)\n")
+    shape = ", ".join(f"{name} x{count}" for name, count in copies.items()) or "one process each"
+    print(f"\nThe whole system ({shape}), {plan.seconds:g} s per rate (latencies in ms)\n")
     print(table(records))
     print("\nCeiling ÷ measured at p50 (100 %: as fast as the bare ceiling)\n")
     print(ratios(records))

@@ -31,7 +31,7 @@ from uuid import UUID
 import numpy as np
 import typer
 
-from services.matching.domain import allocation, planner
+from services.matching.domain import allocation, planner, programme
 from services.matching.domain.candidates import WindowRef, WindowTable, candidate_pairs
 from services.matching.domain.model import OpenRequest
 from services.matching.domain.planner import problem_of
@@ -254,7 +254,7 @@ def run_exact(requests: int, windows: int, seed: int, limit: float) -> Result:
     try:
         exact = allocation.allocate_exact(problem, time_limit=limit)
         result.exact_covered, result.exact_optimal = exact.covered, exact.optimal
-    except allocation.AllocationFailed:
+    except programme.AllocationFailed:
         result.exact_optimal = False
     result.exact_seconds = time.perf_counter() - started
     return result

@@ -9,7 +9,7 @@ The problem is sparse: only eligible pairs of request and window are variables (
    everyone, so a small or neglected request is never starved by large ones. Solved by Newton's
    method on the minimum cuts, one maximum flow per step (`flows.py`, scipy's maximum flow).
 2. **Coverage.** Keeping every request at its floor, maximise the total need covered. Up to
-   `LP_PAIRS` pairs a linear programme solved by HiGHS through `scipy.optimize.linprog`, where a
+   `LP_PAIRS` pairs a linear programme solved by HiGHS (`programme.py`), where a
    tiny bonus for the pair's score (and for proposals already standing, so re-allocation does not
    churn) breaks ties; above it, the flow of stage 1 augmented to a maximum flow, which covers
    as much but ignores the scores.
@@ -21,9 +21,8 @@ are removed and both stages solved again; after `REPAIR_ROUNDS` solves, what is 
 minimum is dropped (capacity left unused rather than a rule broken, and that request's floor may
 then not hold: the property tests state the floor for problems without minimum grants).
 
-`allocate_exact` solves the same problem exactly as a mixed-integer programme (HiGHS through
-`scipy.optimize.milp`, semi-continuous amounts) maximising coverage alone, for comparison on sizes
-where it finishes.
+`allocate_exact` solves the same problem exactly as a mixed-integer programme (HiGHS again,
+semi-continuous amounts) maximising coverage alone, for comparison on sizes where it finishes.
 """
 
 from __future__ import annotations
@@ -31,10 +30,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, sparse
 
 from services.matching.domain import flows
 from services.matching.domain.problem import Indices, Problem, Vector
+from services.matching.domain.programme import INFINITY, minimise
 
 SCORE_BONUS = 1e-3
 """How much a perfect score adds to the value of covering one unit: enough to break ties, too
@@ -43,10 +42,6 @@ INCUMBENT_BONUS = 1e-4
 LP_PAIRS = 100_000
 """Above this many pairs the coverage stage runs as a flow, without the score's tie-break."""
 REPAIR_ROUNDS = 3
-
-
-class AllocationFailed(RuntimeError):
-    """The solver did not find a solution (time limit, numerical trouble)."""
 
 
 @dataclass(frozen=True)
@@ -68,44 +63,26 @@ class Allocation:
         return float(self.amounts.sum())
 
 
-def _incidence(rows: Indices, count: int, pairs: int) -> sparse.csr_matrix:
-    """A row per request (or window) with a one in each of its pairs' columns."""
-    return sparse.csr_matrix((np.ones(pairs), (rows, np.arange(pairs))), shape=(count, pairs))
-
-
 def _scale(problem: Problem) -> float:
     return float(max(problem.need.max(initial=0.0), problem.capacity.max(initial=0.0), 1.0))
-
-
-def _solve(
-    cost: Vector, a_ub: sparse.csr_matrix, b_ub: Vector, upper: Vector, time_limit: float
-) -> Vector:
-    bounds = np.column_stack([np.zeros_like(upper), upper])
-    result = optimize.linprog(
-        cost,
-        A_ub=a_ub,
-        b_ub=b_ub,
-        bounds=bounds,
-        method="highs-ds",  # dual simplex: the fastest of HiGHS' methods on these problems
-        options={"time_limit": time_limit, "presolve": True},
-    )
-    if result.status != 0 or result.x is None:
-        raise AllocationFailed(f"HiGHS: {result.message}")
-    solution: Vector = result.x
-    return solution
 
 
 def _coverage(problem: Problem, guaranteed: Vector, time_limit: float) -> Vector:
     """Stage 2 as a linear programme: the most coverage that gives every request at least what
     the floor guarantees it, ties broken by score."""
-    n, p = len(problem.need), problem.pairs
     scale = _scale(problem)
-    by_request = _incidence(problem.pair_request, n, p)
-    by_window = _incidence(problem.pair_window, len(problem.capacity), p)
-    a_ub = sparse.vstack([by_window, by_request, -by_request], format="csr")
-    b_ub = np.concatenate([problem.capacity, problem.need, -guaranteed]) / scale
     value = 1.0 + SCORE_BONUS * problem.pair_score + INCUMBENT_BONUS * problem.pair_incumbent
-    return _solve(-value, a_ub, b_ub, problem.upper_bounds() / scale, time_limit) * scale
+    at_least = np.concatenate([np.full(len(problem.capacity), -INFINITY), guaranteed / scale])
+    at_most = _limits(problem, scale)
+    solution = minimise(
+        problem,
+        -value,
+        (np.minimum(at_least, at_most), at_most),
+        (np.zeros(problem.pairs), problem.upper_bounds() / scale),
+        time_limit=time_limit,
+        dual_simplex=True,  # the fastest of HiGHS' methods on these problems
+    )
+    return solution.amounts * scale
 
 
 def _two_stages(problem: Problem, time_limit: float, lp_pairs: int) -> Allocation:
@@ -139,19 +116,9 @@ def allocate_fairly(
     return Allocation(amounts, allocation.floor, allocation.reach)
 
 
-def _limits(problem: Problem, scale: float) -> optimize.LinearConstraint:
-    """Every window within its capacity and every request within its need, in `scale` units."""
-    n, p = len(problem.need), problem.pairs
-    a = sparse.vstack(
-        [
-            _incidence(problem.pair_window, len(problem.capacity), p),
-            _incidence(problem.pair_request, n, p),
-        ],
-        format="csr",
-    )
-    return optimize.LinearConstraint(
-        a, -np.inf, np.concatenate([problem.capacity, problem.need]) / scale
-    )
+def _limits(problem: Problem, scale: float) -> Vector:
+    """Each window's capacity and each request's need, in `scale` units: the rows' upper bounds."""
+    return np.concatenate([problem.capacity, problem.need]) / scale
 
 
 def allocate_exact(problem: Problem, time_limit: float = 60.0) -> Allocation:
@@ -162,17 +129,18 @@ def allocate_exact(problem: Problem, time_limit: float = 60.0) -> Allocation:
     upper = problem.upper_bounds() / scale
     lower = np.minimum(problem.pair_lower / scale, upper)
     has_minimum = (problem.pair_lower > 0) & (lower < upper)
-    result = optimize.milp(
+    at_most = _limits(problem, scale)
+    solution = minimise(
+        problem,
         -np.ones(problem.pairs),
-        constraints=_limits(problem, scale),
-        bounds=optimize.Bounds(np.where(has_minimum, lower, 0.0), upper),
-        integrality=np.where(has_minimum, 2, 0),
-        options={"time_limit": time_limit},
+        (np.full(len(at_most), -INFINITY), at_most),
+        (np.where(has_minimum, lower, 0.0), upper),
+        semi_continuous=has_minimum,
+        time_limit=time_limit,
+        unproven=True,
     )
-    if result.x is None:
-        raise AllocationFailed(f"HiGHS: {result.message}")
-    amounts = _in_cents(problem, result.x * scale)
-    return Allocation(amounts, 0.0, problem.reach(), optimal=result.status == 0)
+    amounts = _in_cents(problem, solution.amounts * scale)
+    return Allocation(amounts, 0.0, problem.reach(), optimal=solution.optimal)
 
 
 def coverage_bound(problem: Problem, time_limit: float = 60.0) -> float:
@@ -182,15 +150,15 @@ def coverage_bound(problem: Problem, time_limit: float = 60.0) -> float:
     if problem.pairs == 0:
         return 0.0
     scale = _scale(problem)
-    result = optimize.milp(
+    at_most = _limits(problem, scale)
+    solution = minimise(
+        problem,
         -np.ones(problem.pairs),
-        constraints=_limits(problem, scale),
-        bounds=optimize.Bounds(0.0, problem.upper_bounds() / scale),
-        options={"time_limit": time_limit},
+        (np.full(len(at_most), -INFINITY), at_most),
+        (np.zeros(problem.pairs), problem.upper_bounds() / scale),
+        time_limit=time_limit,
     )
-    if result.status != 0:
-        raise AllocationFailed(f"HiGHS: {result.message}")
-    return float(-result.fun * scale)
+    return float(-solution.objective * scale)
 
 
 def _in_cents(problem: Problem, amounts: Vector) -> Vector:

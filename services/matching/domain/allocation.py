@@ -72,12 +72,10 @@ def _coverage(problem: Problem, guaranteed: Vector, time_limit: float) -> Vector
     the floor guarantees it, ties broken by score."""
     scale = _scale(problem)
     value = 1.0 + SCORE_BONUS * problem.pair_score + INCUMBENT_BONUS * problem.pair_incumbent
-    at_least = np.concatenate([np.full(len(problem.capacity), -INFINITY), guaranteed / scale])
-    at_most = _limits(problem, scale)
     solution = minimise(
         problem,
         -value,
-        (np.minimum(at_least, at_most), at_most),
+        _limits(problem, scale, guaranteed),
         (np.zeros(problem.pairs), problem.upper_bounds() / scale),
         time_limit=time_limit,
         dual_simplex=True,  # the fastest of HiGHS' methods on these problems
@@ -116,9 +114,17 @@ def allocate_fairly(
     return Allocation(amounts, allocation.floor, allocation.reach)
 
 
-def _limits(problem: Problem, scale: float) -> Vector:
-    """Each window's capacity and each request's need, in `scale` units: the rows' upper bounds."""
-    return np.concatenate([problem.capacity, problem.need]) / scale
+def _limits(
+    problem: Problem, scale: float, guaranteed: Vector | None = None
+) -> tuple[Vector, Vector]:
+    """The rows' bounds in `scale` units: each window at most its capacity, each request at most
+    its need and, given what the floor `guaranteed` it, at least that (never above the need)."""
+    at_most = np.concatenate([problem.capacity, problem.need]) / scale
+    at_least = np.full(len(at_most), -INFINITY)
+    if guaranteed is not None:
+        requests = slice(len(problem.capacity), None)
+        at_least[requests] = np.minimum(guaranteed / scale, at_most[requests])
+    return at_least, at_most
 
 
 def allocate_exact(problem: Problem, time_limit: float = 60.0) -> Allocation:
@@ -129,11 +135,10 @@ def allocate_exact(problem: Problem, time_limit: float = 60.0) -> Allocation:
     upper = problem.upper_bounds() / scale
     lower = np.minimum(problem.pair_lower / scale, upper)
     has_minimum = (problem.pair_lower > 0) & (lower < upper)
-    at_most = _limits(problem, scale)
     solution = minimise(
         problem,
         -np.ones(problem.pairs),
-        (np.full(len(at_most), -INFINITY), at_most),
+        _limits(problem, scale),
         (np.where(has_minimum, lower, 0.0), upper),
         semi_continuous=has_minimum,
         time_limit=time_limit,
@@ -150,11 +155,10 @@ def coverage_bound(problem: Problem, time_limit: float = 60.0) -> float:
     if problem.pairs == 0:
         return 0.0
     scale = _scale(problem)
-    at_most = _limits(problem, scale)
     solution = minimise(
         problem,
         -np.ones(problem.pairs),
-        (np.full(len(at_most), -INFINITY), at_most),
+        _limits(problem, scale),
         (np.zeros(problem.pairs), problem.upper_bounds() / scale),
         time_limit=time_limit,
     )

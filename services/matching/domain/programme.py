@@ -19,10 +19,10 @@ import numpy as np
 from services.matching.domain.problem import Problem, Vector
 
 INFINITY = highspy.kHighsInf
-_COLUMN_WISE = 1
-_MINIMISE = 1
+_COLUMN_WISE = int(highspy.MatrixFormat.kColwise.value)
+_MINIMISE = int(highspy.ObjSense.kMinimize.value)
 _SEMI_CONTINUOUS = int(highspy.HighsVarType.kSemiContinuous.value)
-_DUAL_SIMPLEX = 1
+_DUAL_SIMPLEX = int(highspy.simplex_constants.SimplexStrategy.kSimplexStrategyDual.value)
 
 
 class AllocationFailed(RuntimeError):

@@ -104,8 +104,10 @@ class CoverageRow(Table, table=True):
 
 
 class QueuedChange(Table, table=True):
-    """A request or a source an event changed, waiting for the allocator's next incremental
-    run: the run re-allocates the queued requests and those with proposals on queued sources."""
+    """A request or a source an event changed, or a window a match that ended freed, waiting
+    for the allocator's next incremental run: the run re-allocates the queued requests and those
+    with proposals on queued sources, and offers the room of queued sources and windows to the
+    hungry requests."""
 
     __tablename__ = "allocation_queue"
 

@@ -107,15 +107,17 @@ async def allocate(
     scope: frozenset[UUID] | None,
     now: datetime,
     live: list[Match] | None = None,
+    freed: frozenset[UUID] = frozenset(),
 ) -> planner.Plan:
-    """One run: every open request when `scope` is None, else the requests in it (and the
-    hungry ones). Stores the withdrawals and proposals; the unit of work tells them."""
+    """One run: every open request when `scope` is None, else the requests in it and the
+    hungry ones that what they let go, or the `freed` sources and windows, can give something.
+    Stores the withdrawals and proposals; the unit of work tells them."""
     await uow.session.execute(select(func.pg_advisory_xact_lock(ALLOCATION_LOCK)))
     run = "full" if scope is None else "incremental"
     with ALLOCATION_DURATION.labels(run).time():  # from holding the lock to the stored matches
         snapshot = await load_snapshot(uow, now, live)
         # In a worker thread: a full run of a large picture takes seconds the API keeps answering.
-        plan = await to_thread.run_sync(planner.plan, snapshot, scope, options, now)
+        plan = await to_thread.run_sync(planner.plan, snapshot, scope, options, now, freed)
         repository = MatchRepository(uow)
         for match in plan.withdrawals:
             await repository.save(match)
@@ -140,7 +142,8 @@ async def allocate_queued(uow: UnitOfWork, options: planner.Options, now: dateti
     scope = set(queued.get("request", set()))
     sources = queued.get("source", set())
     scope |= {m.request_id for m in live if m.source_id in sources}
-    await allocate(uow, options, frozenset(scope), now, live)
+    freed = frozenset(sources | queued.get("window", set()))
+    await allocate(uow, options, frozenset(scope), now, live, freed)
     return True
 
 
@@ -174,7 +177,7 @@ async def expire_proposals(uow: UnitOfWork, now: datetime) -> int:
         match = await repository.get(match_id, for_update=True)
         if match is not None and match.expire_if_due(now):
             await repository.save(match)
-            await AllocationQueue(uow.session).add("request", match.request_id)
+            await _queue_freed(uow, match)
             expired += 1
     return expired
 
@@ -193,8 +196,16 @@ async def answer_proposal(
     await repository.save(match)
     await refresh_coverage(uow, match.request_id)
     if match.status is MatchStatus.DECLINED:  # another donor may take its place
-        await AllocationQueue(uow.session).add("request", match.request_id)
+        await _queue_freed(uow, match)
     return match
+
+
+async def _queue_freed(uow: UnitOfWork, *ended: Match) -> None:
+    """Queue the requests of matches that ended and the windows whose capacity they free, so
+    that the next run re-allocates the requests and offers the freed room to hungry ones."""
+    queue = AllocationQueue(uow.session)
+    await queue.add("request", *(m.request_id for m in ended))
+    await queue.add("window", *(m.window_id for m in ended))
 
 
 async def request_changed(uow: UnitOfWork, request: RequestDetails, seen_at: datetime) -> None:
@@ -205,19 +216,22 @@ async def request_changed(uow: UnitOfWork, request: RequestDetails, seen_at: dat
     just before the publication it must answer at once."""
     if not await ReadModel(uow.session).record_request(request, seen_at):
         return  # an older version than we have: nothing to do
-    matchable = request.status in MATCHABLE_REQUESTS
-    if matchable or await _withdraw_proposals(uow, request, seen_at):
+    if request.status in MATCHABLE_REQUESTS:
         await AllocationQueue(uow.session).add("request", request.request_id)
+    elif withdrawn := await _withdraw_proposals(uow, request, seen_at):
+        await _queue_freed(uow, *withdrawn)
 
 
-async def _withdraw_proposals(uow: UnitOfWork, request: RequestDetails, at: datetime) -> bool:
-    """Withdraw the open proposals of a request no longer matchable; True when there were any."""
+async def _withdraw_proposals(
+    uow: UnitOfWork, request: RequestDetails, at: datetime
+) -> list[Match]:
+    """Withdraw the open proposals of a request no longer matchable."""
     repository = MatchRepository(uow)
     live = await repository.of_requests([request.request_id], [MatchStatus.PROPOSED], lock=True)
     for match in live:
         match.withdraw(steadiness.request_closed(request.status), at)
         await repository.save(match)
-    return bool(live)
+    return live
 
 
 async def key_changed(uow: UnitOfWork, key_id: str) -> None:
@@ -256,9 +270,7 @@ async def funds_reserved(uow: UnitOfWork, match_id: UUID, amount: Decimal, at: d
     await funds_answered(uow, match_id, lambda m: m.funds_reserved(amount, at))
 
 
-async def reservation_failed(
-    uow: UnitOfWork, match_id: UUID, request_id: UUID, reason: str, at: datetime
-) -> None:
+async def reservation_failed(uow: UnitOfWork, match_id: UUID, reason: str, at: datetime) -> None:
     """The need is open again: the request is re-allocated without that window."""
-    if await funds_answered(uow, match_id, lambda m: m.reservation_failed(reason, at)):
-        await AllocationQueue(uow.session).add("request", request_id)
+    if match := await funds_answered(uow, match_id, lambda m: m.reservation_failed(reason, at)):
+        await _queue_freed(uow, match)

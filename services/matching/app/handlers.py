@@ -71,9 +71,7 @@ async def funds_reserved(uow: UnitOfWork, envelope: Envelope[FundsReserved]) -> 
 async def reservation_failed(uow: UnitOfWork, envelope: Envelope[FundsReservationFailed]) -> None:
     failure = envelope.payload
     reason = f"{failure.reason}: {failure.detail}"
-    await commands.reservation_failed(
-        uow, failure.match_id, failure.request_id, reason, envelope.time
-    )
+    await commands.reservation_failed(uow, failure.match_id, reason, envelope.time)
 
 
 async def ledger_entry_recorded(uow: UnitOfWork, envelope: Envelope[LedgerEntryRecorded]) -> None:

@@ -11,8 +11,8 @@ The problem is sparse: only eligible pairs of request and window are variables (
 2. **Coverage.** Keeping every request at its floor, maximise the total need covered. Up to
    `LP_PAIRS` pairs a linear programme solved by HiGHS (`programme.py`), where a
    tiny bonus for the pair's score (and for proposals already standing, so re-allocation does not
-   churn) breaks ties; above it, the flow of stage 1 augmented to a maximum flow, which covers
-   as much but ignores the scores.
+   churn) breaks ties; above it, or when the solver stops without an optimum, the flow of stage 1
+   augmented to a maximum flow, which covers as much but ignores the scores.
 
 Both keep every window within its capacity, every request within its need and every pair within
 the source's maximum grant. A source's minimum grant makes an amount either zero or at least the
@@ -33,7 +33,7 @@ import numpy as np
 
 from services.matching.domain import flows
 from services.matching.domain.problem import Indices, Problem, Vector
-from services.matching.domain.programme import INFINITY, minimise
+from services.matching.domain.programme import INFINITY, AllocationFailed, minimise
 
 SCORE_BONUS = 1e-3
 """How much a perfect score adds to the value of covering one unit: enough to break ties, too
@@ -64,7 +64,11 @@ class Allocation:
 
 
 def _scale(problem: Problem) -> float:
-    return float(max(problem.need.max(initial=0.0), problem.capacity.max(initial=0.0), 1.0))
+    """The unit the programmes count in: the most any pair can carry. Amounts then lie between
+    zero and one, where the solver's tolerances are meant to work; a window no pair can use
+    must not shrink them (a unit of millions makes a window with a few dollars left vanish
+    into the tolerance, and a floor that needs every last dollar look infeasible)."""
+    return float(max(problem.upper_bounds().max(initial=0.0), 1.0))
 
 
 def _coverage(problem: Problem, guaranteed: Vector, time_limit: float) -> Vector:
@@ -89,13 +93,15 @@ def _two_stages(problem: Problem, time_limit: float, lp_pairs: int) -> Allocatio
         return Allocation(np.zeros(problem.pairs), 0.0, reach)
     network = flows.Network.of(problem)
     floor, given = flows.fairness_floor(network, reach)
-    if problem.pairs > lp_pairs:
-        augmented = (flows.augment(network, given) * network.unit).astype(np.float64)
-        return Allocation(augmented, floor, reach)
-    received = np.bincount(problem.pair_request, weights=given, minlength=len(problem.need))
-    guaranteed = (received * network.unit).astype(np.float64)
-    amounts = _coverage(problem, guaranteed, time_limit)
-    return Allocation(amounts, floor, reach)
+    if problem.pairs <= lp_pairs:
+        received = np.bincount(problem.pair_request, weights=given, minlength=len(problem.need))
+        guaranteed = (received * network.unit).astype(np.float64)
+        try:
+            return Allocation(_coverage(problem, guaranteed, time_limit), floor, reach)
+        except AllocationFailed:
+            pass  # the solver stopped short (time, numerical trouble): the flow covers as much
+    augmented = (flows.augment(network, given) * network.unit).astype(np.float64)
+    return Allocation(augmented, floor, reach)
 
 
 def allocate_fairly(

@@ -10,8 +10,9 @@ each need become variables of the allocation; of equal scores, the windows first
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -165,22 +166,53 @@ def candidate_pairs(
 ) -> Pairs:
     """The best `per_request` eligible windows of each request, with their scores: the pairs
     in the order of the requests, each request's windows in the table's order."""
-    refused_windows: dict[UUID, set[UUID]] = defaultdict(set)
-    for request_id, window_id in refused:
-        refused_windows[request_id].add(window_id)
+    refused_windows = _by_request(refused)
     found: list[tuple[Array, Array, Array]] = []
+    for numbers, block, rows, areas in _blocks(requests, table):
+        ok, shared = _allowed(block, table, context.today, rows, areas, refused_windows)
+        scores = _scores(block, table, context, rows, shared)
+        chosen, window = _best(ok, scores, per_request, _spread(block, rows))
+        found.append((numbers[chosen[0]], rows[window], scores[chosen[0], chosen[1]]))
+    return _in_request_order(found)
+
+
+def could_be_given(
+    requests: Sequence[OpenRequest],
+    table: WindowTable,
+    today: date,
+    refused: frozenset[tuple[UUID, UUID]] = frozenset(),
+) -> list[int]:
+    """The requests (their indices, in order) some window of the table may be proposed to: the
+    hard rules of `candidate_pairs` alone, nothing scored."""
+    refused_windows = _by_request(refused)
+    found: list[int] = []
+    for numbers, block, rows, areas in _blocks(requests, table):
+        ok, _ = _allowed(block, table, today, rows, areas, refused_windows)
+        found += numbers[ok.any(axis=1)].tolist()
+    return sorted(found)
+
+
+def _by_request(refused: frozenset[tuple[UUID, UUID]]) -> dict[UUID, set[UUID]]:
+    """The windows each request was refused."""
+    windows: dict[UUID, set[UUID]] = defaultdict(set)
+    for request_id, window_id in refused:
+        windows[request_id].add(window_id)
+    return windows
+
+
+def _blocks(
+    requests: Sequence[OpenRequest], table: WindowTable
+) -> Iterator[tuple[Array, list[OpenRequest], Array, Array]]:
+    """The requests of each kind in blocks of `BLOCK`: each block's indices and requests, with
+    the rows of the windows of its kind and their area masks."""
     for (convention, measure), members in _by_kind(requests).items():
         rows = np.array(sorted(set(table.by_key.get((convention, measure), []))), dtype=np.int64)
         if len(rows) == 0:
             continue
         areas = table.area_masks(convention, rows)
         for start in range(0, len(members), BLOCK):
-            block = [requests[i] for i in members[start : start + BLOCK]]
-            ok, scores = _block(block, table, context, rows, areas, refused_windows)
-            chosen, window = _best(ok, scores, per_request, _spread(block, rows))
             numbers = np.array(members[start : start + BLOCK], dtype=np.int64)
-            found.append((numbers[chosen[0]], rows[window], scores[chosen[0], chosen[1]]))
-    return _in_request_order(found)
+            yield numbers, [requests[i] for i in numbers], rows, areas
 
 
 BLOCK = 500
@@ -197,16 +229,16 @@ def _by_kind(requests: Sequence[OpenRequest]) -> dict[tuple[str, str], list[int]
     return kinds
 
 
-def _block(
+def _allowed(
     block: list[OpenRequest],
     table: WindowTable,
-    context: scoring.Context,
+    today: date,
     rows: Array,
     areas: Array,
     refused: dict[UUID, set[UUID]],
 ) -> tuple[Array, Array]:
-    """Which of `rows` each request of the block may be proposed (the hard rules), and the
-    score of each pair: arrays of the block's requests by the rows."""
+    """Which of `rows` each request of the block may be proposed (the hard rules), and how
+    many areas each pair shares: arrays of the block's requests by the rows."""
     details = [r.details for r in block]
     convention_bits = table.area_bit[details[0].convention]
     asked = _column([_bits(d.areas, convention_bits) for d in details], np.int64)
@@ -214,7 +246,7 @@ def _block(
     types = _column([_bits(d.assistance_types, table.type_bit) for d in details], np.int64)
     deadline = _column([d.deadline.toordinal() for d in details], np.int64)
     amount = _column([float(r.asked) for r in block], np.float64)
-    open_now = (table.closes[rows] >= context.today.toordinal()) & (table.capacity[rows] > 0)
+    open_now = (table.closes[rows] >= today.toordinal()) & (table.capacity[rows] > 0)
     open_now &= table.capacity[rows] >= table.minimum[rows]
     ok = (
         (shared > 0)
@@ -225,7 +257,7 @@ def _block(
         & _per_request(details, lambda d: table.eligible(rows, d.state), lambda d: d.state)
     )
     _refuse(ok, block, table, rows, refused)
-    return ok, _scores(block, table, context, rows, shared)
+    return ok, shared
 
 
 def _column(values: list[Any], dtype: Any) -> Array:

@@ -2,11 +2,12 @@
 
 A full run re-allocates every open request. An incremental run re-allocates the requests an event
 touched, together with every *hungry* request (one whose standing proposals leave part of its need
-uncovered, so it can take capacity that was freed); the proposals of all other requests stay as
-they are and hold their capacity. Accepted and reserved matches are commitments: they are never
-moved, and they reduce both the request's remaining need and the window's capacity. A standing
-proposal the run wants again stays as it is unless its change is material, and every withdrawal
-says why (`steadiness`).
+uncovered) that capacity freed since the last run could give something: room on the windows
+those requests let go, or on windows of sources an event freed. The proposals of all other
+requests stay as they are and hold their capacity. Accepted and reserved matches are
+commitments: they are never moved, and they reduce both the request's remaining need and the
+window's capacity. A standing proposal the run wants again stays as it is unless its change is
+material, and every withdrawal says why (`steadiness`).
 
 Each kind of help is allocated on its own: money (in every currency at once, a request's money
 being proposed only from windows in its currency), and help in kind unit by unit, each need from
@@ -22,7 +23,7 @@ import math
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -30,7 +31,12 @@ from uuid import UUID
 import numpy as np
 
 from services.matching.domain import allocation, rules, scoring, steadiness
-from services.matching.domain.candidates import WindowRef, WindowTable, candidate_pairs
+from services.matching.domain.candidates import (
+    WindowRef,
+    WindowTable,
+    candidate_pairs,
+    could_be_given,
+)
 from services.matching.domain.coalitions import Coalition
 from services.matching.domain.model import COMMITTED, Match, MatchStatus, OpenRequest
 from services.matching.domain.problem import Problem
@@ -59,11 +65,7 @@ class Snapshot:
     def of_kind(self, unit: str | None) -> Snapshot:
         """The part of the snapshot in one kind: money (`unit` None), or help in kind of one
         unit, whose windows the grant limits (money) do not bind."""
-        limits = {} if unit is None else {"min_grant": None, "max_grant": None}
-        sources = [
-            s.model_copy(update={"windows": [w for w in s.windows if w.unit == unit], **limits})
-            for s in self.sources
-        ]
+        sources = [_source_of_kind(s, unit) for s in self.sources]
         return Snapshot(
             requests=[r for r in self.requests if r.unit == unit and r.measure is not None],
             sources=[s for s in sources if s.windows],
@@ -71,6 +73,15 @@ class Snapshot:
             refused=self.refused,
             coalitions=self.coalitions,
         )
+
+
+def _source_of_kind(source: SourceDetails, unit: str | None) -> SourceDetails:
+    """The source with its windows of one kind alone; in kind, without the grant limits."""
+    windows = [w for w in source.windows if w.unit == unit]
+    if unit is None and len(windows) == len(source.windows):
+        return source  # money alone: nothing to take away
+    limits = {} if unit is None else {"min_grant": None, "max_grant": None}
+    return source.model_copy(update={"windows": windows, **limits})
 
 
 @dataclass(frozen=True)
@@ -124,37 +135,40 @@ def covered_shares(requests: list[OpenRequest]) -> dict[str, list[float]]:
     """Each state's open needs, as the share of each already covered by commitments."""
     shares: dict[str, list[float]] = defaultdict(list)
     for r in requests:
-        if r.asked > 0:
-            shares[r.details.state].append(float((r.asked - r.remaining) / r.asked))
+        if (asked := r.asked) > 0:
+            shares[r.details.state].append(float((asked - r.remaining) / asked))
     return shares
 
 
 def plan(
-    snapshot: Snapshot, scope: frozenset[UUID] | None, options: Options, now: datetime
+    snapshot: Snapshot,
+    scope: frozenset[UUID] | None,
+    options: Options,
+    now: datetime,
+    freed: frozenset[UUID] = frozenset(),
 ) -> Plan:
-    """Proposals to make and to withdraw; `scope` None re-allocates everything. Money first,
-    then each unit of help in kind, each allocated apart."""
-    result = _plan_kind(snapshot.of_kind(None), scope, options, now)
+    """Proposals to make and to withdraw; `scope` None re-allocates everything. In an
+    incremental run, `freed` are the ids of the sources and windows that may have room the last
+    run did not see (a source changed, a proposal on the window ended). Money first, then each
+    unit of help in kind, each allocated apart."""
+    result = _plan_kind(snapshot.of_kind(None), scope, freed, options, now)
     in_kind = replace(options, steady=options.steady.in_whole_units(), whole_units=True)
     for unit in snapshot.units():
-        result.add_in_kind(unit, _plan_kind(snapshot.of_kind(unit), scope, in_kind, now))
+        part = _plan_kind(snapshot.of_kind(unit), scope, freed, in_kind, now)
+        result.add_in_kind(unit, part)
     mark_leads(result, snapshot.matches)
     return result
 
 
 def _plan_kind(
-    snapshot: Snapshot, scope: frozenset[UUID] | None, options: Options, now: datetime
+    snapshot: Snapshot,
+    scope: frozenset[UUID] | None,
+    freed: frozenset[UUID],
+    options: Options,
+    now: datetime,
 ) -> Plan:
     """The plan of one kind of help: money, or help in kind of one unit."""
     standing = [m for m in snapshot.matches if m.status is MatchStatus.PROPOSED]
-    chosen = _variable_requests(snapshot, standing, scope)
-    held = [m for m in standing if m.request_id not in chosen]
-    room = _room(snapshot, held)
-    windows = [
-        WindowRef(source, window, float(room[window.window_id]))
-        for source in snapshot.sources
-        for window in source.windows
-    ]
     context = scoring.Context(
         now.date(),
         now,
@@ -162,6 +176,10 @@ def _plan_kind(
         scoring.neglect_by_state(covered_shares(snapshot.requests)),
         snapshot.coalitions,
     )
+    chosen = _variable_requests(snapshot, standing, scope, freed, context.today, options.network)
+    held = [m for m in standing if m.request_id not in chosen]
+    room = _room(snapshot, held)
+    windows = _windows(snapshot, room)
     variable = [r for r in snapshot.requests if r.request_id in chosen and r.remaining > 0]
     table = WindowTable(windows, options.network)
     limits = Limits(room, granted_by_source(snapshot.matches))
@@ -183,16 +201,57 @@ def _plan_kind(
 
 
 def _variable_requests(
-    snapshot: Snapshot, standing: list[Match], scope: frozenset[UUID] | None
+    snapshot: Snapshot,
+    standing: list[Match],
+    scope: frozenset[UUID] | None,
+    freed: frozenset[UUID],
+    today: date,
+    network: RegionalNetwork,
 ) -> set[UUID]:
+    """Every request in a full run. In an incremental one, the requests in `scope`, and every
+    hungry request that a window with room could give something, of the windows the requests
+    in scope let go and those `freed` (by their own id or their source's): the only capacity
+    that can have come free since the last run."""
     every = {r.request_id for r in snapshot.requests}
     if scope is None:
         return every
+    scoped = set(scope) & every
+    opened = freed | {m.window_id for m in standing if m.request_id in scoped}
+    if not opened:
+        return scoped
+    room = _room(snapshot, [m for m in standing if m.request_id not in scoped])
+    free = [
+        ref
+        for ref in _windows(snapshot, room)
+        if ref.capacity > 0 and not {ref.window.window_id, ref.source.source_id}.isdisjoint(opened)
+    ]
+    hungry = _hungry(snapshot.requests, standing, scoped)
+    if not (free and hungry):
+        return scoped
+    given = could_be_given(hungry, WindowTable(free, network), today, snapshot.refused)
+    return scoped | {hungry[i].request_id for i in given}
+
+
+def _hungry(
+    requests: list[OpenRequest], standing: list[Match], besides: set[UUID]
+) -> list[OpenRequest]:
+    """The requests, other than those `besides`, whose standing proposals leave part of their
+    need uncovered."""
     proposed: dict[UUID, Decimal] = defaultdict(Decimal)
     for m in standing:
         proposed[m.request_id] += m.amount
-    hungry = {r.request_id for r in snapshot.requests if r.remaining > proposed[r.request_id]}
-    return (set(scope) & every) | hungry
+    return [
+        r for r in requests if r.request_id not in besides and r.remaining > proposed[r.request_id]
+    ]
+
+
+def _windows(snapshot: Snapshot, room: Mapping[UUID, Decimal]) -> list[WindowRef]:
+    """Every window of the snapshot's sources, with the room allocation may give from it."""
+    return [
+        WindowRef(source, window, float(room[window.window_id]))
+        for source in snapshot.sources
+        for window in source.windows
+    ]
 
 
 def _room(snapshot: Snapshot, held: list[Match]) -> dict[UUID, Decimal]:
@@ -411,11 +470,14 @@ def _propose(want: Wanted, amount: Decimal, context: scoring.Context, options: O
 def mark_leads(plan: Plan, matches: list[Match]) -> None:
     """The lead donor of each request with new proposals: the one giving the most, counting
     commitments and the proposals that stand after this plan."""
+    proposed = {p.request_id for p in plan.proposals}
     withdrawn = {m.id for m in plan.withdrawals}
     live = [
         m
         for m in matches
-        if m.id not in withdrawn and (m.status is MatchStatus.PROPOSED or m.status in COMMITTED)
+        if m.request_id in proposed
+        and m.id not in withdrawn
+        and (m.status is MatchStatus.PROPOSED or m.status in COMMITTED)
     ]
     by_request: dict[UUID, list[Match]] = defaultdict(list)
     for m in [*live, *plan.proposals]:

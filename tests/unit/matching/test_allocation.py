@@ -175,3 +175,21 @@ def proportional_floor(problem: Problem) -> float:
     if not served.any():
         return 0.0
     return float(np.min(received[served] / reachable[served]))
+
+
+def test_the_flow_covers_as_much_when_the_solver_stops_short() -> None:
+    problem = Problem(
+        need=np.array([5.0, 7.0]),
+        capacity=np.array([6.0, 4.0]),
+        pair_request=np.array([0, 0, 1, 1]),
+        pair_window=np.array([0, 1, 0, 1]),
+        pair_upper=np.full(4, np.inf),
+        pair_lower=np.zeros(4),
+        pair_score=np.full(4, 0.5),
+        pair_incumbent=np.zeros(4, dtype=bool),
+    )
+
+    stopped = allocate_fairly(problem, time_limit=0.0)
+
+    assert stopped.covered == pytest.approx(allocate_fairly(problem).covered) == 10.0
+    assert (stopped.received(problem) >= stopped.floor * stopped.reach * problem.need - 0.01).all()

@@ -217,6 +217,64 @@ def test_accepted_amounts_hold_their_capacity_and_an_incremental_run_moves_no_on
     assert second.withdrawals == []
 
 
+def _usd(value: int) -> Amount:
+    return Amount(value=Decimal(value), currency="USD")
+
+
+def test_an_incremental_run_for_a_new_request_leaves_the_hungry_ones_as_they_are() -> None:
+    lao = open_request(amount=_usd(500_000))
+    fund = source(window("300000.00"))
+    first = planner.plan(planner.Snapshot([lao], [fund], [], frozenset()), None, OPTIONS, NOW)
+    khm = open_request(state="KHM", amount=_usd(500_000))
+
+    second = planner.plan(
+        planner.Snapshot([lao, khm], [fund], first.proposals, frozenset()),
+        frozenset({khm.request_id}),
+        OPTIONS,
+        NOW,
+    )
+
+    assert [(p.request_id, p.amount) for p in first.proposals] == [(lao.request_id, 300_000)]
+    assert (second.requests, second.proposals, second.withdrawals) == (1, [], [])
+
+
+def test_a_freed_source_gives_its_room_to_the_hungry_requests() -> None:
+    lao = open_request(amount=_usd(500_000))
+    fund = source(window("300000.00"))
+    first = planner.plan(planner.Snapshot([lao], [fund], [], frozenset()), None, OPTIONS, NOW)
+    opened = source(window("400000.00"), donor="japan")
+    after = planner.Snapshot([lao], [fund, opened], first.proposals, frozenset())
+
+    unseen = planner.plan(after, frozenset(), OPTIONS, NOW)
+    seen = planner.plan(after, frozenset(), OPTIONS, NOW, freed=frozenset({opened.source_id}))
+
+    assert (unseen.requests, unseen.proposals) == (0, [])
+    assert sorted((p.donor, p.amount) for p in seen.proposals) == [("japan", 200_000)]
+    assert seen.withdrawals == []
+
+
+def test_a_declined_proposal_frees_its_window_for_the_hungry_requests() -> None:
+    lao = open_request(amount=_usd(500_000))
+    khm = open_request(state="KHM", amount=_usd(500_000))
+    fund = source(window("600000.00"))
+    first = planner.plan(planner.Snapshot([lao, khm], [fund], [], frozenset()), None, OPTIONS, NOW)
+    [declined] = [p for p in first.proposals if p.request_id == khm.request_id]
+    declined.decline("donor:norway", NOW, None)
+    refused = frozenset({(khm.request_id, declined.window_id)})
+
+    second = planner.plan(
+        planner.Snapshot([lao, khm], [fund], first.proposals, refused),
+        frozenset({khm.request_id}),
+        OPTIONS,
+        NOW,
+        freed=frozenset({declined.window_id}),
+    )
+
+    assert sorted(p.amount for p in first.proposals) == [300_000, 300_000]
+    assert [(p.request_id, p.amount) for p in second.proposals] == [(lao.request_id, 500_000)]
+    assert [m.request_id for m in second.withdrawals] == [lao.request_id]
+
+
 def test_a_declined_window_is_not_proposed_again() -> None:
     request = open_request()
     fund = source()

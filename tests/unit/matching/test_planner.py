@@ -12,7 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.matching.domain import planner, rules
-from services.matching.domain.candidates import WindowRef, WindowTable, candidate_pairs
+from services.matching.domain.candidates import (
+    WindowRef,
+    WindowTable,
+    candidate_pairs,
+    could_be_given,
+)
 from services.matching.domain.model import MatchStatus, OpenRequest, open_needs
 from services.matching.domain.scoring import Context, Weights
 from shared.eligibility import Eligibility, EligibilityRule
@@ -142,6 +147,16 @@ def test_the_array_rules_agree_with_the_rules_pair_by_pair(
         and ref.window.measure == r.measure  # a need is served in its own currency or unit
     }
     assert set(zip(found.tolist(), windows.tolist(), strict=True)) == expected
+
+
+@on_random_problems
+def test_the_requests_some_window_could_give_are_those_with_a_candidate(
+    requests: list[Any], sources: list[SourceDetails]
+) -> None:
+    table = WindowTable(refs(sources), NETWORK)
+    found, _, _ = candidate_pairs(requests, table, CONTEXT, per_request=1).arrays()
+
+    assert could_be_given(requests, table, TODAY) == sorted(set(found.tolist()))
 
 
 @on_random_problems

@@ -63,24 +63,26 @@ class Allocation:
         return float(self.amounts.sum())
 
 
-def _scale(problem: Problem) -> float:
-    """The unit the programmes count in: the most any pair can carry. Amounts then lie between
-    zero and one, where the solver's tolerances are meant to work; a window no pair can use
-    must not shrink them (a unit of millions makes a window with a few dollars left vanish
-    into the tolerance, and a floor that needs every last dollar look infeasible)."""
-    return float(max(problem.upper_bounds().max(initial=0.0), 1.0))
+def _scale(upper: Vector) -> float:
+    """The unit the programmes count in: the most any pair can carry, of the pairs' `upper`
+    bounds. Amounts then lie between zero and one, where the solver's tolerances are meant to
+    work; a window no pair can use must not shrink them (a unit of millions makes a window with
+    a few dollars left vanish into the tolerance, and a floor that needs every last dollar look
+    infeasible)."""
+    return float(max(upper.max(initial=0.0), 1.0))
 
 
 def _coverage(problem: Problem, guaranteed: Vector, time_limit: float) -> Vector:
     """Stage 2 as a linear programme: the most coverage that gives every request at least what
     the floor guarantees it, ties broken by score."""
-    scale = _scale(problem)
+    upper = problem.upper_bounds()
+    scale = _scale(upper)
     value = 1.0 + SCORE_BONUS * problem.pair_score + INCUMBENT_BONUS * problem.pair_incumbent
     solution = minimise(
         problem,
         -value,
         _limits(problem, scale, guaranteed),
-        (np.zeros(problem.pairs), problem.upper_bounds() / scale),
+        (np.zeros(problem.pairs), upper / scale),
         time_limit=time_limit,
         dual_simplex=True,  # the fastest of HiGHS' methods on these problems
     )
@@ -137,8 +139,9 @@ def allocate_exact(problem: Problem, time_limit: float = 60.0) -> Allocation:
     """The most coverage possible, minimum grants exact (a MILP); no fairness floor."""
     if problem.pairs == 0:
         return Allocation(np.zeros(0), 0.0, problem.reach())
-    scale = _scale(problem)
-    upper = problem.upper_bounds() / scale
+    bounds = problem.upper_bounds()
+    scale = _scale(bounds)
+    upper = bounds / scale
     lower = np.minimum(problem.pair_lower / scale, upper)
     has_minimum = (problem.pair_lower > 0) & (lower < upper)
     solution = minimise(
@@ -160,12 +163,13 @@ def coverage_bound(problem: Problem, time_limit: float = 60.0) -> float:
     No allocation covers more, so coverage against it says how much an allocation gives up."""
     if problem.pairs == 0:
         return 0.0
-    scale = _scale(problem)
+    upper = problem.upper_bounds()
+    scale = _scale(upper)
     solution = minimise(
         problem,
         -np.ones(problem.pairs),
         _limits(problem, scale),
-        (np.zeros(problem.pairs), problem.upper_bounds() / scale),
+        (np.zeros(problem.pairs), upper / scale),
         time_limit=time_limit,
     )
     return float(-solution.objective * scale)

@@ -4,12 +4,13 @@ both pages pass the accessibility check."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Page, Route, expect
 
 from shared.events import EventPayload
 from shared.events import matching as mat
@@ -110,6 +111,42 @@ async def test_the_operators_charts_change_as_events_arrive(
 
         await _charts_draw_under_the_pages_own_policy(browser, api)
         await _focal_points_notifications(browser, api, folder, request_id)
+
+
+async def test_an_event_that_arrives_while_the_charts_are_fetched_is_not_lost(
+    environment: Environment,
+) -> None:
+    """The first fetch of the charts is answered late, after a second event has reached the
+    feed and asked for the charts again: the page still shows the second event."""
+    async with notifications(environment, [OPERATOR]) as api, chromium() as browser:
+        page = await new_page(browser, 1400, 1000)
+        await sign_in(page, api.url, _key(api, OPERATOR), then="/dashboard")
+        await page.evaluate(
+            """() => document.body.addEventListener("htmx:trigger", e => {
+                 if (e.target.id === "charts") window.chartFetches = (window.chartFetches || 0) + 1;
+               })"""
+        )
+        fetched, release = asyncio.Event(), asyncio.Event()
+
+        async def answer_the_first_late(route: Route) -> None:
+            if fetched.is_set():
+                await route.continue_()
+                return
+            response = await route.fetch()  # the charts as they stood before the second event
+            fetched.set()
+            await release.wait()
+            await route.fulfill(response=response)
+
+        await page.route("**/dashboard/charts*", answer_the_first_late)
+        await _tell(api, Stream.REQUESTS, request_event(req.RequestSubmitted, "LAO", title=TITLE))
+        await asyncio.wait_for(fetched.wait(), 30)
+        await _tell(api, Stream.REQUESTS, request_event(req.RequestSubmitted, "LAO", title=TITLE))
+        await expect(page.locator("#feed li[data-type='request.submitted']")).to_have_count(2)
+        await page.wait_for_function("() => window.chartFetches >= 2")
+        release.set()
+
+        need = page.locator(f"{NEED} td[data-series='need']")
+        await expect(need).to_have_text("3,000,000.00", timeout=30_000)
 
 
 async def _focal_points_notifications(

@@ -106,7 +106,7 @@ class WindowTable:
         self._rules = list(dict.fromkeys(rules))
         position = {rule: i for i, rule in enumerate(self._rules)}
         self._rule_of = np.array([position[r] for r in rules], dtype=np.int64)
-        self._rule_model = {_rule_key(w.source.eligibility): w.source.eligibility for w in windows}
+        self._rule_model = dict(zip(rules, (w.source.eligibility for w in windows), strict=True))
         self._eligible: dict[str, Array] = {}
         donors = [w.source.donor or "" for w in windows]
         self._donor_number = {d: i for i, d in enumerate(dict.fromkeys(donors))}

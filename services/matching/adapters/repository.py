@@ -206,8 +206,11 @@ class MatchRepository:
         return [self._loaded(row) for row in await self.session.scalars(query)]
 
     async def live(self, *, lock: bool = False) -> list[Match]:
-        """Every proposal that stands and every commitment."""
-        query = select(MatchRow).where(col(MatchRow.status).in_([s.value for s in LIVE]))
+        """Every proposal that stands and every commitment, of the requests that can still be
+        matched: those of closed requests stay live, but no allocation reads them."""
+        query = select(MatchRow).where(
+            col(MatchRow.status).in_([s.value for s in LIVE]), _of_matchable_requests()
+        )
         if lock:
             query = query.with_for_update()
         return [self._loaded(row) for row in await self.session.scalars(query)]
@@ -216,8 +219,10 @@ class MatchRepository:
         return self.uow.track(_from_row(row))
 
     async def refused_pairs(self) -> frozenset[tuple[UUID, UUID]]:
+        """The pairs of request and window never proposed again, of the requests that can still
+        be matched."""
         query = select(col(MatchRow.request_id), col(MatchRow.window_id)).where(
-            col(MatchRow.status).in_([s.value for s in REFUSED])
+            col(MatchRow.status).in_([s.value for s in REFUSED]), _of_matchable_requests()
         )
         return frozenset((r, w) for r, w in (await self.session.execute(query)).all())
 
@@ -366,6 +371,14 @@ def _narrowed(
     if status is not None:
         query = query.where(col(MatchRow.status) == status.value)
     return query
+
+
+def _of_matchable_requests() -> Any:
+    """The matches of requests that can still be matched, by the read model: a condition on
+    the matches alone, so that a query locking them locks no request."""
+    v = RequestView
+    matchable = select(col(v.request_id)).where(col(v.status).in_(MATCHABLE_REQUESTS))
+    return col(MatchRow.request_id).in_(matchable)
 
 
 def _to_row(match: Match) -> MatchRow:

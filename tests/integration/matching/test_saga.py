@@ -15,6 +15,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from services.matching.adapters.repository import MatchRepository
 from services.requests.service import SERVICE as REQUESTS
 from shared.events.inventory import FundsReservationFailed, FundsReserved, ReservationFailure
 from shared.events.requests import Amount, RequestWithdrawn
@@ -107,6 +108,14 @@ async def test_a_published_request_is_proposed_accepted_reserved_and_funded(
         3,
     )
     assert len(regional) >= 3  # proposed, accepted, coverage: the centre follows its region
+
+    async def allocation_reads() -> set[UUID]:
+        async with resources.unit_of_work() as uow:
+            return {m.id for m in await MatchRepository(uow).live()}
+
+    # The commitment stays reserved, but allocation no longer loads (and locks) it once the
+    # funded request is closed to matching.
+    await eventually(allocation_reads, lambda ids: UUID(proposal["id"]) not in ids)
 
 
 async def test_a_failed_reservation_reopens_the_need_and_another_window_is_proposed(

@@ -33,6 +33,7 @@ from services.matching.domain.model import (
     Match,
     MatchStatus,
 )
+from shared.db import together
 from shared.events.inventory import LedgerEntryRecorded, SourceDetails, SourceStatus
 from shared.events.requests import RequestDetails
 from shared.pagination import decode_cursor, encode_cursor, newest_first
@@ -329,8 +330,10 @@ class AllocationQueue:
         rows = [{"aggregate_id": i, "kind": kind} for i in set(ids)]
         if rows:
             statement = insert(QueuedChange.__table__).values(rows)  # type: ignore[attr-defined]
-            await self.session.execute(statement.on_conflict_do_nothing())
-            await self.session.execute(select(func.pg_notify(QUEUE_CHANNEL, "")))  # at commit
+            wake_allocator = select(func.pg_notify(QUEUE_CHANNEL, ""))  # at commit
+            await self.session.execute(
+                together([statement.on_conflict_do_nothing()], wake_allocator)
+            )
 
     async def is_empty(self) -> bool:
         """Nothing queued; reads without locking, so an idle allocator locks no match."""

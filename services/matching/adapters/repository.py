@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any, TypeVarTuple
 from uuid import UUID
 
-from sqlalchemy import Select, and_, delete, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, false, func, or_, select, true
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, update
@@ -376,7 +376,7 @@ def _narrowed(
     return query
 
 
-def _of_matchable_requests() -> Any:
+def _of_matchable_requests() -> ColumnElement[bool]:
     """The matches of requests that can still be matched, by the read model: a condition on
     the matches alone, so that a query locking them locks no request."""
     v = RequestView
